@@ -1,0 +1,118 @@
+"""Settings: everything from the environment, nothing hard-wired.
+
+`load_config()` is the one place that reads `os.environ`; the classes below are
+the defaults for each kind of run.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("DISPATCH_INSTANCE_DIR", BASE_DIR / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _kept_secret(name: str, make) -> str:
+    """A secret generated once on first run and kept under instance/ (the default set-up)."""
+    path = _instance_dir() / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    TESTING = False
+    SOCKETIO_MESSAGE_QUEUE: str | None = None
+    SOCKETIO_ASYNC_MODE = "eventlet"
+    SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | str | None = None  # None: same origin as the request's Host
+    HEARTBEAT_SECONDS = 5.0
+    RESUME_MAX_GAP = 10_000
+    DISPATCH_TIMEZONE = "Asia/Shanghai"
+    DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
+    SESSION_IDLE_MINUTES = 8 * 60
+    SESSION_ABSOLUTE_HOURS = 24
+    SESSION_COOKIE_NAME = "dispatch_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    LOGIN_RATE_LIMIT = "5 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_REPRESENTATIVES = 5
+    SUPERVISION_ESCALATE_AFTER = 3
+    INSTRUCTION_ACK_OVERDUE_MINUTES = 30
+    LOAD_DEMO = False
+    BABEL_DEFAULT_LOCALE = "zh"
+    LANGUAGES = ["zh", "en"]
+    # flask-smorest
+    API_TITLE = "Dispatch"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class TestConfig(Config):
+    TESTING = True
+    RATELIMIT_ENABLED = True
+    HEARTBEAT_SECONDS = 1.0
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
+
+
+def load_config(profile: str | None = None, **overrides) -> dict:
+    """Settings for one app: the profile's defaults, then the environment, then overrides."""
+    env = os.environ
+    profile = profile or env.get("DISPATCH_PROFILE", "default")
+    base = PROFILES[profile]
+    settings = {k: getattr(base, k) for k in dir(base) if k.isupper()}
+    instance = _instance_dir()
+    settings.update(
+        DATABASE_URL=env.get("DATABASE_URL") or f"sqlite:///{instance / 'dispatch.db'}",
+        SECRET_KEY=env.get("SECRET_KEY") or _kept_secret("secret_key", lambda: secrets.token_hex(32)),
+        PERSONAL_DATA_KEY=env.get("DISPATCH_PERSONAL_DATA_KEY")
+        or _kept_secret("personal_data_key", lambda: secrets.token_urlsafe(32)),
+        SOCKETIO_MESSAGE_QUEUE=env.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        SOCKETIO_ASYNC_MODE=async_mode(),
+        DISPATCH_TIMEZONE=env.get("DISPATCH_TIMEZONE", base.DISPATCH_TIMEZONE),
+        DISPATCH_OVERDUE_SCAN_SECONDS=float(
+            env.get("DISPATCH_OVERDUE_SCAN_SECONDS", base.DISPATCH_OVERDUE_SCAN_SECONDS)
+        ),
+        HEARTBEAT_SECONDS=float(env.get("DISPATCH_HEARTBEAT_SECONDS", base.HEARTBEAT_SECONDS)),
+        SESSION_COOKIE_SECURE=_bool(env.get("SESSION_COOKIE_SECURE"), base.SESSION_COOKIE_SECURE),
+        SESSION_IDLE_MINUTES=float(env.get("DISPATCH_SESSION_IDLE_MINUTES", base.SESSION_IDLE_MINUTES)),
+        SESSION_ABSOLUTE_HOURS=float(env.get("DISPATCH_SESSION_ABSOLUTE_HOURS", base.SESSION_ABSOLUTE_HOURS)),
+        RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI")
+        or env.get("SOCKETIO_MESSAGE_QUEUE")
+        or base.RATELIMIT_STORAGE_URI,
+        LOAD_DEMO=_bool(env.get("DISPATCH_LOAD_DEMO"), base.LOAD_DEMO),
+        ALLOWED_ORIGINS=[o for o in env.get("DISPATCH_ALLOWED_ORIGINS", "").split(",") if o],
+        HOST=env.get("HOST", "127.0.0.1"),
+        PORT=int(env.get("PORT", "5000")),
+    )
+    settings.update(overrides)
+    return settings
+
+
+def async_mode() -> str:
+    """The green-thread library, chosen once for the process (wsgi.py patches with it)."""
+    return os.environ.get("DISPATCH_ASYNC_MODE", Config.SOCKETIO_ASYNC_MODE)

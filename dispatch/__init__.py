@@ -1,0 +1,93 @@
+"""Dispatch: group-incident coordination and dispatch."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, g, request
+from werkzeug.exceptions import BadRequest
+
+from config import load_config
+
+from .db import db as database  # not `db`: that name is the dispatch.db module
+from .errors import register_error_handlers
+from .extensions import api, limiter
+
+log = logging.getLogger("dispatch.request")
+
+
+def create_app(profile: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, static_folder="../static", template_folder="../templates")
+    app.config.update(load_config(profile, **overrides))
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    database.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    register_error_handlers(app)
+    _guard_json(app)
+    _log_requests(app)
+
+    from .auth import current
+    from .auth.views import blp as auth_blp
+    from .feed import blp as feed_blp
+    from .feed import ops
+    from .incidents.views import blp as incidents_blp
+    from .pages import i18n
+    from .pages.views import pages
+
+    current.init_app(app)
+    for blueprint in (auth_blp, incidents_blp, feed_blp):
+        api.register_blueprint(blueprint)
+    for module in _area_views():
+        api.register_blueprint(module.blp)
+    app.register_blueprint(ops)
+    app.register_blueprint(pages)
+    i18n.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _area_views():
+    """Areas that publish API views of their own, in the order they were built."""
+    from .instructions import views as instructions
+    from .representatives import views as representatives
+    from .tasks import views as tasks
+
+    return (representatives, tasks, instructions)
+
+
+def _guard_json(app: Flask) -> None:
+    """Broken or absurdly nested JSON is the client's mistake: 400, never a 500."""
+
+    @app.before_request
+    def _parse_json_once():
+        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.content_length:
+            raw = request.get_data(cache=True)
+            if request.is_json:
+                try:
+                    json.loads(raw)
+                except (ValueError, RecursionError):
+                    raise BadRequest("The body is not valid JSON.") from None
+
+
+def _log_requests(app: Flask) -> None:
+    """One line per request; never a body, so no password, token or identity number."""
+
+    @app.before_request
+    def _start_clock():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response):
+        actor = g.get("actor")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s %s user=%s %.1fms", request.method, request.path, response.status_code,
+                 actor.id if actor is not None else "-", elapsed)
+        return response

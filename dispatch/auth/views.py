@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from flask import current_app, g, request, session
+from flask_smorest import Blueprint
+
+from ..errors import Unauthorized
+from ..extensions import limiter
+from ..schemas import page_of
+from . import service
+from .current import actor
+from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
+                      TokenSchema, UnitSchema, UserCreateSchema, UserSchema, UserUpdateSchema)
+
+blp = Blueprint("auth", __name__, url_prefix="/api", description="Sessions, units, users, tokens")
+
+
+def _login_key() -> str:
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"{request.remote_addr}|{str(username)[:80]}"
+
+
+def _session_body():
+    current = actor()
+    if current is None:
+        raise Unauthorized("Not signed in.")
+    csrf = g.user_session.csrf_token if g.user_session is not None else None
+    return {"user": current, "csrf_token": csrf}
+
+
+@blp.route("/session", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
+               deduct_when=lambda response: response.status_code == 401)
+@blp.arguments(LoginSchema)
+@blp.response(200, SessionSchema)
+def sign_in(data):
+    user_session = service.login(data["username"], data["password"])
+    session.clear()  # a new session id at every login
+    session["sid"] = user_session.id
+    session.permanent = True
+    g.actor, g.user_session = service.session_user(user_session.id)
+    return _session_body()
+
+
+@blp.route("/session", methods=["GET"])
+@blp.response(200, SessionSchema)
+def current_session():
+    return _session_body()
+
+
+@blp.route("/session", methods=["DELETE"])
+@blp.response(204)
+def sign_out():
+    service.logout(session.get("sid"))
+    session.clear()
+
+
+@blp.route("/session/password", methods=["POST"])
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(data):
+    service.change_password(actor=actor(), **data)
+    session.clear()
+
+
+@blp.route("/units", methods=["GET"])
+@blp.response(200, page_of(UnitSchema))
+def units():
+    items = service.list_units(actor=actor())
+    return {"items": items, "total": len(items)}
+
+
+@blp.route("/users", methods=["GET"])
+@blp.response(200, page_of(UserSchema))
+def users():
+    items = service.list_users(actor=actor())
+    return {"items": items, "total": len(items)}
+
+
+@blp.route("/users", methods=["POST"])
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(data):
+    return service.create_user(actor=actor(), **data)
+
+
+@blp.route("/users/<int:user_id>", methods=["PATCH"])
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+def update_user(data, user_id):
+    return service.set_user_active(actor=actor(), user_id=user_id, active=data["active"])
+
+
+@blp.route("/tokens", methods=["POST"])
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, TokenSchema)
+def create_token(data):
+    row, secret = service.create_token(actor=actor(), **data)
+    return {"id": row.id, "user_id": row.user_id, "name": row.name, "token": secret}

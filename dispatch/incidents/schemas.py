@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from ..schemas import LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
+from .models import CATEGORIES, KINDS, LEVELS, STATUSES
+
+HEADCOUNT = validate.Range(min=1, max=1_000_000)
+LAT = validate.Range(min=-90, max=90)
+LNG = validate.Range(min=-180, max=180)
+ACTIONS = ("respond", "contain", "resolve", "close", "reopen")
+
+
+class IncidentCreateSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=SHORT_TEXT)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    location = fields.String(required=True, validate=SHORT_TEXT)
+    lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
+    lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
+    occurred_at = Time(required=True)
+    headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
+    demands = fields.String(required=True, validate=LONG_TEXT)
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+
+
+class IncidentUpdateSchema(StrictSchema):
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    title = fields.String(validate=SHORT_TEXT)
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    location = fields.String(validate=SHORT_TEXT)
+    lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
+    lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
+    headcount = fields.Integer(strict=True, validate=HEADCOUNT)
+    demands = fields.String(validate=LONG_TEXT)
+    level = fields.String(validate=validate.OneOf(LEVELS))
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if len(data) == 1 and "version" in data:
+            raise ValidationError("Nothing to change.", "_schema")
+
+
+class IncidentTransitionSchema(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    note = fields.String(validate=LONG_TEXT)
+
+
+class IncidentFilterSchema(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES + ("active",)))
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    q = fields.String(validate=validate.Length(max=200))
+    unit_id = fields.Integer(validate=validate.Range(min=1))
+    repeat = fields.Boolean()
+
+
+class HeadcountEntrySchema(Schema):
+    headcount = fields.Integer()
+    at = Time()
+
+
+class IncidentSchema(Schema):
+    id = fields.Integer()
+    ref = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    category = fields.String()
+    location = fields.String()
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    occurred_at = Time()
+    headcount = fields.Integer()
+    peak_headcount = fields.Integer()
+    headcount_history = fields.List(fields.Nested(HeadcountEntrySchema))
+    demands = fields.String()
+    level = fields.String()
+    status = fields.String()
+    repeat_of = fields.Integer(attribute="repeat_of_id", allow_none=True)
+    version = fields.Integer()
+    created_at = Time()
+    updated_at = Time()
+
+
+class IncidentListSchema(Schema):
+    items = fields.List(fields.Nested(IncidentSchema))
+    total = fields.Integer()
+
+
+class IncidentDetailSchema(IncidentSchema):
+    """One incident with what hangs off it (API.md: representatives, tasks, instructions)."""
+
+    representatives = fields.List(fields.Dict())
+    tasks = fields.List(fields.Dict())
+    instructions = fields.List(fields.Dict())
+
+
+class TimelineSchema(Schema):
+    items = fields.List(fields.Dict())
+    total = fields.Integer()

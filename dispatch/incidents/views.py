@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from ..auth.current import actor
+from ..instructions import service as instructions
+from ..representatives import service as representatives
+from ..tasks import service as tasks
+from . import service
+from .schemas import (IncidentCreateSchema, IncidentDetailSchema, IncidentFilterSchema, IncidentListSchema,
+                      IncidentSchema, IncidentTransitionSchema, IncidentUpdateSchema, TimelineSchema)
+
+blp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="The incident registry")
+
+
+def _detail(incident):
+    """The incident with what hangs off it, each part dumped by its own area."""
+    current = actor()
+    body = IncidentSchema().dump(incident)
+    body["representatives"] = representatives.dump_for_incident(actor=current, incident_id=incident.id)
+    body["tasks"] = tasks.dump_for_incident(actor=current, incident_id=incident.id)
+    body["instructions"] = instructions.dump_for_incident(actor=current, incident_id=incident.id)
+    return body
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(IncidentCreateSchema)
+@blp.response(201, IncidentDetailSchema)
+def register(data):
+    return _detail(service.register_incident(actor=actor(), data=data))
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(IncidentFilterSchema, location="query")
+@blp.response(200, IncidentListSchema)
+def index(filters):
+    items, total = service.list_incidents(actor=actor(), filters=filters)
+    return {"items": items, "total": total}
+
+
+@blp.route("/<int:incident_id>", methods=["GET"])
+@blp.response(200, IncidentDetailSchema)
+def show(incident_id):
+    return _detail(service.get_incident(actor=actor(), incident_id=incident_id))
+
+
+@blp.route("/<int:incident_id>", methods=["PATCH"])
+@blp.arguments(IncidentUpdateSchema)
+@blp.response(200, IncidentDetailSchema)
+def edit(data, incident_id):
+    version = data.pop("version")
+    return _detail(service.update_incident(actor=actor(), incident_id=incident_id, version=version, changes=data))
+
+
+@blp.route("/<int:incident_id>/transitions", methods=["POST"])
+@blp.arguments(IncidentTransitionSchema)
+@blp.response(200, IncidentDetailSchema)
+def transition(data, incident_id):
+    return _detail(service.transition_incident(actor=actor(), incident_id=incident_id, **data))
+
+
+@blp.route("/<int:incident_id>/timeline", methods=["GET"])
+@blp.response(200, TimelineSchema)
+def timeline(incident_id):
+    events = service.timeline(actor=actor(), incident_id=incident_id)
+    return {"items": [event.to_dict() for event in events], "total": len(events)}

@@ -1,0 +1,10 @@
+"""Every model, imported once so the metadata is whole (Alembic, tests)."""
+from .auth import models as _auth  # noqa: F401
+from .db import Base
+from .events import Event, EventCounter  # noqa: F401
+from .incidents import models as _incidents  # noqa: F401
+from .instructions import models as _instructions  # noqa: F401
+from .representatives import models as _representatives  # noqa: F401
+from .tasks import models as _tasks  # noqa: F401
+
+metadata = Base.metadata

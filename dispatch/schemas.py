@@ -1,0 +1,52 @@
+"""Shared pieces of the marshmallow schemas: strict input, times, paging."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+# Long enough for any real text, short enough that nobody pastes a book into a field.
+SHORT_TEXT = validate.Length(min=1, max=200)
+LONG_TEXT = validate.Length(max=5000)
+
+
+class StrictSchema(Schema):
+    """Input: unknown fields are refused, naming each one."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Time(fields.DateTime):
+    """ISO 8601; a time without an offset is read in the configured zone, kept as UTC."""
+
+    default_error_messages = {"invalid": "Not a valid ISO 8601 date and time."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise self.make_error("invalid")
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["DISPATCH_TIMEZONE"]))
+        if not 1900 <= parsed.year <= 2200:
+            raise ValidationError("Out of range.")
+        return parsed.astimezone(ZoneInfo("UTC"))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.isoformat() if value is not None else None
+
+
+class PageArgs(StrictSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+
+
+def page_of(schema_cls):
+    """The list envelope of API.md: {"items": [...], "total": N}."""
+    name = f"{schema_cls.__name__.removesuffix('Schema')}PageSchema"
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(schema_cls)), "total": fields.Integer()})

@@ -1,0 +1,48 @@
+"""The server entry point: `python wsgi.py` serves; `flask --app wsgi ...` runs commands.
+
+The green-thread library is patched in here, first, and nowhere else in the
+domain code: `DISPATCH_ASYNC_MODE` picks eventlet (default) or gevent.
+"""
+from config import async_mode
+
+if __name__ == "__main__":
+    # Serving: patch before anything else is imported. `flask --app wsgi ...`
+    # commands import this module without patching; they need no green threads.
+    if async_mode() == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()  # also makes psycopg2 wait cooperatively
+    elif async_mode() == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()
+
+from dispatch import create_app  # noqa: E402
+from realtime import init_app as init_realtime  # noqa: E402
+from realtime.broadcast import start_background  # noqa: E402
+
+app = create_app()
+socketio = init_realtime(app)
+
+
+def serve() -> None:
+    from dispatch.demo import DEMO_PASSWORD, load_demo_if_empty
+    from dispatch.migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        loaded = load_demo_if_empty()
+    start_background(app, socketio)
+    host, port = app.config["HOST"], app.config["PORT"]
+    print(f"\n  Dispatch is serving on http://{host}:{port}/", flush=True)
+    if loaded:
+        print(f"  Demo users (password {DEMO_PASSWORD}): duty (command), leader, admin, "
+              "psb, lvb, hrss, hurd, nr, ee, jus, hlth, em, twn-e, twn-w (liaisons)\n", flush=True)
+    socketio.run(app, host=host, port=port, log_output=False)
+
+
+if __name__ == "__main__":
+    serve()
