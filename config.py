@@ -56,6 +56,9 @@ class Config:
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
     LOAD_DEMO = False
+    # argon2-cffi's defaults (RFC 9106 low-memory profile)
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ["zh", "en"]
     # flask-smorest
@@ -68,6 +71,9 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # cheap hashes keep hundreds of sign-ins fast; the algorithm is the same
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 64
     RATELIMIT_ENABLED = True
     HEARTBEAT_SECONDS = 1.0
 

@@ -49,19 +49,23 @@ def is_empty() -> bool:
     return db.session.scalar(select(func.count()).select_from(Unit)) == 0
 
 
-def load_demo() -> None:
-    for code, kind, name, name_zh in UNITS:
-        db.session.add(Unit(code=code, kind=kind, name=name, name_zh=name_zh))
+def seed_units_and_users(password_hash: str | None = None) -> None:
+    """The units of API.md and one user per role (one liaison per non-CC unit)."""
+    units = {code: Unit(code=code, kind=kind, name=name, name_zh=name_zh) for code, kind, name, name_zh in UNITS}
+    db.session.add_all(units.values())
+    db.session.flush()
+    password_hash = password_hash or auth.hash_password(DEMO_PASSWORD)
+    people = [("duty", "command", "Duty Officer Wang", "CC"), ("leader", "leader", "Deputy County Head Li", None),
+              ("admin", "admin", "System Administrator", None)]
+    people += [(code.lower(), "liaison", f"{name} liaison", code) for code, _k, name, _zh in UNITS[1:]]
+    for username, role, display_name, unit_code in people:
+        db.session.add(User(username=username, role=role, display_name=display_name, active=True,
+                            unit_id=units[unit_code].id if unit_code else None, password_hash=password_hash))
     db.session.commit()
-    auth.create_user(actor=None, username="duty", password=DEMO_PASSWORD, role="command",
-                     display_name="Duty Officer Wang", unit_code="CC")
-    auth.create_user(actor=None, username="leader", password=DEMO_PASSWORD, role="leader",
-                     display_name="Deputy County Head Li")
-    auth.create_user(actor=None, username="admin", password=DEMO_PASSWORD, role="admin",
-                     display_name="System Administrator")
-    for code, _kind, name, _zh in UNITS[1:]:
-        auth.create_user(actor=None, username=code.lower(), password=DEMO_PASSWORD, role="liaison",
-                         display_name=f"{name} liaison", unit_code=code)
+
+
+def load_demo() -> None:
+    seed_units_and_users()
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     now = utcnow()
     registered = []

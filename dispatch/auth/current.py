@@ -45,4 +45,5 @@ def actor():
 
 
 def init_app(app: Flask) -> None:
+    service.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
     app.before_request(resolve_actor)

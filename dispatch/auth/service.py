@@ -25,6 +25,12 @@ sessions_ended = signals.signal("sessions-ended")
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def configure_hasher(time_cost: int, memory_cost: int) -> None:
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -1,0 +1,108 @@
+"""One app per database backend for the whole run; every test starts from the same seeded state.
+
+SQLite always; PostgreSQL too when it answers (and always with CI=true, where a
+missing PostgreSQL is an error, never a skip).
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from dispatch import create_app
+from dispatch.auth import service as auth_service
+from dispatch.db import db
+from dispatch.demo import DEMO_PASSWORD, seed_units_and_users
+from dispatch.extensions import limiter
+from dispatch.migrate import upgrade
+from dispatch.models import metadata
+from realtime import init_app as init_realtime
+
+from .support import IN_CI, ApiClient, fresh_postgres_database, postgres_available
+
+BACKENDS = ["sqlite"] + (["postgresql"] if IN_CI or postgres_available() else [])
+
+
+def database_url(backend: str, tmp_path_factory, name: str = "dispatch_test") -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'test.db'}"
+    return fresh_postgres_database(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    import os
+
+    os.environ["DISPATCH_INSTANCE_DIR"] = str(instance)
+    url = database_url(request.param, tmp_path_factory)
+    application = create_app("test", DATABASE_URL=url, SOCKETIO_ASYNC_MODE="threading")
+    init_realtime(application)
+    with application.app_context():
+        upgrade(url)
+        auth_service.configure_hasher(1, 64)
+        application.config["TEST_PASSWORD_HASH"] = auth_service.hash_password(DEMO_PASSWORD)
+    application.config["BACKEND"] = request.param
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def reset_database() -> None:
+    """Empty every table, restart the counters and seed the units and users again."""
+    session = db.session
+    names = [table.name for table in reversed(metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        session.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in names:
+            session.execute(text(f"DELETE FROM {name}"))
+        session.execute(text("DELETE FROM sqlite_sequence")) if session.execute(
+            text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+    session.execute(text("INSERT INTO event_counter (id, last_seq) VALUES (1, 0)"))
+    session.commit()
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(request, app):
+    with app.app_context():
+        reset_database()
+        seed_units_and_users(app.config["TEST_PASSWORD_HASH"])
+        db.session.remove()
+    limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for arranging data through the services."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client_for(app):
+    """client_for("duty") -> an API client signed in as that demo user."""
+
+    def make(username: str | None = None) -> ApiClient:
+        return ApiClient(app.test_client(), username)
+
+    return make
+
+
+@pytest.fixture
+def duty(client_for):
+    return client_for("duty")
+
+
+@pytest.fixture
+def leader(client_for):
+    return client_for("leader")
+
+
+@pytest.fixture
+def anonymous(client_for):
+    return client_for(None)

@@ -1,0 +1,140 @@
+"""Test helpers shared by every test module: databases, users, API clients, real servers."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_BASE = PG_ADMIN_URL.rsplit("/", 1)[0]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "dispatch-demo"
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # any failure to connect means: no PostgreSQL here
+        return False
+
+
+def fresh_postgres_database(name: str) -> str:
+    """Drop and create a database of that name; return its URL."""
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{PG_BASE}/{name}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ApiClient:
+    """A Flask test client signed in as one user; adds the CSRF header itself (as CTFd's does)."""
+
+    def __init__(self, flask_client, username: str | None = None):
+        self.client = flask_client
+        self.csrf = None
+        self.user = None
+        if username:
+            self.login(username)
+
+    def login(self, username: str, password: str = PASSWORD):
+        response = self.client.post("/api/session", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        self.csrf, self.user = body["csrf_token"], body["user"]
+        return response
+
+    def _headers(self, headers):
+        headers = dict(headers or {})
+        if self.csrf:
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        return headers
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.client.post(path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.client.patch(path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.client.delete(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+def incident_payload(**overrides) -> dict:
+    payload = {
+        "kind": "mass_incident", "title": "Workers at the gate", "category": "wage_arrears",
+        "location": "County government gate", "occurred_at": "2026-11-24T08:30:00+08:00",
+        "headcount": 300, "demands": "Unpaid wages", "level": "II",
+    }
+    payload.update(overrides)
+    return payload
+
+
+@contextmanager
+def running_server(database_url: str, *, env: dict | None = None, instance_dir: Path | None = None):
+    """`python wsgi.py` as a real process (eventlet, as in production); yields its base URL."""
+    port = free_port()
+    full_env = {
+        **os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(port),
+        "DISPATCH_PROFILE": "test", "PYTHONUNBUFFERED": "1",
+    }
+    if instance_dir is not None:
+        full_env["DISPATCH_INSTANCE_DIR"] = str(instance_dir)
+    full_env.update(env or {})
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"dispatch-server-{port}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=full_env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        server = type("Server", (), {"url": base, "process": process, "port": port, "log": log_path})()
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def http_login(base: str, username: str) -> requests.Session:
+    """A real HTTP session signed in as `username`, sending the CSRF header on every request."""
+    http = requests.Session()
+    response = http.post(f"{base}/api/session", json={"username": username, "password": PASSWORD}, timeout=10)
+    response.raise_for_status()
+    http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return http
