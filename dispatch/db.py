@@ -66,7 +66,16 @@ class Database:
         return self.engine is not None and self.engine.dialect.name == "sqlite"
 
 
+def driver_url(url: str) -> str:
+    """PostgreSQL through psycopg2: it cooperates with eventlet's patching (psycopg 3's C build does not)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
+    url = driver_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_transactions(engine)

@@ -11,6 +11,9 @@ from .auth import service as auth
 from .auth.models import Unit, User
 from .db import db, utcnow
 from .incidents import service as incidents
+from .instructions import demo as instructions_demo
+from .representatives import demo as representatives_demo
+from .tasks import demo as tasks_demo
 
 DEMO_PASSWORD = "dispatch-demo"
 
@@ -76,6 +79,8 @@ def load_demo() -> None:
                                   note="Public Security and HRSS on the way.")
     incidents.update_incident(actor=duty, incident_id=registered[0].id, version=registered[0].version,
                               changes={"headcount": 320})
+    for area in (representatives_demo, tasks_demo, instructions_demo):
+        area.seed(duty, registered)
 
 
 def load_demo_if_empty() -> bool:

@@ -7,13 +7,16 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import current_app
 
+from .db import driver_url
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", (url or current_app.config["DATABASE_URL"]).replace("%", "%%"))
+    url = driver_url(url or current_app.config["DATABASE_URL"])
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 

@@ -5,6 +5,8 @@ missing PostgreSQL is an error, never a skip).
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import text
 
@@ -22,7 +24,11 @@ from .support import IN_CI, ApiClient, fresh_postgres_database, postgres_availab
 BACKENDS = ["sqlite"] + (["postgresql"] if IN_CI or postgres_available() else [])
 
 
-def database_url(backend: str, tmp_path_factory, name: str = "dispatch_test") -> str:
+# Parallel runs on one machine each set their own name, so they never share a database.
+TEST_DB = os.environ.get("DISPATCH_TEST_DB", "dispatch_test")
+
+
+def database_url(backend: str, tmp_path_factory, name: str = TEST_DB) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp(name) / 'test.db'}"
     return fresh_postgres_database(name)
@@ -31,8 +37,6 @@ def database_url(backend: str, tmp_path_factory, name: str = "dispatch_test") ->
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    import os
-
     os.environ["DISPATCH_INSTANCE_DIR"] = str(instance)
     url = database_url(request.param, tmp_path_factory)
     application = create_app("test", DATABASE_URL=url, SOCKETIO_ASYNC_MODE="threading")
@@ -57,8 +61,6 @@ def reset_database() -> None:
     else:
         for name in names:
             session.execute(text(f"DELETE FROM {name}"))
-        session.execute(text("DELETE FROM sqlite_sequence")) if session.execute(
-            text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
     session.execute(text("INSERT INTO event_counter (id, last_seq) VALUES (1, 0)"))
     session.commit()
 

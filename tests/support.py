@@ -12,6 +12,8 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
+from dispatch.db import driver_url
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_BASE = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -21,7 +23,7 @@ PASSWORD = "dispatch-demo"
 
 def postgres_available() -> bool:
     try:
-        engine = create_engine(PG_ADMIN_URL)
+        engine = create_engine(driver_url(PG_ADMIN_URL))
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
@@ -32,7 +34,7 @@ def postgres_available() -> bool:
 
 def fresh_postgres_database(name: str) -> str:
     """Drop and create a database of that name; return its URL."""
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    engine = create_engine(driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -8,19 +8,30 @@ from ..representatives import service as representatives
 from ..tasks import service as tasks
 from . import service
 from .schemas import (IncidentCreateSchema, IncidentDetailSchema, IncidentFilterSchema, IncidentListSchema,
-                      IncidentSchema, IncidentTransitionSchema, IncidentUpdateSchema, TimelineSchema)
+                      IncidentTransitionSchema, IncidentUpdateSchema, TimelineSchema)
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="The incident registry")
 
 
-def _detail(incident):
+class _Detail:
     """The incident with what hangs off it, each part dumped by its own area."""
+
+    def __init__(self, incident, **parts):
+        self._incident = incident
+        self.__dict__.update(parts)
+
+    def __getattr__(self, name):
+        return getattr(self._incident, name)
+
+
+def _detail(incident):
     current = actor()
-    body = IncidentSchema().dump(incident)
-    body["representatives"] = representatives.dump_for_incident(actor=current, incident_id=incident.id)
-    body["tasks"] = tasks.dump_for_incident(actor=current, incident_id=incident.id)
-    body["instructions"] = instructions.dump_for_incident(actor=current, incident_id=incident.id)
-    return body
+    return _Detail(
+        incident,
+        representatives=representatives.dump_for_incident(actor=current, incident_id=incident.id),
+        tasks=tasks.dump_for_incident(actor=current, incident_id=incident.id),
+        instructions=instructions.dump_for_incident(actor=current, incident_id=incident.id),
+    )
 
 
 @blp.route("", methods=["POST"])

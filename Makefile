@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip -q --disable-pip-version-check
+
+.PHONY: run test lint translations chromium cluster bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+# Compiled message catalogues (Simplified Chinese); .mo files are build output.
+translations: $(VENV)/.runtime
+	@if [ -d translations ]; then $(VENV)/bin/pybabel compile -q -d translations; fi
+
+## make run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:5000
+run: $(VENV)/.runtime translations
+	$(PY) wsgi.py
+
+# Debian's chromium for the browser tests; playwright never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "install Debian's chromium (apt-get install chromium) to run the browser tests" >&2; exit 1; fi; }
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/lint-imports
+
+## make test: install what the tests need and run the whole suite
+test: $(VENV)/.dev translations chromium lint
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache
