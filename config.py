@@ -48,7 +48,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    LOGIN_RATE_LIMIT = "5 per minute"
+    LOGIN_RATE_LIMIT = "5 per minute"  # failed sign-ins per address and username
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "30 per minute"  # failed sign-ins per address
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     MAX_CONTENT_LENGTH = 1024 * 1024

@@ -31,6 +31,9 @@ def _session_body():
 @blp.route("/session", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
                deduct_when=lambda response: response.status_code == 401)
+# and one address guessing at many usernames
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"],
+               deduct_when=lambda response: response.status_code == 401)
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 def sign_in(data):

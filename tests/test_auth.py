@@ -1,0 +1,153 @@
+"""Signing in and out, sessions that really end, CSRF, tokens, rate limits, users."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dispatch.auth.models import UserSession
+from dispatch.db import db, utcnow
+
+from .support import PASSWORD, incident_payload
+
+
+def test_sign_in_returns_the_user_and_a_csrf_token(client_for):
+    client = client_for()
+    response = client.post("/api/session", json={"username": "duty", "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["user"]["username"] == "duty" and body["user"]["role"] == "command"
+    assert body["csrf_token"]
+    assert client.get("/api/session").get_json()["user"]["id"] == body["user"]["id"]
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client_for):
+    response = client_for().post("/api/session", json={"username": "duty", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # only when configured (SESSION_COOKIE_SECURE)
+
+
+@pytest.mark.parametrize("username,password", [("duty", "wrong-password"), ("nobody", PASSWORD)])
+def test_wrong_credentials_are_401_and_say_nothing_more(client_for, username, password):
+    response = client_for().post("/api/session", json={"username": username, "password": password})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_anonymous_requests_are_401(anonymous):
+    assert anonymous.get("/api/session").status_code == 401
+    assert anonymous.get("/api/incidents").status_code == 401
+    assert anonymous.post("/api/incidents", json=incident_payload()).status_code == 401
+
+
+def test_unsafe_request_without_csrf_header_is_refused_and_changes_nothing(duty):
+    response = duty.client.post("/api/incidents", json=incident_payload())
+    assert response.status_code == 403
+    assert "X-CSRF-Token" in response.get_json()["error"]["fields"]
+    assert duty.get("/api/incidents").get_json()["total"] == 0
+
+
+def test_sign_out_ends_the_session_on_the_server(app, duty):
+    stolen_cookie = duty.client.get_cookie("dispatch_session").value
+    assert duty.delete("/api/session").status_code == 204
+    assert duty.get("/api/session").status_code == 401
+    replay = app.test_client()
+    replay.set_cookie("dispatch_session", stolen_cookie)
+    assert replay.get("/api/session").status_code == 401
+
+
+def test_each_sign_in_gets_a_new_session(client_for):
+    client = client_for("duty")
+    first = client.client.get_cookie("dispatch_session").value
+    client.login("duty")
+    assert client.client.get_cookie("dispatch_session").value != first
+
+
+def test_changing_the_password_ends_every_session_of_that_user(client_for):
+    laptop, desk = client_for("duty"), client_for("duty")
+    response = laptop.post("/api/session/password",
+                           json={"current_password": PASSWORD, "new_password": "a-new-long-password"})
+    assert response.status_code == 204
+    assert laptop.get("/api/session").status_code == 401
+    assert desk.get("/api/session").status_code == 401
+    fresh = client_for()
+    assert fresh.client.post("/api/session", json={"username": "duty", "password": PASSWORD}).status_code == 401
+    fresh.login("duty", "a-new-long-password")
+
+
+def test_wrong_current_password_changes_nothing(client_for):
+    client = client_for("duty")
+    response = client.post("/api/session/password",
+                           json={"current_password": "nope-nope", "new_password": "a-new-long-password"})
+    assert response.status_code == 422 and "current_password" in response.get_json()["error"]["fields"]
+    assert client.get("/api/session").status_code == 200
+
+
+def test_admin_disabling_a_user_signs_them_out_everywhere(client_for):
+    liaison, admin = client_for("psb"), client_for("admin")
+    response = admin.patch(f"/api/users/{liaison.user['id']}", json={"active": False})
+    assert response.status_code == 200 and response.get_json()["active"] is False
+    assert liaison.get("/api/session").status_code == 401
+    assert client_for().client.post("/api/session", json={"username": "psb", "password": PASSWORD}).status_code == 401
+
+
+def test_only_an_admin_manages_users(client_for):
+    duty = client_for("duty")
+    assert duty.get("/api/users").status_code == 403
+    assert duty.patch("/api/users/1", json={"active": False}).status_code == 403
+
+
+@pytest.mark.parametrize("field,minutes", [("last_seen_at", 8 * 60 + 1), ("created_at", 25 * 60)])
+def test_sessions_expire_after_idle_and_absolute_time(app, client_for, field, minutes):
+    client = client_for("duty")
+    with app.app_context():
+        row = db.session.scalars(select(UserSession)).one()
+        setattr(row, field, utcnow() - timedelta(minutes=minutes))
+        db.session.commit()
+        db.session.remove()
+    assert client.get("/api/session").status_code == 401
+
+
+def test_an_api_token_acts_as_its_user_without_csrf(app, client_for):
+    admin = client_for("admin")
+    duty_id = client_for("duty").user["id"]
+    response = admin.post("/api/tokens", json={"user_id": duty_id, "name": "hotline intake"})
+    assert response.status_code == 201
+    token = response.get_json()["token"]
+    system = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    created = system.post("/api/incidents", json=incident_payload(), headers=headers)
+    assert created.status_code == 201
+    assert system.get("/api/incidents", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+
+
+def test_failed_sign_ins_are_rate_limited_then_the_user_gets_back_in(app, client_for):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per 2 second"
+    client = client_for()
+    codes = [client.client.post("/api/session", json={"username": "duty", "password": "bad-bad-bad"}).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert client.client.post("/api/session", json={"username": "duty", "password": PASSWORD}).status_code == 429
+    # another user from the same address is not locked out by someone guessing at duty
+    client_for("leader")
+    time.sleep(2.1)
+    client.login("duty")
+
+
+def test_users_create_command_adds_a_user_who_can_sign_in(app, client_for):
+    result = app.test_cli_runner().invoke(args=["users", "create", "zhang", "--role", "liaison", "--unit", "PSB",
+                                                "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    client = client_for()
+    client.login("zhang", "long-enough-pw")
+    assert client.user["unit"]["code"] == "PSB"
+
+
+def test_units_are_listed_with_code_name_and_kind(client_for):
+    body = client_for("psb").get("/api/units").get_json()
+    codes = {unit["code"]: unit["kind"] for unit in body["items"]}
+    assert body["total"] == 12
+    assert codes["CC"] == "command" and codes["PSB"] == "department" and codes["TWN-E"] == "township"
