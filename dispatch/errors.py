@@ -91,7 +91,12 @@ def register_error_handlers(app: Flask) -> None:
         fields = {}
         # flask-smorest / webargs put the schema's messages here
         data = getattr(exc, "data", None) or {}
-        if "messages" in data:
-            fields = flatten_messages(data["messages"].get("json", data["messages"]) if isinstance(data["messages"], dict) else data["messages"])
+        messages = data.get("messages")
+        if isinstance(messages, dict):
+            # webargs keys by location ({"json": {...}, "query": {...}}); name the fields themselves
+            for location_messages in messages.values():
+                fields.update(flatten_messages(location_messages))
+        elif messages:
+            fields = flatten_messages(messages)
         body = {"error": {"code": _http_code(status), "message": exc.description or exc.name, "fields": fields}}
         return jsonify(body), status

@@ -35,7 +35,7 @@ def database_url(backend: str, tmp_path_factory, name: str = TEST_DB) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def app(request, tmp_path_factory):
+def backend_app(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ["DISPATCH_INSTANCE_DIR"] = str(instance)
     url = database_url(request.param, tmp_path_factory)
@@ -65,15 +65,20 @@ def reset_database() -> None:
     session.commit()
 
 
-@pytest.fixture(autouse=True)
-def fresh_state(request, app):
-    with app.app_context():
+@pytest.fixture
+def app(backend_app):
+    """The app of one backend, its database emptied and reseeded for this test.
+
+    Tests that start real server processes and use none of these fixtures run
+    once, not once per backend.
+    """
+    with backend_app.app_context():
         reset_database()
-        seed_units_and_users(app.config["TEST_PASSWORD_HASH"])
+        seed_units_and_users(backend_app.config["TEST_PASSWORD_HASH"])
         db.session.remove()
     limiter.reset()
-    yield
-    with app.app_context():
+    yield backend_app
+    with backend_app.app_context():
         db.session.remove()
 
 

@@ -124,8 +124,8 @@ def test_an_api_token_acts_as_its_user_without_csrf(app, client_for):
     assert system.get("/api/incidents", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
 
 
-def test_failed_sign_ins_are_rate_limited_then_the_user_gets_back_in(app, client_for):
-    app.config["LOGIN_RATE_LIMIT"] = "3 per 2 second"
+def test_failed_sign_ins_are_rate_limited_then_the_user_gets_back_in(app, client_for, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per 2 second")
     client = client_for()
     codes = [client.client.post("/api/session", json={"username": "duty", "password": "bad-bad-bad"}).status_code
              for _ in range(4)]
