@@ -1,15 +1,142 @@
+"""Representatives and persons in and out.
+
+In: identity numbers and phones are validated and normalized by
+`personal_data`. Out: numbers are only ever the masked forms, for every role;
+the full ones leave through `RevealedSchema` alone.
+"""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .. import personal_data
+from ..schemas import SHORT_TEXT, StrictSchema, Time
+
+NOTE = validate.Length(max=500)
+ADDRESS = validate.Length(max=500)
+REASON = validate.Length(max=500)
+# How many earlier incidents a representative carries for display; repeat_of lists them all.
+EARLIER_SHOWN = 5
+
+
+class _Normalized(fields.String):
+    """A string checked and put in its one stored form by `personal_data`."""
+
+    normalize = None
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return type(self).normalize(text)
+        except personal_data.InvalidPersonalData as error:
+            raise ValidationError(str(error)) from None
+
+
+class IdNumber(_Normalized):
+    normalize = staticmethod(personal_data.normalize_id_number)
+
+
+class Phone(_Normalized):
+    normalize = staticmethod(personal_data.normalize_phone)
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Required.")
+
+
+class RepresentativeCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=[SHORT_TEXT, _not_blank])
+    id_number = IdNumber(required=True)
+    phone = Phone(allow_none=True)
+    address = fields.String(allow_none=True, validate=ADDRESS)
+    note = fields.String(load_default="", validate=NOTE)
+
+
+class PersonLookupArgs(StrictSchema):
+    id_number = IdNumber(required=True)
+
+
+class RevealSchema(StrictSchema):
+    reason = fields.String(required=True, validate=[REASON, _not_blank])
+
+
+class MaskedIdNumber(fields.Field):
+    """The identity number as anyone may see it: masked again on the way out, whatever it holds."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return personal_data.mask_id_number(value)
+
+
+class MaskedPhone(fields.Field):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return personal_data.mask_phone(value)
+
+
+class IncidentBriefSchema(Schema):
+    id = fields.Integer()
+    ref = fields.String()
+    title = fields.String()
 
 
 class RepresentativeSchema(Schema):
-    """Numbers are always the masked forms: the full ones only leave through a reveal."""
+    """A representative (a `service.Listed`): the person's numbers masked, the earlier visits linked."""
+
+    id = fields.Integer(attribute="representative.id")
+    incident_id = fields.Integer(attribute="representative.incident_id")
+    person_id = fields.Integer(attribute="representative.person_id")
+    name = fields.String(attribute="representative.person.name")
+    id_number = MaskedIdNumber(attribute="representative.person.id_number_masked")
+    phone = MaskedPhone(attribute="representative.person.phone_masked", allow_none=True)
+    note = fields.String(attribute="representative.note")
+    added_at = Time(attribute="representative.added_at")
+    repeat_of = fields.Function(lambda listed: [incident.id for incident in listed.earlier])
+    repeat_count = fields.Function(lambda listed: len(listed.earlier))
+    earlier_incidents = fields.Function(
+        lambda listed: IncidentBriefSchema(many=True).dump(listed.earlier[:EARLIER_SHOWN]))
+
+
+class RepresentativePageSchema(Schema):
+    items = fields.List(fields.Nested(RepresentativeSchema))
+    total = fields.Integer()
+
+
+class PersonIncidentSchema(IncidentBriefSchema):
+    """One incident the person took part in, with their part in it."""
+
+    kind = fields.String()
+    status = fields.String()
+    level = fields.String()
+    occurred_at = Time()
+    representative_id = fields.Integer()
+    note = fields.String()
+    added_at = Time()
+
+
+class PersonBriefSchema(Schema):
+    """A person as events and lists show them: numbers masked."""
 
     id = fields.Integer()
-    person_id = fields.Integer()
-    name = fields.Function(lambda r: r.person.name)
-    id_number = fields.Function(lambda r: r.person.id_number_masked)
-    phone = fields.Function(lambda r: r.person.phone_masked)
-    note = fields.String()
-    repeat_of = fields.Integer(attribute="repeat_of_id", allow_none=True)
+    name = fields.String()
+    id_number = MaskedIdNumber(attribute="id_number_masked")
+    phone = MaskedPhone(attribute="phone_masked", allow_none=True)
+
+
+class PersonSchema(PersonBriefSchema):
+    """A person (a `service.PersonRecord`) for command: numbers masked, every incident newest first."""
+
+    created_at = Time()
+    incident_count = fields.Function(lambda record: len(record.incidents))
+    incidents = fields.List(fields.Nested(PersonIncidentSchema))
+
+
+class PersonPageSchema(Schema):
+    items = fields.List(fields.Nested(PersonSchema))
+    total = fields.Integer()
+
+
+class RevealedSchema(Schema):
+    """The one answer that carries full numbers: only after a reveal with a reason."""
+
+    id_number = fields.String()
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)

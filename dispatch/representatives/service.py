@@ -1,20 +1,291 @@
-"""Representatives of a group and the persons behind them."""
+"""Representatives of a group and the persons behind them.
+
+A person is one row per identity number, found by its keyed hash; a
+representative links a person to an incident. When the same person already
+stood for an earlier incident, the two are linked (a repeat petition).
+"Earlier" means the incident occurred earlier, so backfilling an old incident
+never marks it a repeat of a newer one.
+
+Locks, always in this order so concurrent writers cannot deadlock: the person,
+then the incidents involved in id order.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from typing import Any
 
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .. import personal_data
 from ..auth import permissions
 from ..auth.models import User
-from ..db import db
-from .models import Representative
-from .schemas import RepresentativeSchema
+from ..db import db, utcnow
+from ..errors import Conflict, Invalid, NotFound
+from ..events import unit_of_work
+from ..incidents.models import Incident
+from ..incidents.service import snapshot
+from .models import Person, Representative
+from .schemas import PersonBriefSchema, RepresentativeSchema
+
+
+@dataclass
+class Listed:
+    """A representative with the person's earlier incidents, newest first."""
+
+    representative: Representative
+    earlier: list[Incident] = field(default_factory=list)
+
+
+class PersonRecord:
+    """A person with every incident they took part in, newest first (reads as the person too)."""
+
+    def __init__(self, person: Person, incidents: list[dict[str, Any]]):
+        self.person = person
+        self.incidents = incidents
+
+    def __getattr__(self, name):
+        return getattr(self.person, name)
+
+
+def _occurrence(incident: Incident) -> tuple:
+    return (incident.occurred_at, incident.id)
+
+
+def _active(query):
+    return query.where(Representative.removed_at.is_(None))
+
+
+# --- reading ----------------------------------------------------------------
+
+def _listed(session, representatives: list[Representative]) -> list[Listed]:
+    """Attach each representative's earlier incidents in one query for the whole list."""
+    person_ids = {r.person_id for r in representatives}
+    rows = session.execute(_active(
+        select(Representative.person_id, Incident).join(Incident, Incident.id == Representative.incident_id)
+        .where(Representative.person_id.in_(person_ids))
+    )).all() if person_ids else []
+    result = []
+    for representative in representatives:
+        own = session.get(Incident, representative.incident_id)
+        earlier = [incident for person_id, incident in rows
+                   if person_id == representative.person_id and _occurrence(incident) < _occurrence(own)]
+        result.append(Listed(representative, sorted(earlier, key=_occurrence, reverse=True)))
+    return result
+
+
+def _on_incident(session, incident_id: int) -> list[Representative]:
+    return list(session.scalars(_active(
+        select(Representative).where(Representative.incident_id == incident_id).order_by(Representative.id))))
+
+
+def _require_incident(session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def list_representatives(*, actor: User, incident_id: int) -> list[Listed]:
+    """Everyone signed in sees an incident's representatives, numbers masked."""
+    permissions.require_user(actor)
+    _require_incident(db.session, incident_id)
+    return _listed(db.session, _on_incident(db.session, incident_id))
 
 
 def dump_for_incident(*, actor: User, incident_id: int) -> list[dict]:
+    """The incident detail's representatives (masked, with their earlier visits)."""
     permissions.require_user(actor)
-    rows = db.session.scalars(
-        select(Representative)
-        .where(Representative.incident_id == incident_id, Representative.removed_at.is_(None))
-        .order_by(Representative.id)
-    )
-    return RepresentativeSchema(many=True).dump(rows)
+    return RepresentativeSchema(many=True).dump(_listed(db.session, _on_incident(db.session, incident_id)))
+
+
+# --- linking repeat petitions ------------------------------------------------
+
+def _lock_incidents(session, incident_ids: set[int]) -> dict[int, Incident]:
+    rows = session.scalars(select(Incident).where(Incident.id.in_(incident_ids))
+                           .order_by(Incident.id).with_for_update().execution_options(populate_existing=True))
+    return {incident.id: incident for incident in rows}
+
+
+def _person_incident_ids(session, person_id: int) -> set[int]:
+    return set(session.scalars(_active(
+        select(Representative.incident_id).where(Representative.person_id == person_id))))
+
+
+def _relink(session, person_id: int, incidents: dict[int, Incident]) -> list[Incident]:
+    """Each of the person's links points at their previous incident; each incident at its latest earlier one.
+
+    `incidents` are the locked incidents the change touches; returns those whose link changed.
+    """
+    previous = None
+    for representative, incident in session.execute(_active(
+        select(Representative, Incident).join(Incident, Incident.id == Representative.incident_id)
+        .where(Representative.person_id == person_id).order_by(Incident.occurred_at, Incident.id)
+    )).all():
+        representative.repeat_of_id = previous
+        previous = incident.id
+    session.flush()
+    changed = []
+    for incident in incidents.values():
+        latest = session.scalar(_active(
+            select(Incident.id).join(Representative, Representative.repeat_of_id == Incident.id)
+            .where(Representative.incident_id == incident.id)
+            .order_by(Incident.occurred_at.desc(), Incident.id.desc()).limit(1)))
+        if incident.repeat_of_id != latest:
+            incident.repeat_of_id = latest
+            changed.append(incident)
+    return changed
+
+
+def _event_data(listed: Listed, incident: Incident, relinked: list[Incident]) -> dict[str, Any]:
+    """What a screen needs: the masked representative, whether it is a repeat, the incidents relinked."""
+    dumped = RepresentativeSchema().dump(listed)
+    return {
+        "representative": dumped,
+        "repeat": bool(listed.earlier),
+        "repeat_of": dumped["repeat_of"],
+        "repeat_count": dumped["repeat_count"],
+        "incident": snapshot(incident),
+        "relinked": [snapshot(other) for other in relinked if other.id != incident.id],
+    }
+
+
+# --- writing ----------------------------------------------------------------
+
+def _insert_for(session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _sealed(seal, data: dict[str, Any], name: str):
+    """Seal one field; a caller that skipped the schema still gets a 422 naming it."""
+    try:
+        return seal(data[name])
+    except personal_data.InvalidPersonalData as error:
+        raise Invalid("Some fields are invalid.", fields={name: [str(error)]}) from None
+
+
+def _person_for_update(session, data: dict[str, Any]) -> Person:
+    """The person with this identity number, created if new, locked; the latest details kept."""
+    number = _sealed(personal_data.seal_id_number, data, "id_number")
+    session.execute(_insert_for(session)(Person).values(
+        name=data["name"], id_number_encrypted=number.encrypted, id_number_hash=number.lookup_hash,
+        id_number_masked=number.masked, created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["id_number_hash"]))
+    person = session.scalar(select(Person).where(Person.id_number_hash == number.lookup_hash)
+                            .with_for_update().execution_options(populate_existing=True))
+    person.name = data["name"]
+    if data.get("phone"):
+        phone = _sealed(personal_data.seal_phone, data, "phone")
+        person.phone_encrypted, person.phone_masked = phone.encrypted, phone.masked
+    if data.get("address"):
+        person.address_encrypted = personal_data.seal_text(data["address"], field="address")
+    return person
+
+
+def _check_room(active: list[Representative], person: Person, incident: Incident) -> None:
+    for representative in active:
+        if representative.person_id == person.id:
+            raise Conflict("This person is already a representative of the incident.",
+                           current_status=incident.status, representative_id=representative.id)
+    cap = current_app.config["MAX_REPRESENTATIVES"]
+    if len(active) >= cap:
+        raise Invalid(f"An incident has at most {cap} representatives.", max_representatives=cap,
+                      fields={"representatives": [f"At most {cap} per incident."]})
+
+
+def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -> Listed:
+    """Command records a group's representative; a person seen on an earlier incident marks a repeat petition."""
+    permissions.require_role(actor, "command")
+    with unit_of_work() as uow:
+        session = uow.session
+        person = _person_for_update(session, data)
+        incidents = _lock_incidents(session, {incident_id} | _person_incident_ids(session, person.id))
+        if incident_id not in incidents:
+            raise NotFound("No such incident.")
+        incident = incidents[incident_id]
+        _check_room(_on_incident(session, incident_id), person, incident)
+        representative = Representative(incident_id=incident_id, person_id=person.id,
+                                        note=data.get("note") or "", added_at=utcnow())
+        session.add(representative)
+        session.flush()
+        relinked = _relink(session, person.id, incidents)
+        listed = _listed(session, [representative])[0]
+        uow.append_event("representative.added", actor=actor, incident=incident,
+                         data=_event_data(listed, incident, relinked))
+    return listed
+
+
+def remove_representative(*, actor: User, representative_id: int) -> None:
+    """Command takes a representative off the incident; the person stays, the log keeps the fact."""
+    permissions.require_role(actor, "command")
+    with unit_of_work() as uow:
+        session = uow.session
+        found = session.get(Representative, representative_id)
+        if found is None or found.removed_at is not None:
+            raise NotFound("No such representative.")
+        session.scalar(select(Person).where(Person.id == found.person_id).with_for_update())
+        incidents = _lock_incidents(session, {found.incident_id} | _person_incident_ids(session, found.person_id))
+        representative = session.scalar(select(Representative).where(Representative.id == representative_id)
+                                        .execution_options(populate_existing=True))
+        if representative.removed_at is not None:  # someone else removed it while we waited
+            raise NotFound("No such representative.")
+        representative.removed_at = utcnow()
+        listed = _listed(session, [representative])[0]
+        session.flush()
+        relinked = _relink(session, representative.person_id, incidents)
+        incident = incidents[representative.incident_id]
+        uow.append_event("representative.removed", actor=actor, incident=incident,
+                         data=_event_data(listed, incident, relinked))
+
+
+# --- persons (command only) ---------------------------------------------------
+
+def _record(session, person: Person) -> PersonRecord:
+    rows = session.execute(_active(
+        select(Representative, Incident).join(Incident, Incident.id == Representative.incident_id)
+        .where(Representative.person_id == person.id)
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    )).all()
+    incidents = [{"id": incident.id, "ref": incident.ref, "title": incident.title, "kind": incident.kind,
+                  "status": incident.status, "level": incident.level, "occurred_at": incident.occurred_at,
+                  "representative_id": link.id, "note": link.note, "added_at": link.added_at}
+                 for link, incident in rows]
+    return PersonRecord(person, incidents)
+
+
+def _require_person(session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
+    """Command looks a person up by identity number: one keyed-hash match, nothing decrypted."""
+    permissions.require_role(actor, "command")
+    person = db.session.scalar(select(Person).where(Person.id_number_hash == personal_data.lookup_hash(id_number)))
+    return [_record(db.session, person)] if person is not None else []
+
+
+def get_person(*, actor: User, person_id: int) -> PersonRecord:
+    """Command sees one person (masked) and every incident they took part in, newest first."""
+    permissions.require_role(actor, "command")
+    return _record(db.session, _require_person(db.session, person_id))
+
+
+def reveal_person(*, actor: User, person_id: int, reason: str) -> dict[str, str | None]:
+    """Command sees one person's full numbers, for a stated reason; everyone sees that it happened."""
+    permissions.require_role(actor, "command")
+    with unit_of_work() as uow:
+        person = _require_person(uow.session, person_id)
+        revealed = {
+            "id_number": personal_data.decrypt(person.id_number_encrypted, field="id_number"),
+            "phone": personal_data.decrypt(person.phone_encrypted, field="phone") if person.phone_encrypted else None,
+            "address": (personal_data.decrypt(person.address_encrypted, field="address")
+                        if person.address_encrypted else None),
+        }
+        uow.append_event("person.revealed", actor=actor,
+                         data={"person": PersonBriefSchema().dump(person), "reason": reason.strip()})
+    return revealed
