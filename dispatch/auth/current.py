@@ -8,12 +8,15 @@ import hmac
 
 from flask import Flask, g, request, session
 
-from ..errors import Forbidden
+from ..errors import Forbidden, Unauthorized
 from . import service
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Signing in is the one unsafe request made before there is a CSRF token.
 CSRF_EXEMPT = {("POST", "/api/session")}
+# The API answers strangers only here; everything else is 401 before any parsing.
+PUBLIC = {("POST", "/api/session"), ("GET", "/api/session"), ("DELETE", "/api/session"),
+          ("GET", "/api/openapi.json")}
 
 
 def bearer_token() -> str | None:
@@ -28,12 +31,17 @@ def resolve_actor() -> None:
     g.user_session = None
     token = bearer_token()
     if token is not None:
-        g.actor = service.token_user(token)
-        return  # a token needs no CSRF header: it is not sent by a browser on its own
-    found = service.session_user(session.get("sid"))
-    if found is None:
-        return
-    g.actor, g.user_session = found
+        g.actor = service.token_user(token)  # a token needs no CSRF header: no browser sends it by itself
+    else:
+        found = service.session_user(session.get("sid"))
+        if found is not None:
+            g.actor, g.user_session = found
+            _check_csrf()
+    if g.actor is None and request.path.startswith("/api/") and (request.method, request.path) not in PUBLIC:
+        raise Unauthorized("Sign in first.")
+
+
+def _check_csrf() -> None:
     if request.method not in SAFE_METHODS and (request.method, request.path) not in CSRF_EXEMPT:
         sent = request.headers.get("X-CSRF-Token", "")
         if not hmac.compare_digest(sent, g.user_session.csrf_token):
