@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..auth.models import Unit
 from ..db import Base, UTCDateTime, utcnow
 
 
@@ -17,9 +18,12 @@ class Instruction(Base):
     text: Mapped[str] = mapped_column(Text)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When instruction.overdue was appended: once per instruction.
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     addressees: Mapped[list[InstructionAddressee]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="InstructionAddressee.unit_id"
+        cascade="all, delete-orphan", lazy="selectin", order_by="InstructionAddressee.unit_id",
+        back_populates="instruction",
     )
 
 
@@ -32,3 +36,10 @@ class InstructionAddressee(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    instruction: Mapped[Instruction] = relationship(back_populates="addressees")
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None

@@ -1,14 +1,57 @@
+"""What comes in to the instruction endpoints and what goes out."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import timedelta
 
-from ..schemas import Time
+from flask import current_app
+from marshmallow import Schema, fields, validate
+
+from ..db import utcnow
+from ..schemas import PageArgs, StrictSchema, Time
+
+ID = validate.Range(min=1, max=2**31 - 1)
+
+
+def _ack_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["INSTRUCTION_ACK_OVERDUE_MINUTES"])
+
+
+def _waited(instruction) -> timedelta:
+    return utcnow() - instruction.issued_at
+
+
+class InstructionCreateSchema(StrictSchema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class AcknowledgementCreateSchema(StrictSchema):
+    note = fields.String(validate=validate.Length(max=5000))
+
+
+class InstructionFilterSchema(PageArgs):
+    incident_id = fields.Integer(validate=ID)
+    unit_id = fields.Integer(validate=ID)
+    unacknowledged = fields.Boolean()
+    overdue = fields.Boolean()
 
 
 class AddresseeSchema(Schema):
+    """One addressed unit: acknowledged when and by whom, or how long it has kept the leader waiting."""
+
     unit_id = fields.Integer()
+    unit_code = fields.String(attribute="unit.code")
+    unit_name = fields.String(attribute="unit.name")
+    acknowledged = fields.Boolean()
     acknowledged_at = Time(allow_none=True)
     acknowledged_by_id = fields.Integer(allow_none=True)
+    waiting_seconds = fields.Method("_waiting_seconds")
+    overdue = fields.Method("_overdue")
+
+    def _waiting_seconds(self, addressee) -> int | None:
+        return None if addressee.acknowledged else int(_waited(addressee.instruction).total_seconds())
+
+    def _overdue(self, addressee) -> bool:
+        return not addressee.acknowledged and _waited(addressee.instruction) >= _ack_limit()
 
 
 class InstructionSchema(Schema):
@@ -18,3 +61,22 @@ class InstructionSchema(Schema):
     issued_by_id = fields.Integer(allow_none=True)
     issued_at = Time()
     addressees = fields.List(fields.Nested(AddresseeSchema))
+    acknowledged_unit_ids = fields.Method("_acknowledged")
+    unacknowledged_unit_ids = fields.Method("_unacknowledged")
+    overdue = fields.Method("_overdue")
+
+    def _acknowledged(self, instruction) -> list[int]:
+        return [a.unit_id for a in instruction.addressees if a.acknowledged]
+
+    def _unacknowledged(self, instruction) -> list[int]:
+        return [a.unit_id for a in instruction.addressees if not a.acknowledged]
+
+    def _overdue(self, instruction) -> bool:
+        """Someone has still not acknowledged after the configured time: flagged to command and leaders."""
+        late = _waited(instruction) >= _ack_limit()
+        return late and any(not a.acknowledged for a in instruction.addressees)
+
+
+class InstructionPageSchema(Schema):
+    items = fields.List(fields.Nested(InstructionSchema))
+    total = fields.Integer()

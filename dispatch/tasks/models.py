@@ -1,7 +1,7 @@
 """Tasks dispatched to units, their co-handling units and supervision notices."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +12,8 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("dispatched", "claimed", "in_progress", "submitted", "done", "returned", "cancelled")
 # A settled task no longer holds an incident open.
 SETTLED = ("done", "cancelled")
+# Past its deadline a task is overdue unless it is already handed in or finished.
+NOT_OVERDUE = ("submitted", "done", "cancelled")
 
 
 class Task(Base):
@@ -37,6 +39,16 @@ class Task(Base):
 
     co_units: Mapped[list[TaskCoUnit]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
+    @property
+    def co_unit_ids(self) -> list[int]:
+        return sorted(co.unit_id for co in self.co_units)
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status not in NOT_OVERDUE and self.due_at < now
+
+    def is_due_soon(self, now: datetime, window: timedelta) -> bool:
+        return self.status not in NOT_OVERDUE and now <= self.due_at < now + window
+
 
 class TaskCoUnit(Base):
     __tablename__ = "task_co_units"
@@ -54,3 +66,5 @@ class SupervisionNotice(Base):
     note: Mapped[str] = mapped_column(Text)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    task: Mapped[Task] = relationship()

@@ -1,23 +1,125 @@
+"""What comes in to the task endpoints and what goes out."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import timedelta
 
-from ..schemas import Time
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..db import utcnow
+from ..schemas import LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
+from .models import PRIORITIES, STATUSES
+
+ID = validate.Range(min=1, max=2**31 - 1)
+NOTE = validate.Length(min=1, max=5000)
+ACTIONS = (
+    "claim", "start", "progress", "submit", "return", "request_extension",
+    "approve_extension", "reject_extension", "verify", "reject", "reroute", "cancel",
+)
+# What each action cannot do without: (field, the fields that may carry it).
+NEEDS = {
+    "progress": ("note", ("note",)),
+    "submit": ("note", ("note",)),
+    "reject": ("note", ("note",)),
+    "return": ("reason", ("reason", "note")),
+    "request_extension": ("due_at", ("due_at",)),
+    "reroute": ("unit_id", ("unit_id",)),
+}
+
+
+class TaskCreateSchema(StrictSchema):
+    unit_id = fields.Integer(required=True, strict=True, validate=ID)
+    co_unit_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
+                              validate=validate.Length(max=20))
+    title = fields.String(required=True, validate=SHORT_TEXT)
+    instructions = fields.String(load_default="", validate=LONG_TEXT)
+    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    due_at = Time(allow_none=True)
+
+
+class TaskTransitionSchema(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    note = fields.String(validate=NOTE)
+    reason = fields.String(validate=NOTE)
+    due_at = Time()
+    unit_id = fields.Integer(strict=True, validate=ID)
+    version = fields.Integer(strict=True, validate=ID)
+
+    @validates_schema
+    def _action_has_what_it_needs(self, data, **kwargs):
+        name, carriers = NEEDS.get(data.get("action"), (None, ()))
+        if name and not any(data.get(carrier) for carrier in carriers):
+            raise ValidationError(f"Required for {data['action']}.", name)
+
+
+class TaskFilterSchema(PageArgs):
+    unit_id = fields.Integer(validate=ID)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    incident_id = fields.Integer(validate=ID)
+    overdue = fields.Boolean()
+    due_soon = fields.Boolean()
+    escalated = fields.Boolean()
+
+
+class SupervisionNoticeCreateSchema(StrictSchema):
+    note = fields.String(required=True, validate=NOTE)
 
 
 class TaskSchema(Schema):
     id = fields.Integer()
     incident_id = fields.Integer()
     unit_id = fields.Integer()
-    co_unit_ids = fields.Method("_co_unit_ids")
+    co_unit_ids = fields.List(fields.Integer())
     title = fields.String()
     instructions = fields.String()
     priority = fields.String()
     due_at = Time()
     status = fields.String()
     version = fields.Integer()
+    claimed_by_id = fields.Integer(allow_none=True)
+    requested_due_at = Time(allow_none=True)
+    extension_pending = fields.Method("_extension_pending")
+    overdue = fields.Method("_overdue")
+    due_soon = fields.Method("_due_soon")
+    supervision_count = fields.Integer()
+    escalated = fields.Method("_escalated")
     created_at = Time()
     updated_at = Time()
 
-    def _co_unit_ids(self, task):
-        return [co.unit_id for co in task.co_units]
+    def _extension_pending(self, task) -> bool:
+        return task.requested_due_at is not None
+
+    def _overdue(self, task) -> bool:
+        return task.is_overdue(utcnow())
+
+    def _due_soon(self, task) -> bool:
+        return task.is_due_soon(utcnow(), timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"]))
+
+    def _escalated(self, task) -> bool:
+        return task.supervision_count >= current_app.config["SUPERVISION_ESCALATE_AFTER"]
+
+
+class TaskDetailSchema(TaskSchema):
+    """One task with its history: its events from the log, oldest first."""
+
+    history = fields.List(fields.Dict())
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+
+
+class SupervisionNoticeSchema(Schema):
+    id = fields.Integer()
+    task_id = fields.Integer()
+    number = fields.Integer()
+    note = fields.String()
+    issued_by_id = fields.Integer(allow_none=True)
+    issued_at = Time()
+    escalated = fields.Method("_escalated")
+    task = fields.Nested(TaskSchema)
+
+    def _escalated(self, notice) -> bool:
+        """Whether the task had been escalated to the leaders by this notice or an earlier one."""
+        return notice.number >= current_app.config["SUPERVISION_ESCALATE_AFTER"]

@@ -1,16 +1,306 @@
-"""Tasks across departments."""
+"""Tasks across departments: dispatch, claim, progress, return and reroute, extension, verification, supervision."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
+from flask import current_app
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from .. import workflow
 from ..auth import permissions
-from ..auth.models import User
-from ..db import db
-from .models import Task
+from ..auth.models import Unit, User
+from ..db import db, utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..events import Event, unit_of_work
+from ..incidents.models import Incident
+from ..workflow import Transition
+from .models import NOT_OVERDUE, SETTLED, SupervisionNotice, Task, TaskCoUnit
 from .schemas import TaskSchema
+
+WORKING = ("dispatched", "claimed", "in_progress")
+
+
+def _each(states, action: str, role: str, to: str | None, event: str) -> dict:
+    """One action from several states; `to=None` keeps the state (a note or a flag, not a move)."""
+    return {(state, action): Transition(role, to or state, event) for state in states}
+
+
+TASK_TRANSITIONS: workflow.Table = {
+    ("dispatched", "claim"): Transition("liaison", "claimed", "task.claimed"),
+    ("claimed", "start"): Transition("liaison", "in_progress", "task.started"),
+    **_each(("claimed", "in_progress"), "progress", "liaison", None, "task.progressed"),
+    ("in_progress", "submit"): Transition("liaison", "submitted", "task.submitted"),
+    # the unit says the task is not theirs before it starts work on it
+    **_each(("dispatched", "claimed"), "return", "liaison", "returned", "task.returned"),
+    # asking for more time is a flag on the task, never a state that stops the work
+    **_each(WORKING, "request_extension", "liaison", None, "task.extension_requested"),
+    **_each(WORKING, "approve_extension", "command", None, "task.extension_approved"),
+    **_each(WORKING, "reject_extension", "command", None, "task.extension_rejected"),
+    ("submitted", "verify"): Transition("command", "done", "task.verified"),
+    ("submitted", "reject"): Transition("command", "in_progress", "task.rejected"),
+    **_each(("returned",) + WORKING, "reroute", "command", "dispatched", "task.rerouted"),
+    **_each(("returned", "submitted") + WORKING, "cancel", "command", "cancelled", "task.cancelled"),
+}
+# A co-handling unit reports on the work but does not take it or hand it in.
+CO_UNIT_ACTIONS = frozenset({"progress"})
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def snapshot(task: Task) -> dict[str, Any]:
+    """The dumped task: every task event carries it, so a screen updates from the event alone."""
+    return TaskSchema().dump(task)
+
+
+def _get(session: Session, task_id: int, *, for_update: bool = False) -> Task:
+    query = select(Task).where(Task.id == task_id)
+    if for_update:
+        query = query.with_for_update()
+    task = session.scalar(query)
+    if task is None:
+        raise NotFound("No such task.")
+    return task
+
+
+def _known_units(session: Session, unit_ids: list[int], field: str) -> None:
+    found = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
+    missing = [unit_id for unit_id in unit_ids if unit_id not in found]
+    if missing:
+        raise Invalid("No such unit.", fields={field: [f"No such unit: {missing[0]}."]})
+
+
+def default_due_at(level: str, priority: str, now: datetime) -> datetime:
+    """The time limit the settings give a task of this priority on an incident of this level."""
+    return now + timedelta(hours=current_app.config["TASK_DUE_HOURS"][level][priority])
+
+
+def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]) -> Task:
+    """Command hands work to a lead unit (and co-handling units); the units see it dispatched."""
+    permissions.require_role(actor, "command")
+    co_unit_ids = list(dict.fromkeys(data.get("co_unit_ids") or []))
+    if data["unit_id"] in co_unit_ids:
+        raise Invalid("The lead unit cannot also co-handle.", fields={"co_unit_ids": ["Contains the lead unit."]})
+    with unit_of_work() as uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound("No such incident.")
+        if incident.status == "closed":
+            raise Conflict("The incident is closed.", current_status=incident.status)
+        _known_units(uow.session, [data["unit_id"]], "unit_id")
+        _known_units(uow.session, co_unit_ids, "co_unit_ids")
+        now = utcnow()
+        priority = data.get("priority") or "normal"
+        task = Task(
+            incident_id=incident.id, unit_id=data["unit_id"], title=data["title"],
+            instructions=data.get("instructions") or "", priority=priority,
+            due_at=data.get("due_at") or default_due_at(incident.level, priority, now),
+            status="dispatched", version=1, supervision_count=0, created_by_id=actor.id,
+            created_at=now, updated_at=now, co_units=[TaskCoUnit(unit_id=u) for u in co_unit_ids],
+        )
+        uow.session.add(task)
+        uow.session.flush()
+        uow.append_event("task.dispatched", actor=actor, incident=incident.id, task=task,
+                         unit_id=task.unit_id, data={"task": snapshot(task)})
+    return task
+
+
+def _require_actor_for(actor: User, task: Task, action: str) -> None:
+    """Only the lead unit's liaison acts for the unit; a co-handling unit may only report progress."""
+    permissions.require_role(actor, "command", "liaison")
+    if actor.role != "liaison" or actor.unit_id == task.unit_id:
+        return
+    if action in CO_UNIT_ACTIONS and actor.unit_id in task.co_unit_ids:
+        return
+    raise Forbidden("This task belongs to another unit.")
+
+
+# What an action changes beyond the status, and what its event says besides the task.
+Effect = Callable[[Session, Task, User, dict[str, Any], datetime], dict[str, Any]]
+
+
+def _claim(session, task, actor, args, now):
+    task.claimed_by_id = actor.id
+    return {}
+
+
+def _note(session, task, actor, args, now):
+    return {"note": args.get("note") or ""}
+
+
+def _lapse_extension(session, task, actor, args, now):
+    """Handing in, giving back or cancelling drops a pending request for more time."""
+    task.requested_due_at = None
+    return {"note": args.get("note") or ""}
+
+
+def _return(session, task, actor, args, now):
+    task.requested_due_at = None
+    return {"reason": args.get("reason") or args.get("note") or ""}
+
+
+def _request_extension(session, task, actor, args, now):
+    wanted = args["due_at"]
+    if wanted <= task.due_at or wanted <= now:
+        raise Invalid("Ask for a time later than the current deadline.",
+                      fields={"due_at": ["Must be later than the current deadline and now."]})
+    task.requested_due_at = wanted
+    return {"requested_due_at": wanted.isoformat(), "note": args.get("note") or ""}
+
+
+def _pending_extension(task: Task) -> datetime:
+    if task.requested_due_at is None:
+        raise Conflict("No extension is pending.", current_status=task.status)
+    return task.requested_due_at
+
+
+def _approve_extension(session, task, actor, args, now):
+    previous = task.due_at
+    task.due_at = _pending_extension(task)
+    task.requested_due_at = None
+    return {"previous_due_at": previous.isoformat(), "note": args.get("note") or ""}
+
+
+def _reject_extension(session, task, actor, args, now):
+    refused = _pending_extension(task)
+    task.requested_due_at = None
+    return {"refused_due_at": refused.isoformat(), "note": args.get("note") or ""}
+
+
+def _reroute(session, task, actor, args, now):
+    new_unit = args["unit_id"]
+    if new_unit == task.unit_id:
+        raise Invalid("Reroute to another unit.", fields={"unit_id": ["The task is already with this unit."]})
+    _known_units(session, [new_unit], "unit_id")
+    previous = task.unit_id
+    task.unit_id = new_unit
+    task.co_units = [co for co in task.co_units if co.unit_id != new_unit]
+    task.claimed_by_id = None
+    task.requested_due_at = None
+    return {"from_unit_id": previous, "to_unit_id": new_unit, "note": args.get("note") or ""}
+
+
+EFFECTS: dict[str, Effect] = {
+    "claim": _claim, "start": _note, "progress": _note, "submit": _lapse_extension, "return": _return,
+    "request_extension": _request_extension, "approve_extension": _approve_extension,
+    "reject_extension": _reject_extension, "verify": _note, "reject": _note, "reroute": _reroute,
+    "cancel": _lapse_extension,
+}
+
+
+def transition_task(*, actor: User, task_id: int, action: str, version: int | None = None,
+                    **args: Any) -> Task:
+    """A unit or command moves the task on; everyone sees the new state and what was said."""
+    permissions.require_user(actor)
+    with unit_of_work() as uow:
+        task = _get(uow.session, task_id, for_update=True)  # concurrent claims queue here
+        _require_actor_for(actor, task, action)
+        step = workflow.apply(TASK_TRANSITIONS, task.status, action, actor.role)
+        if version is not None and version != task.version:
+            raise Conflict("Someone else changed this task; reload it.",
+                           current_version=task.version, current_status=task.status)
+        now = utcnow()
+        said = EFFECTS[action](uow.session, task, actor, args, now)
+        previous = task.status
+        task.status = step.to
+        task.version += 1
+        task.updated_at = now
+        uow.append_event(step.event, actor=actor, incident=task.incident_id, task=task, unit_id=task.unit_id,
+                         data={"from": previous, "to": step.to, **said, "task": snapshot(task)})
+    return task
+
+
+def issue_supervision_notice(*, actor: User, task_id: int, note: str) -> SupervisionNotice:
+    """Command presses the unit on a late or stuck task; enough notices escalate it to the leaders."""
+    permissions.require_role(actor, "command")
+    with unit_of_work() as uow:
+        task = _get(uow.session, task_id, for_update=True)
+        if task.status in SETTLED:
+            raise Conflict("The task is settled.", current_status=task.status)
+        task.supervision_count += 1
+        notice = SupervisionNotice(task=task, number=task.supervision_count, note=note,
+                                   issued_by_id=actor.id, issued_at=utcnow())
+        uow.session.add(notice)
+        uow.session.flush()
+        notice_data = {"id": notice.id, "number": notice.number, "note": note,
+                       "issued_at": notice.issued_at.isoformat()}
+        context = dict(actor=actor, incident=task.incident_id, task=task, unit_id=task.unit_id)
+        uow.append_event("supervision.issued", **context, data={"notice": notice_data, "task": snapshot(task)})
+        if notice.number == current_app.config["SUPERVISION_ESCALATE_AFTER"]:
+            uow.append_event("supervision.escalated", **context,
+                             data={"notice": notice_data, "notices": notice.number, "task": snapshot(task)})
+    return notice
+
+
+def get_task(*, actor: User, task_id: int) -> Task:
+    """One task, with its history (its events from the log, oldest first) as `history`."""
+    permissions.require_user(actor)
+    task = _get(db.session, task_id)
+    events = db.session.scalars(select(Event).where(Event.task_id == task.id).order_by(Event.seq))
+    task.history = [event.to_dict() for event in events]
+    return task
+
+
+def _overdue(now: datetime):
+    return (Task.status.not_in(NOT_OVERDUE)) & (Task.due_at < now)
+
+
+def _due_soon(now: datetime):
+    window = now + timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"])
+    return (Task.status.not_in(NOT_OVERDUE)) & (Task.due_at >= now) & (Task.due_at < window)
+
+
+def _urgency(now: datetime) -> tuple:
+    """A unit's queue: overdue first, then by priority, then by deadline."""
+    return (case((_overdue(now), 0), else_=1),
+            case(PRIORITY_RANK, value=Task.priority, else_=len(PRIORITY_RANK)),
+            Task.due_at, Task.id)
+
+
+def list_tasks(*, actor: User, filters: dict[str, Any]) -> tuple[list[Task], int]:
+    permissions.require_user(actor)
+    now = utcnow()
+    query = select(Task)
+    for name in ("unit_id", "status", "incident_id"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Task, name) == filters[name])
+    flags = {"overdue": _overdue(now), "due_soon": _due_soon(now),
+             "escalated": Task.supervision_count >= current_app.config["SUPERVISION_ESCALATE_AFTER"]}
+    for name, condition in flags.items():
+        if name in filters:
+            query = query.where(condition if filters[name] else ~condition)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    order = _urgency(now) if filters.get("unit_id") else (Task.id.desc(),)
+    items = db.session.scalars(query.order_by(*order).limit(filters["limit"]).offset(filters["offset"]))
+    return list(items), total
+
+
+def task_counts(incident_ids: list[int]) -> dict[int, dict[str, int]]:
+    """For the board: each incident's open (unsettled) and overdue tasks, in one query."""
+    counts = {incident_id: {"open": 0, "overdue": 0} for incident_id in incident_ids}
+    if not incident_ids:
+        return counts
+    rows = db.session.execute(
+        select(Task.incident_id,
+               func.count().filter(Task.status.not_in(SETTLED)),
+               func.count().filter(_overdue(utcnow())))
+        .where(Task.incident_id.in_(incident_ids)).group_by(Task.incident_id)
+    )
+    for incident_id, open_count, overdue_count in rows:
+        counts[incident_id] = {"open": open_count, "overdue": overdue_count}
+    return counts
 
 
 def dump_for_incident(*, actor: User, incident_id: int) -> list[dict]:
     permissions.require_user(actor)
     rows = db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id))
     return TaskSchema(many=True).dump(rows)
+
+
+def involved_unit_ids(session: Session, incident_id: int) -> list[int]:
+    """Every unit with a live task on the incident, leading or co-handling."""
+    live = select(Task.id).where(Task.incident_id == incident_id, Task.status != "cancelled")
+    leads = select(Task.unit_id).where(Task.id.in_(live))
+    co = select(TaskCoUnit.unit_id).where(TaskCoUnit.task_id.in_(live))
+    return sorted(set(session.scalars(leads)) | set(session.scalars(co)))
+
