@@ -57,6 +57,15 @@ class Config:
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
     LOAD_DEMO = False
+    # A task's default time limit in hours, by incident level and priority (`due_at` left out).
+    TASK_DUE_HOURS = {
+        "I": {"urgent": 1, "high": 2, "normal": 4, "low": 8},
+        "II": {"urgent": 2, "high": 4, "normal": 8, "low": 24},
+        "III": {"urgent": 4, "high": 8, "normal": 24, "low": 48},
+        "IV": {"urgent": 8, "high": 24, "normal": 48, "low": 72},
+    }
+    # A task not yet overdue is "due soon" within this many minutes of its deadline.
+    TASK_DUE_SOON_MINUTES = 60
     # argon2-cffi's defaults (RFC 9106 low-memory profile)
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

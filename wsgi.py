@@ -31,11 +31,13 @@ socketio = init_realtime(app)
 def serve() -> None:
     from dispatch.demo import DEMO_PASSWORD, load_demo_if_empty
     from dispatch.migrate import upgrade
+    from dispatch.tasks.deadlines import run_deadline_loop
 
     with app.app_context():
         upgrade()
         loaded = load_demo_if_empty()
     start_background(app, socketio)
+    socketio.start_background_task(run_deadline_loop, app, sleep=socketio.sleep)
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"\n  Dispatch is serving on http://{host}:{port}/", flush=True)
     if loaded:
