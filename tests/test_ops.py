@@ -1,0 +1,80 @@
+"""What a real deployment expects: health check, OpenAPI, request log, a hub that never blocks."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from dispatch import create_app
+from dispatch.db import driver_url
+
+from .support import PASSWORD, fresh_postgres_database, http_login, incident_payload, running_server
+
+
+def test_health_check_answers_200_when_the_database_answers(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json()["database"] == "up"
+
+
+@pytest.mark.parametrize("url", ["postgresql://postgres@127.0.0.1:1/nowhere", "sqlite:////nonexistent/dir/x.db"])
+def test_health_check_answers_503_when_the_database_does_not(url):
+    down = create_app("test", DATABASE_URL=url)
+    response = down.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["database"] == "down"
+
+
+def test_openapi_is_generated_from_the_schemas(anonymous):
+    spec = anonymous.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/incidents", "/api/incidents/{incident_id}", "/api/events", "/api/session"} <= set(spec["paths"])
+    create = spec["components"]["schemas"]["IncidentCreate"]
+    assert set(create["required"]) >= {"kind", "title", "category", "headcount", "level", "occurred_at"}
+    assert create["properties"]["level"]["enum"] == ["I", "II", "III", "IV"]
+
+
+def test_one_log_line_per_request_without_secrets(client_for, caplog):
+    caplog.set_level(logging.INFO, logger="dispatch.request")
+    client = client_for()
+    client.client.post("/api/session", json={"username": "duty", "password": PASSWORD})
+    client.get("/api/incidents")
+    lines = [record.getMessage() for record in caplog.records if record.name == "dispatch.request"]
+    assert len(lines) == 2
+    assert lines[0].startswith("POST /api/session 200 user=") and lines[1].startswith("GET /api/incidents 200 user=")
+    assert all(PASSWORD not in line and "ms" in line for line in lines)
+
+
+@pytest.mark.postgres
+def test_a_slow_query_does_not_stall_other_requests_in_the_same_process(tmp_path):
+    """One request waits on PostgreSQL (a row held by another transaction) while others are served."""
+    url = fresh_postgres_database("dispatch_green")
+    with running_server(url, instance_dir=tmp_path) as server:
+        duty = http_login(server.url, "duty")
+        incident = duty.post(f"{server.url}/api/incidents", json=incident_payload(), timeout=10).json()
+        holder = create_engine(driver_url(url)).connect()
+        transaction = holder.begin()
+        holder.execute(text("SELECT id FROM incidents WHERE id = :id FOR UPDATE"), {"id": incident["id"]})
+        slow_result = {}
+
+        def slow_edit():
+            slow_result["response"] = duty.patch(f"{server.url}/api/incidents/{incident['id']}",
+                                                 json={"version": 1, "headcount": 500}, timeout=30)
+
+        slow = threading.Thread(target=slow_edit)
+        slow.start()
+        others = http_login(server.url, "psb")
+        answered_while_waiting = []
+        for _ in range(5):
+            answered_while_waiting.append(others.get(f"{server.url}/api/incidents", timeout=5).status_code)
+            answered_while_waiting.append(requests.get(f"{server.url}/healthz", timeout=5).status_code)
+        still_waiting = slow.is_alive()
+        holder.execute(text("SELECT pg_sleep(2)"))
+        transaction.commit()
+        holder.close()
+        slow.join(30)
+    assert answered_while_waiting == [200] * 10
+    assert still_waiting, "the slow request should still have been waiting for its row"
+    assert slow_result["response"].status_code == 200
+    assert slow_result["response"].json()["headcount"] == 500
