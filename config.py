@@ -40,6 +40,7 @@ class Config:
     SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | str | None = None  # None: same origin as the request's Host
     HEARTBEAT_SECONDS = 5.0
     RESUME_MAX_GAP = 10_000
+    TEST_DROP_PUSHES = 0  # tests only: skip the live push of every k-th seq (realtime/broadcast.py)
     DISPATCH_TIMEZONE = "Asia/Shanghai"
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
     SESSION_IDLE_MINUTES = 8 * 60
@@ -114,6 +115,8 @@ def load_config(profile: str | None = None, **overrides) -> dict:
             env.get("DISPATCH_OVERDUE_SCAN_SECONDS", base.DISPATCH_OVERDUE_SCAN_SECONDS)
         ),
         HEARTBEAT_SECONDS=float(env.get("DISPATCH_HEARTBEAT_SECONDS", base.HEARTBEAT_SECONDS)),
+        RESUME_MAX_GAP=int(env.get("DISPATCH_RESUME_MAX_GAP", base.RESUME_MAX_GAP)),
+        TEST_DROP_PUSHES=int(env.get("DISPATCH_TEST_DROP_PUSHES", base.TEST_DROP_PUSHES)),
         SESSION_COOKIE_SECURE=_bool(env.get("SESSION_COOKIE_SECURE"), base.SESSION_COOKIE_SECURE),
         SESSION_IDLE_MINUTES=float(env.get("DISPATCH_SESSION_IDLE_MINUTES", base.SESSION_IDLE_MINUTES)),
         SESSION_ABSOLUTE_HOURS=float(env.get("DISPATCH_SESSION_ABSOLUTE_HOURS", base.SESSION_ABSOLUTE_HOURS)),

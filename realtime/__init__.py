@@ -1,4 +1,9 @@
-"""Live push over Socket.IO. The async mode is chosen here, from configuration, and nowhere else."""
+"""Live push over Socket.IO. The async mode is chosen here, from configuration, and nowhere else.
+
+The handlers and the after-commit receivers are attached once, when this
+package is imported; `init_app` may run for several apps (the tests build one
+per database backend) and only binds the current server to that app.
+"""
 from __future__ import annotations
 
 from flask import Flask
@@ -6,18 +11,29 @@ from flask_socketio import SocketIO
 
 socketio = SocketIO()
 
+from . import broadcast, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
+from .rooms import client_manager  # noqa: E402
+
 
 def init_app(app: Flask) -> SocketIO:
-    origins = app.config["ALLOWED_ORIGINS"] or None  # None: only the page's own origin
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        cors_allowed_origins=origins,
+        # a fresh manager per server: it carries sign-outs between processes
+        client_manager=client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
+        cors_allowed_origins=allowed_origin(app.config["ALLOWED_ORIGINS"]),
         manage_session=False,  # the login session lives on the server; sockets read it, never write it
     )
-    from . import broadcast, handlers
-
-    handlers.register(socketio)
-    broadcast.init_app(app, socketio)
     return socketio
+
+
+def allowed_origin(configured: list[str]):
+    """The server's own origin (as the browser reached it) and any configured one."""
+    extra = frozenset(origin.rstrip("/") for origin in configured)
+
+    def check(origin: str, environ: dict) -> bool:
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme", "http")
+        # the proxy passes the Host the browser used (deploy/nginx.conf)
+        return origin == f"{scheme}://{environ.get('HTTP_HOST', '')}" or origin in extra
+
+    return check

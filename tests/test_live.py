@@ -1,0 +1,197 @@
+"""The live stream in process (Flask-SocketIO's test client): who may connect, what is pushed, resume, sign-out.
+
+Origin checks and real concurrent clients need a real server: tests/test_live_servers.py.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dispatch.auth.models import UserSession
+from dispatch.db import db
+from dispatch.errors import Invalid
+from dispatch.events import unit_of_work
+from realtime import socketio
+
+from .support import incident_payload
+
+
+def socket_of(app, api_client, **kwargs):
+    """A Socket.IO test client carrying that API client's cookies (its login session)."""
+    return socketio.test_client(app, flask_test_client=api_client.client, **kwargs)
+
+
+def pushed(socket, name="event"):
+    return [message["args"][0] for message in socket.get_received() if message["name"] == name]
+
+
+def register(duty, **overrides):
+    response = duty.post("/api/incidents", json=incident_payload(**overrides))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def logged_events(api_client, after=0):
+    return api_client.get(f"/api/events?after={after}").get_json()["items"]
+
+
+# -- who may connect ---------------------------------------------------------
+
+@pytest.mark.parametrize("username", ["duty", "leader", "psb", "admin"])
+def test_every_signed_in_role_may_connect(app, client_for, username):
+    assert socket_of(app, client_for(username)).is_connected()
+
+
+def test_anonymous_connection_is_refused(app, anonymous):
+    assert not socket_of(app, anonymous).is_connected()
+
+
+def test_forged_session_cookie_is_refused(app, anonymous):
+    anonymous.client.set_cookie(app.config["SESSION_COOKIE_NAME"], "eyJzaWQiOiJmb3JnZWQifQ.forged.signature")
+    assert not socket_of(app, anonymous).is_connected()
+
+
+def test_expired_session_is_refused(app, client_for):
+    psb = client_for("psb")
+    with app.app_context():
+        idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+        for row in db.session.query(UserSession).all():
+            row.last_seen_at -= idle
+        db.session.commit()
+    assert not socket_of(app, psb).is_connected()
+
+
+def test_api_token_connects_and_a_bogus_one_is_refused(app, client_for, anonymous):
+    admin = client_for("admin")
+    created = admin.post("/api/tokens", json={"user_id": admin.user["id"], "name": "county dashboard"})
+    assert created.status_code == 201, created.get_json()
+    assert socket_of(app, anonymous, auth={"token": created.get_json()["token"]}).is_connected()
+    assert not socket_of(app, anonymous, auth={"token": "not-a-token"}).is_connected()
+
+
+# -- what is pushed ----------------------------------------------------------
+
+def test_every_signed_in_client_receives_each_committed_event_once(app, duty, client_for):
+    sockets = [socket_of(app, client_for(name)) for name in ("leader", "psb", "admin")]
+    register(duty, title="Blockade at the county gate")
+    logged = logged_events(duty)
+    assert [event["type"] for event in logged] == ["incident.registered"]
+    for socket in sockets:
+        assert pushed(socket) == logged  # once, in the one form of the log
+
+
+def test_a_commit_with_several_events_pushes_them_in_seq_order(app, ctx, duty, leader):
+    socket = socket_of(app, leader)
+    with unit_of_work() as uow:
+        for n in range(3):
+            uow.append_event("incident.updated", data={"n": n})
+    seqs = [event["seq"] for event in pushed(socket)]
+    assert seqs == [1, 2, 3]
+
+
+def test_a_rolled_back_transaction_pushes_nothing(app, ctx, leader):
+    socket = socket_of(app, leader)
+    with pytest.raises(Invalid):
+        with unit_of_work() as uow:
+            uow.append_event("incident.updated", data={"title": "never"})
+            raise Invalid("refused half way")
+    assert pushed(socket) == []
+    assert logged_events(leader) == []
+
+
+def test_a_refused_edit_pushes_nothing(app, duty, leader):
+    incident = register(duty)
+    socket = socket_of(app, leader)
+    stale = duty.patch(f"/api/incidents/{incident['id']}", json={"version": 99, "title": "Stale edit"})
+    assert stale.status_code == 409
+    forbidden = leader.patch(f"/api/incidents/{incident['id']}", json={"version": 1, "title": "Not mine"})
+    assert forbidden.status_code == 403
+    assert pushed(socket) == []
+
+
+def test_pushes_are_one_broadcast_per_event(app, duty, client_for, monkeypatch):
+    for name in ("leader", "psb", "lvb"):
+        socket_of(app, client_for(name))
+    emits = []
+    original = socketio.server.manager.emit
+    monkeypatch.setattr(socketio.server.manager, "emit",
+                        lambda event, data, *args, **kwargs: emits.append((event, kwargs.get("room")))
+                        or original(event, data, *args, **kwargs))
+    register(duty)
+    assert emits == [("event", None)]  # to everyone at once, not a loop over sockets
+
+
+# -- resume ------------------------------------------------------------------
+
+def test_resume_replays_what_came_after_in_order_then_acknowledges_the_last_seq(app, duty, leader):
+    for n in range(4):
+        register(duty, title=f"Gathering {n}")
+    socket = socket_of(app, leader)
+    ack = socket.emit("resume", {"after": 1}, callback=True)
+    replayed = pushed(socket)
+    assert [event["seq"] for event in replayed] == [2, 3, 4]
+    assert replayed == logged_events(leader, after=1)
+    assert ack == {"last_seq": 4}
+
+
+def test_resume_when_up_to_date_sends_nothing(app, duty, leader):
+    register(duty)
+    socket = socket_of(app, leader)
+    assert socket.emit("resume", {"after": 1}, callback=True) == {"last_seq": 1}
+    assert pushed(socket) == []
+
+
+@pytest.mark.parametrize("after", [0, 99], ids=["too-far-behind", "ahead-of-the-log"])
+def test_resume_beyond_what_can_be_replayed_asks_for_a_reload(app, duty, leader, monkeypatch, after):
+    monkeypatch.setitem(app.config, "RESUME_MAX_GAP", 2)
+    for _ in range(3):
+        register(duty)
+    socket = socket_of(app, leader)
+    assert socket.emit("resume", {"after": after}, callback=True) == {"reload": True}
+    assert pushed(socket) == []
+
+
+@pytest.mark.parametrize("event,body,field", [
+    ("resume", {"after": -1}, "after"),
+    ("resume", {"after": "3"}, "after"),
+    ("resume", {"after": True}, "after"),
+    ("resume", {}, "after"),
+    ("resume", "after", "after"),
+    ("watch", {"incident_id": "one"}, "incident_id"),
+    ("watch", {"incident_id": 0}, "incident_id"),
+    ("unwatch", {}, "incident_id"),
+])
+def test_bad_socket_input_is_answered_naming_the_field(app, leader, event, body, field):
+    socket = socket_of(app, leader)
+    answer = socket.emit(event, body, callback=True)
+    assert field in answer["error"]["fields"]
+    assert socket.is_connected()
+
+
+def test_watching_an_incident_is_acknowledged(app, duty, leader):
+    incident = register(duty)
+    socket = socket_of(app, leader)
+    assert socket.emit("watch", {"incident_id": incident["id"]}, callback=True) == {"watching": incident["id"]}
+    assert socket.emit("unwatch", {"incident_id": incident["id"]}, callback=True) == {"watching": None}
+
+
+# -- sign-out ends sockets ---------------------------------------------------
+
+def test_signing_out_closes_that_sessions_sockets_only(app, client_for):
+    laptop, phone = client_for("psb"), client_for("psb")
+    laptop_socket, phone_socket = socket_of(app, laptop), socket_of(app, phone)
+    assert laptop.delete("/api/session").status_code == 204
+    assert not laptop_socket.is_connected()
+    assert phone_socket.is_connected()
+
+
+def test_disabling_a_user_closes_all_their_sockets(app, client_for, anonymous):
+    admin, psb = client_for("admin"), client_for("psb")
+    token = admin.post("/api/tokens", json={"user_id": psb.user["id"], "name": "intake"}).get_json()["token"]
+    by_session = socket_of(app, psb)
+    by_token = socket_of(app, anonymous, auth={"token": token})
+    bystander = socket_of(app, client_for("lvb"))
+    assert admin.patch(f"/api/users/{psb.user['id']}", json={"active": False}).status_code == 200
+    assert not by_session.is_connected() and not by_token.is_connected()
+    assert bystander.is_connected()
