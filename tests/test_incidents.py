@@ -151,3 +151,28 @@ def test_the_timeline_tells_the_story_oldest_first(duty, client_for):
     assert items[2]["data"]["note"] == "PSB on the way"
     assert items[0]["actor"] == {"id": duty.user["id"], "name": duty.user["display_name"], "role": "command"}
     assert [event["seq"] for event in items] == sorted(event["seq"] for event in items)
+
+
+def test_the_board_list_counts_open_and_overdue_tasks_and_unacknowledged_instructions(app, duty, leader):
+    from datetime import timedelta
+
+    from dispatch.db import db, utcnow
+    from dispatch.tasks.models import Task
+
+    incident = register(duty)
+    units = {unit["code"]: unit["id"] for unit in duty.get("/api/units").get_json()["items"]}
+    task_ids = []
+    for code in ("PSB", "HRSS"):
+        response = duty.post(f"/api/incidents/{incident['id']}/tasks", json={
+            "unit_id": units[code], "title": f"{code} on site", "instructions": "Go now", "priority": "urgent"})
+        assert response.status_code == 201, response.get_json()
+        task_ids.append(response.get_json()["id"])
+    with app.app_context():
+        db.session.get(Task, task_ids[0]).due_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+        db.session.remove()
+    assert leader.post(f"/api/incidents/{incident['id']}/instructions", json={"text": "Keep calm"}).status_code == 201
+    row = duty.get("/api/incidents").get_json()["items"][0]
+    assert (row["open_tasks"], row["overdue_tasks"], row["unacknowledged_instructions"]) == (2, 1, 1)
+    detail = duty.get(f"/api/incidents/{incident['id']}").get_json()
+    assert detail["open_tasks"] == 2 and len(detail["tasks"]) == 2 and len(detail["instructions"]) == 1

@@ -83,12 +83,20 @@ class IncidentSchema(Schema):
     updated_at = Time()
 
 
+class IncidentListItemSchema(IncidentSchema):
+    """The board's row: the incident and what is still open on it."""
+
+    open_tasks = fields.Integer()
+    overdue_tasks = fields.Integer()
+    unacknowledged_instructions = fields.Integer()
+
+
 class IncidentListSchema(Schema):
-    items = fields.List(fields.Nested(IncidentSchema))
+    items = fields.List(fields.Nested(IncidentListItemSchema))
     total = fields.Integer()
 
 
-class IncidentDetailSchema(IncidentSchema):
+class IncidentDetailSchema(IncidentListItemSchema):
     """One incident with what hangs off it (API.md: representatives, tasks, instructions)."""
 
     representatives = fields.List(fields.Dict())

@@ -13,8 +13,8 @@ from .schemas import (IncidentCreateSchema, IncidentDetailSchema, IncidentFilter
 blp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="The incident registry")
 
 
-class _Detail:
-    """The incident with what hangs off it, each part dumped by its own area."""
+class _With:
+    """An incident with what other areas add to it (dumped parts, counts)."""
 
     def __init__(self, incident, **parts):
         self._incident = incident
@@ -24,10 +24,20 @@ class _Detail:
         return getattr(self._incident, name)
 
 
+def _with_counts(incidents):
+    """What the board shows beside each incident: open and overdue tasks, unacknowledged instructions."""
+    ids = [incident.id for incident in incidents]
+    task_counts, unacknowledged = tasks.task_counts(ids), instructions.unacknowledged_counts(ids)
+    return [_With(incident, open_tasks=task_counts[incident.id]["open"],
+                  overdue_tasks=task_counts[incident.id]["overdue"],
+                  unacknowledged_instructions=unacknowledged[incident.id]) for incident in incidents]
+
+
 def _detail(incident):
     current = actor()
-    return _Detail(
-        incident,
+    (counted,) = _with_counts([incident])
+    return _With(
+        counted,
         representatives=representatives.dump_for_incident(actor=current, incident_id=incident.id),
         tasks=tasks.dump_for_incident(actor=current, incident_id=incident.id),
         instructions=instructions.dump_for_incident(actor=current, incident_id=incident.id),
@@ -46,7 +56,7 @@ def register(data):
 @blp.response(200, IncidentListSchema)
 def index(filters):
     items, total = service.list_incidents(actor=actor(), filters=filters)
-    return {"items": items, "total": total}
+    return {"items": _with_counts(items), "total": total}
 
 
 @blp.route("/<int:incident_id>", methods=["GET"])
