@@ -1,20 +1,90 @@
-"""The HTML pages; every change they make goes through the same JSON API."""
+"""The HTML pages: each renders its starting state; every change goes through the JSON API."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..auth.current import actor
+from ..errors import NotFound
+from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
+from ..incidents.service import INCIDENT_TRANSITIONS
+from ..tasks import service as tasks
+from ..tasks.models import PRIORITIES
+from . import data
+from .i18n import catalogue, locale_code
 
 pages = Blueprint("pages", __name__)
+
+HOME = {"liaison": "pages.queue", "leader": "pages.wall"}
+
+
+def _allowed(table) -> dict[str, list[list[str]]]:
+    """A transition table as the scripts read it: state -> [[action, role], ...], so the
+    buttons a page offers come from the same table the server applies."""
+    allowed: dict[str, list[list[str]]] = {}
+    for (state, action), step in table.items():
+        allowed.setdefault(state, []).append([action, step.role])
+    return allowed
+
+
+def _page(template: str, state: dict, **context):
+    client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
+              "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
+                          "priority": PRIORITIES},
+              "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
+                              "task": _allowed(getattr(tasks, "TASK_TRANSITIONS", {}))}}
+    return render_template(template, user=actor(), state=state, client=client, words=catalogue(), **context)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.index")
+    return target
+
+
+@pages.before_request
+def _signed_in_only():
+    if request.endpoint not in {"pages.login", "static"} and actor() is None:
+        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    return None
 
 
 @pages.route("/")
 def index():
-    if actor() is None:
-        return redirect(url_for("pages.login"))
-    return render_template("incidents.html", user=actor())
+    return redirect(url_for(HOME.get(actor().role, "pages.board")))
 
 
 @pages.route("/login")
 def login():
-    return render_template("login.html")
+    if actor() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")))
+
+
+@pages.route("/board")
+def board():
+    return _page("board.html", data.board(actor()))
+
+
+@pages.route("/wall")
+def wall():
+    return _page("wall.html", data.board(actor()))
+
+
+@pages.route("/incidents/<int:incident_id>")
+def incident(incident_id: int):
+    return _page("incident.html", data.incident(actor(), incident_id))
+
+
+@pages.route("/queue")
+def queue():
+    """A liaison's own unit; others may look at any unit's queue (read-only for them)."""
+    user = actor()
+    unit_id = request.args.get("unit", type=int) or user.unit_id
+    if unit_id is None:
+        unit_id = next((u["id"] for u in data.common(user)["units"] if u["kind"] != "command"), None)
+        if unit_id is None:
+            raise NotFound("No unit.")
+    return _page("queue.html", data.queue(user, unit_id))

@@ -1,0 +1,157 @@
+// The command board: active incidents, most severe first, kept live; filters and keyboard shortcuts.
+"use strict";
+
+(() => {
+  const body = document.querySelector("#board tbody");
+  const empty = document.getElementById("board-empty");
+  const summaryBox = document.getElementById("board-summary");
+  const filters = {
+    q: document.getElementById("filter-q"), status: document.getElementById("filter-status"),
+    level: document.getElementById("filter-level"), category: document.getElementById("filter-category"),
+    unit: document.getElementById("filter-unit"),
+  };
+  const ACTIVE = new Set(["reported", "responding", "contained", "reopened"]);
+  // Within a level: the ones nobody is handling yet come first.
+  const STATUS_ORDER = { reported: 0, reopened: 1, responding: 2, contained: 3, resolved: 4, closed: 5 };
+  const LEVEL_RANK = { I: 0, II: 1, III: 2, IV: 3 };
+  const fetchedStatuses = new Set();
+
+  function matches(incident, counts) {
+    const status = filters.status.value;
+    if (status === "active" ? !ACTIVE.has(incident.status) : incident.status !== status) return false;
+    if (filters.level.value && incident.level !== filters.level.value) return false;
+    if (filters.category.value && incident.category !== filters.category.value) return false;
+    if (filters.unit.value && !(counts && counts.units.has(Number(filters.unit.value)))) return false;
+    const q = filters.q.value.trim().toLowerCase();
+    if (q && ![incident.ref, incident.title, incident.location, incident.demands, label("category", incident.category)]
+      .some((text) => (text || "").toLowerCase().includes(q))) return false;
+    return true;
+  }
+
+  function order(a, b, summary) {
+    const ca = summary.get(a.id) || {}, cb = summary.get(b.id) || {};
+    return LEVEL_RANK[a.level] - LEVEL_RANK[b.level]
+      || STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
+      || (cb.overdue || 0) - (ca.overdue || 0)
+      || Date.parse(b.occurred_at) - Date.parse(a.occurred_at);
+  }
+
+  function countCell(counts) {
+    const cell = h("td", { class: "counts" });
+    if (!counts || !counts.open) { cell.append(h("span", { class: "muted" }, "—")); return cell; }
+    cell.append(h("span", { class: "count" }, t("n_open", { n: counts.open })));
+    if (counts.overdue) cell.append(" ", h("span", { class: "count overdue-pill" }, t("n_overdue", { n: counts.overdue })));
+    return cell;
+  }
+
+  function row(incident, counts) {
+    const open = () => { window.location = `/incidents/${incident.id}`; };
+    const tr = h("tr", { tabindex: 0, class: `lvl-${incident.level}`, dataset: { id: incident.id },
+      onkeydown: (event) => { if (event.key === "Enter" && event.target === tr) open(); },
+      ondblclick: open });
+    tr.append(
+      h("td", {}, levelBadge(incident.level)),
+      h("td", { class: "what" },
+        h("a", { href: `/incidents/${incident.id}`, class: "title" }, incident.title),
+        h("div", { class: "sub" }, h("span", { class: "ref" }, incident.ref), " · ", label("kind", incident.kind), " · ",
+          label("category", incident.category), " · ", incident.location)),
+      h("td", {}, statusBadge(incident.status)),
+      h("td", { class: "num" }, h("strong", {}, incident.headcount), h("span", { class: "muted" }, ` (${incident.peak_headcount})`)),
+      h("td", { class: "age", "data-age": incident.occurred_at }, Time.age(incident.occurred_at)),
+      countCell(counts),
+      h("td", {}, counts && counts.unack ? h("span", { class: "count unack-pill" }, t("n_unack", { n: counts.unack })) : h("span", { class: "muted" }, "—")),
+    );
+    if (IncidentForms.canCommand) {
+      tr.append(h("td", { class: "row-actions" },
+        h("button", { type: "button", class: "small", onclick: () => IncidentForms.edit(Store.incidents.get(incident.id)) }, t("edit")),
+        h("button", { type: "button", class: "small", onclick: () => IncidentForms.changeStatus(Store.incidents.get(incident.id)) }, t("status"))));
+    }
+    return tr;
+  }
+
+  function renderSummary(shown, summary) {
+    const byLevel = { I: 0, II: 0, III: 0, IV: 0 };
+    let people = 0, overdue = 0, unack = 0;
+    for (const incident of shown) {
+      byLevel[incident.level] += 1;
+      people += incident.headcount || 0;
+      const c = summary.get(incident.id);
+      if (c) { overdue += c.overdue; unack += c.unack; }
+    }
+    summaryBox.replaceChildren(
+      ...Object.entries(byLevel).map(([level, n]) => h("span", { class: `chip lvl-chip-${level}` }, `${label("level", level)} ${n}`)),
+      h("span", { class: "chip" }, `${t("total_people")} ${people}`),
+      h("span", { class: `chip ${overdue ? "chip-alert" : ""}` }, t("n_overdue", { n: overdue })),
+      h("span", { class: `chip ${unack ? "chip-warn" : ""}` }, t("n_unack", { n: unack })));
+  }
+
+  function render(changedId) {
+    const focusedId = document.activeElement && document.activeElement.closest && document.activeElement.closest("tr[data-id]")
+      ? document.activeElement.closest("tr[data-id]").dataset.id : null;
+    const focusWasRow = focusedId && document.activeElement.matches("tr");
+    const summary = Store.summary();
+    const shown = [...Store.incidents.values()].filter((i) => matches(i, summary.get(i.id)))
+      .sort((a, b) => order(a, b, summary));
+    body.replaceChildren(...shown.map((incident) => row(incident, summary.get(incident.id))));
+    empty.hidden = shown.length > 0;
+    renderSummary(shown, summary);
+    if (focusedId && focusWasRow) {
+      const again = body.querySelector(`tr[data-id="${focusedId}"]`);
+      if (again) again.focus({ preventScroll: true });
+    }
+    if (changedId) highlight(body.querySelector(`tr[data-id="${changedId}"]`));
+  }
+
+  let pendingChange = null;
+  let scheduled = false;
+  // Many events in one burst (a catch-up) redraw once.
+  function schedule(changedId) {
+    if (changedId) pendingChange = changedId;
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => { scheduled = false; const id = pendingChange; pendingChange = null; render(id); });
+  }
+
+  Store.onChange((what) => schedule(what.incidentId));
+  for (const control of Object.values(filters)) control.addEventListener("input", () => schedule());
+  filters.status.addEventListener("change", async () => {
+    const status = filters.status.value;
+    if (status === "active" || ACTIVE.has(status) || fetchedStatuses.has(status)) return;
+    const page = await Api.get(`/api/incidents?status=${status}&limit=200`).catch((e) => { flash(explain(e)); return null; });
+    if (!page) return;
+    fetchedStatuses.add(status);
+    for (const incident of page.items) if (!Store.incidents.has(incident.id)) Store.incidents.set(incident.id, incident);
+    schedule();
+  });
+  // Overdue counts change with the clock, not only with events.
+  let minute = new Date().getMinutes();
+  Ticker.every(() => { if (new Date().getMinutes() !== minute) { minute = new Date().getMinutes(); schedule(); } });
+
+  // ---- keyboard: / search, n new incident, j/k move, e edit, s status ----
+  function move(step) {
+    const rows = [...body.querySelectorAll("tr")];
+    if (!rows.length) return;
+    const current = rows.indexOf(document.activeElement.closest ? document.activeElement.closest("tr") : null);
+    const next = rows[Math.max(0, Math.min(rows.length - 1, current < 0 ? 0 : current + step))];
+    next.focus();
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
+    const typing = event.target.matches("input, textarea, select");
+    if (typing) { if (event.key === "Escape") event.target.blur(); return; }
+    const focusedRow = document.activeElement.closest ? document.activeElement.closest("tr[data-id]") : null;
+    const focused = focusedRow ? Store.incidents.get(Number(focusedRow.dataset.id)) : null;
+    const keys = {
+      "/": () => filters.q.focus(),
+      n: () => IncidentForms.canCommand && IncidentForms.register(),
+      j: () => move(1), k: () => move(-1),
+      e: () => focused && IncidentForms.canCommand && IncidentForms.edit(focused),
+      s: () => focused && IncidentForms.canCommand && IncidentForms.changeStatus(focused),
+    };
+    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+  });
+  const create = document.getElementById("new-incident");
+  if (create) create.addEventListener("click", () => IncidentForms.register());
+
+  render();
+})();

@@ -1,0 +1,253 @@
+// Shared by every page: the JSON API, the page's words, times in the configured zone, small DOM helpers.
+"use strict";
+
+const Words = JSON.parse(document.getElementById("words").textContent);
+const Client = JSON.parse((document.getElementById("client") || { textContent: "{}" }).textContent);
+const State = JSON.parse((document.getElementById("state") || { textContent: "{}" }).textContent);
+
+function t(key, params) {
+  let text = Words.strings[key] || key;
+  for (const [name, value] of Object.entries(params || {})) text = text.replace(`{${name}}`, value);
+  return text;
+}
+function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
+
+const Api = (() => {
+  let csrf = null;
+  async function ensureCsrf() {
+    if (csrf) return;
+    const response = await fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.ok) csrf = (await response.json()).csrf_token;
+  }
+  async function request(method, path, body) {
+    if (method !== "GET" && path !== "/api/session") await ensureCsrf();
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+    let response;
+    try {
+      response = await fetch(path, { method, headers, credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      throw Object.assign(new Error(t("error_network")), { status: 0 });
+    }
+    const data = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      throw Object.assign(new Error(error.message || response.statusText), { status: response.status, body: data, fields: error.fields || {} });
+    }
+    return data;
+  }
+  return { request, setCsrf: (token) => { csrf = token; },
+    get: (p) => request("GET", p), post: (p, b) => request("POST", p, b || {}),
+    patch: (p, b) => request("PATCH", p, b), del: (p) => request("DELETE", p) };
+})();
+
+// Elements: h("button", {class: "x", onclick: f}, "text", child, ...)
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+// ---- time: stored UTC, shown in the configured zone ----
+const Time = (() => {
+  const zone = Client.timezone || "Asia/Shanghai";
+  const lang = Client.locale === "zh" ? "zh-CN" : "en-GB";
+  const clock = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hour12: false });
+  const full = new Intl.DateTimeFormat(lang, { timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const seconds = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const ms = (value) => (value instanceof Date ? value : new Date(value)).getTime();
+  function span(milliseconds) {
+    const minutes = Math.max(0, Math.floor(Math.abs(milliseconds) / 60000));
+    if (minutes < 60) return t("min", { n: minutes });
+    if (minutes < 48 * 60) return t("hours", { h: Math.floor(minutes / 60), m: minutes % 60 });
+    return t("days", { d: Math.floor(minutes / 1440), h: Math.floor((minutes % 1440) / 60) });
+  }
+  return {
+    zone,
+    // today: the clock time; another day: date and time
+    at(value) {
+      if (!value) return "";
+      const date = new Date(value);
+      return dayKey.format(date) === dayKey.format(new Date()) ? clock.format(date) : full.format(date);
+    },
+    now: () => seconds.format(new Date()),
+    age: (value) => t("ago", { t: span(Date.now() - ms(value)) }),
+    span,
+    left: (value) => ms(value) - Date.now(),
+    // the value for <input type="datetime-local">, in the configured zone
+    local(value) {
+      const p = Object.fromEntries(parts.formatToParts(new Date(value)).map((x) => [x.type, x.value]));
+      return `${p.year}-${p.month}-${p.day}T${p.hour === "24" ? "00" : p.hour}:${p.minute}`;
+    },
+  };
+})();
+
+// A deadline: its clock time and a countdown that turns red when overdue (kept fresh by Ticker).
+function deadline(dueAt, settled) {
+  const node = h("span", { class: "deadline", dataset: { due: dueAt || "", settled: settled ? "1" : "" } });
+  paintDeadline(node);
+  return node;
+}
+function paintDeadline(node) {
+  const due = node.dataset.due;
+  if (!due) return;
+  const left = Time.left(due);
+  const settled = node.dataset.settled === "1";
+  node.classList.toggle("overdue", left < 0 && !settled);
+  node.classList.toggle("soon", left >= 0 && left < 3600 * 1000 && !settled);
+  const countdown = settled ? "" : left < 0 ? t("overdue_by", { t: Time.span(left) }) : t("due_in", { t: Time.span(left) });
+  node.textContent = Time.at(due) + (countdown ? ` · ${countdown}` : "");
+}
+
+const Ticker = (() => {
+  const hooks = [];
+  function tick() {
+    document.querySelectorAll(".deadline").forEach(paintDeadline);
+    document.querySelectorAll("[data-age]").forEach((node) => { node.textContent = Time.age(node.dataset.age); });
+    const clock = document.getElementById("clock");
+    if (clock) clock.textContent = Time.now();
+    hooks.forEach((hook) => hook());
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+  return { every: (hook) => hooks.push(hook), tick };
+})();
+
+// ---- messages ----
+function flash(message, kind) {
+  const box = document.getElementById("flash");
+  box.textContent = message;
+  box.className = `flash ${kind || "error"}`;
+  box.hidden = false;
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => { box.hidden = true; }, kind === "ok" ? 2500 : 8000);
+}
+function explain(error) {
+  if (error.status === 401) return t("error_signed_out");
+  if (error.status === 403) return `${t("error_forbidden")} ${error.message}`;
+  if (error.status === 409) return `${t("error_conflict")} ${error.message}`;
+  if (error.status === 422 || error.status === 400) return `${t("error_invalid")} ${error.message}`;
+  if (error.status === 0) return t("error_network");
+  return `${t("error")}: ${error.message}`;
+}
+
+// ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
+// field: {name, label, type: text|textarea|number|select|datetime|multiselect, options: [[value, text]], value, required}
+function fieldControl(field, id) {
+  const common = { id, name: field.name, required: field.required || null, "aria-describedby": `${id}-error` };
+  if (field.type === "textarea") return h("textarea", { ...common, rows: field.rows || 3 }, field.value || "");
+  if (field.type === "select" || field.type === "multiselect") {
+    const select = h("select", { ...common, multiple: field.type === "multiselect" || null,
+      size: field.type === "multiselect" ? Math.min(6, field.options.length) : null },
+      field.options.map(([value, text]) => h("option", { value }, text)));
+    const chosen = [].concat(field.value === undefined || field.value === null ? [] : field.value).map(String);
+    for (const option of select.options) option.selected = chosen.includes(option.value);
+    return select;
+  }
+  const type = field.type === "datetime" ? "datetime-local" : field.type || "text";
+  return h("input", { ...common, type, value: field.value ?? "", min: field.min ?? null, autocomplete: "off" });
+}
+function readControl(field, control) {
+  if (field.type === "multiselect") return [...control.selectedOptions].map((o) => Number(o.value));
+  if (field.type === "number") return control.value === "" ? undefined : Number(control.value);
+  if (field.type === "select" && field.numeric) return control.value === "" ? undefined : Number(control.value);
+  if (field.type === "datetime") return control.value ? control.value : undefined; // naive: read in the configured zone
+  return control.value === "" && !field.keepEmpty ? undefined : control.value;
+}
+
+function openForm({ title, fields, submitLabel, onSubmit, danger }) {
+  const dialog = h("dialog", { class: "form-dialog", "aria-labelledby": "dialog-title" });
+  const form = h("form", { method: "dialog", novalidate: true });
+  const controls = {};
+  form.append(h("h2", { id: "dialog-title" }, title));
+  for (const field of fields) {
+    const id = `f-${field.name}`;
+    const control = fieldControl(field, id);
+    controls[field.name] = control;
+    form.append(h("div", { class: "field" }, h("label", { for: id }, field.label, field.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null),
+      control, h("p", { class: "field-error", id: `${id}-error` })));
+  }
+  const problem = h("p", { class: "error form-error", role: "alert" });
+  const submit = h("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel || t("save"));
+  const cancel = h("button", { type: "button", class: "quiet", onclick: () => dialog.close() }, t("cancel"));
+  form.append(problem, h("div", { class: "actions" }, submit, cancel));
+  dialog.append(form);
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => dialog.remove());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    form.querySelectorAll(".field-error").forEach((p) => { p.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((c) => c.removeAttribute("aria-invalid"));
+    const missing = fields.filter((f) => f.required && !String(controls[f.name].value).trim());
+    if (missing.length) {
+      for (const f of missing) markField(f.name, t("error_invalid"));
+      problem.textContent = t("error_invalid");
+      return;
+    }
+    const values = {};
+    for (const field of fields) {
+      const value = readControl(field, controls[field.name]);
+      if (value !== undefined) values[field.name] = value;
+    }
+    submit.disabled = true;
+    problem.textContent = "";
+    try {
+      await onSubmit(values);
+      dialog.close();
+      flash(t("saved"), "ok");
+    } catch (error) {
+      problem.textContent = explain(error);
+      for (const [name, messages] of Object.entries(error.fields || {})) markField(name, [].concat(messages).join(" "));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  function markField(name, message) {
+    const control = controls[name];
+    if (!control) return;
+    control.setAttribute("aria-invalid", "true");
+    document.getElementById(`f-${name}-error`).textContent = message;
+  }
+  dialog.showModal();
+  const first = form.querySelector("input, select, textarea");
+  if (first) first.focus();
+  return dialog;
+}
+
+// Units by id, named in the page's language.
+const Units = (() => {
+  const byId = new Map((State.units || []).map((u) => [u.id, u]));
+  const name = (id) => {
+    const unit = byId.get(id);
+    if (!unit) return id === null || id === undefined ? "" : `#${id}`;
+    return Client.locale === "zh" && unit.name_zh ? unit.name_zh : unit.name;
+  };
+  return { byId, name, all: () => [...byId.values()], options: (filter) =>
+    [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
+})();
+
+function optionsOf(group) { return (Client.choices[group] || []).map((key) => [key, label(group === "status" ? "status" : group, key)]); }
+function levelBadge(level) { return h("span", { class: `level level-${level}`, title: label("level_long", level) }, label("level", level)); }
+function statusBadge(status) { return h("span", { class: `status status-${status}` }, label("status", status)); }
+function taskStatusBadge(status) { return h("span", { class: `tstatus tstatus-${status}` }, label("task_status", status)); }
+
+document.addEventListener("DOMContentLoaded", () => {
+  const logout = document.getElementById("logout");
+  if (logout) logout.addEventListener("click", async () => {
+    await Api.del("/api/session").catch(() => null);
+    window.location = "/login";
+  });
+});
