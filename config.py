@@ -36,6 +36,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
 class Config:
     TESTING = False
     SOCKETIO_MESSAGE_QUEUE: str | None = None
+    SOCKETIO_CHANNEL = "dispatch"  # Redis pub/sub is not scoped by database: one channel per deployment
     SOCKETIO_ASYNC_MODE = "eventlet"
     SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | str | None = None  # None: same origin as the request's Host
     HEARTBEAT_SECONDS = 5.0
@@ -109,6 +110,7 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         PERSONAL_DATA_KEY=env.get("DISPATCH_PERSONAL_DATA_KEY")
         or _kept_secret("personal_data_key", lambda: secrets.token_urlsafe(32)),
         SOCKETIO_MESSAGE_QUEUE=env.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        SOCKETIO_CHANNEL=env.get("DISPATCH_SOCKETIO_CHANNEL", base.SOCKETIO_CHANNEL),
         SOCKETIO_ASYNC_MODE=async_mode(),
         DISPATCH_TIMEZONE=env.get("DISPATCH_TIMEZONE", base.DISPATCH_TIMEZONE),
         DISPATCH_OVERDUE_SCAN_SECONDS=float(

@@ -20,7 +20,7 @@ def init_app(app: Flask) -> SocketIO:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         # a fresh manager per server: it carries sign-outs between processes
-        client_manager=client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
+        client_manager=client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"]),
         cors_allowed_origins=allowed_origin(app.config["ALLOWED_ORIGINS"]),
         manage_session=False,  # the login session lives on the server; sockets read it, never write it
     )

@@ -52,7 +52,8 @@ class LiveClient:
         self.duplicates = 0
         self.resumes = 0
         self.reloads = 0
-        self.signed_out = threading.Event()
+        self.signed_out = threading.Event()  # the server ended this login session
+        self.disconnected = threading.Event()
         self.stale = False  # told to reload with no way to: it stops applying
         self._early: dict[int, dict] = {}  # events that arrived ahead of a gap
         self._behind = after  # the highest seq known to exist
@@ -67,6 +68,7 @@ class LiveClient:
         self.sio.on("connect", self._on_connect)
         self.sio.on("event", self._on_event)
         self.sio.on("heartbeat", self._on_heartbeat)
+        self.sio.on("disconnect", lambda *_: self.disconnected.set())
         self.sio.on("signed_out", lambda *_: self.signed_out.set())
 
     # -- connection ---------------------------------------------------------
@@ -94,6 +96,7 @@ class LiveClient:
     # -- the rules ----------------------------------------------------------
 
     def _on_connect(self):
+        self.disconnected.clear()
         with self._lock:
             self._resuming = False  # an ask on a dropped connection is never answered
             self._resume()
@@ -141,7 +144,8 @@ class LiveClient:
                 self._resume()
 
     def _resume(self):
-        if self._resuming or self.stale or not self.sio.connected:
+        # `namespaces`, not `connected`: the latter is set only after the connect handler ran
+        if self._resuming or self.stale or "/" not in self.sio.namespaces:
             return
         self._resuming = True
         self.resumes += 1

@@ -62,7 +62,7 @@ class KombuManager(_SignsOutEverywhere, socketio.KombuManager):
     pass
 
 
-def client_manager(message_queue: str | None, channel: str = "flask-socketio") -> socketio.Manager:
+def client_manager(message_queue: str | None, channel: str) -> socketio.Manager:
     if not message_queue:
         return SingleProcessManager()
     if message_queue.startswith(("redis://", "rediss://")):

@@ -1,0 +1,264 @@
+"""The live stream through real server processes and real Socket.IO clients (websocket transport).
+
+One process on SQLite; two processes on one PostgreSQL database passing pushes
+through Redis; one process that loses pushes on purpose. Each client is the
+reference client (realtime/client.py); each must end with exactly the log.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+import socketio
+
+from realtime.client import LiveClient
+
+from .support import IN_CI, fresh_postgres_database, http_login, incident_payload, running_server
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ROLES = ["duty", "leader", "admin", "psb", "lvb", "hrss", "hurd", "nr", "ee", "jus", "hlth", "em", "twn-e", "twn-w"]
+WAIT = 30  # seconds: the bound on every wait for a stream to catch up
+
+
+def redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+# -- helpers -------------------------------------------------------------------
+
+def cookie_of(http) -> str:
+    return "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+
+
+def current_seq(http, base) -> int:
+    return http.get(f"{base}/api/events?limit=1", timeout=10).json()["last_seq"]
+
+
+def the_log(http, base, after: int) -> list[dict]:
+    items = []
+    while True:
+        page = http.get(f"{base}/api/events", params={"after": after, "limit": 1000}, timeout=10).json()
+        items += page["items"]
+        if not page["items"]:
+            return items
+        after = page["items"][-1]["seq"]
+
+
+def follow(base, username, **kwargs) -> LiveClient:
+    """A signed-in reference client, starting from the log's current end."""
+    http = http_login(base, username)
+    client = LiveClient(base, cookie=cookie_of(http), after=current_seq(http, base), **kwargs)
+    client.http = http
+    return client.connect()
+
+
+def make_changes(base, count_per_writer: int, writers: int = 4, pause=None) -> int:
+    """Writers register incidents and edit and move them on, concurrently; returns the changes made."""
+    def write(n):
+        http = http_login(base, "duty")
+        done = 0
+        for i in range(count_per_writer):
+            created = http.post(f"{base}/api/incidents", timeout=10,
+                                json=incident_payload(title=f"Gathering {n}-{i}"))
+            assert created.status_code == 201, created.text
+            incident = created.json()
+            edited = http.patch(f"{base}/api/incidents/{incident['id']}", timeout=10,
+                                json={"version": incident["version"], "headcount": 100 + i})
+            assert edited.status_code == 200, edited.text
+            moved = http.post(f"{base}/api/incidents/{incident['id']}/transitions", timeout=10,
+                              json={"action": "respond"})
+            assert moved.status_code == 200, moved.text
+            done += 3
+            if pause is not None:
+                pause(n, done)
+        return done
+
+    with ThreadPoolExecutor(writers) as pool:
+        return sum(pool.map(write, range(writers)))
+
+
+def assert_every_client_has_the_log(clients, log):
+    last = log[-1]["seq"]
+    for client in clients:
+        assert client.wait_for(last, WAIT), f"stuck at {client.last_seq} of {last}"
+    for client in clients:
+        assert client.events == log  # every event once, in seq order, in the log's one form
+
+
+def close_all(clients):
+    for client in clients:
+        client.close()
+
+
+# -- one process on SQLite -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sqlite_server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("live_sqlite")
+    env = {"DISPATCH_ALLOWED_ORIGINS": "http://board.county.example"}
+    with running_server(f"sqlite:///{path / 'live.db'}", env=env, instance_dir=path) as server:
+        yield server
+
+
+def test_twenty_clients_of_every_role_receive_every_concurrent_change_once_in_order(sqlite_server):
+    base = sqlite_server.url
+    clients = [follow(base, username) for username in itertools.islice(itertools.cycle(ROLES), 21)]
+    start = clients[0].last_seq
+    try:
+        made = make_changes(base, count_per_writer=9)
+        assert made >= 100
+        log = the_log(clients[0].http, base, after=start)
+        assert len(log) == made
+        assert_every_client_has_the_log(clients, log)
+    finally:
+        close_all(clients)
+
+
+def test_a_client_disconnected_mid_stream_resumes_with_no_gap(sqlite_server):
+    base = sqlite_server.url
+    client = follow(base, "psb")
+    start = client.last_seq
+    reconnected = threading.Event()
+
+    def drop_and_come_back(writer, done):
+        if writer == 0 and done == 6:
+            client.close()  # off the network while the others keep writing
+        if writer == 0 and done == 15:
+            client.connect()
+            reconnected.set()
+
+    try:
+        make_changes(base, count_per_writer=8, writers=2, pause=drop_and_come_back)
+        assert reconnected.is_set()
+        log = the_log(client.http, base, after=start)
+        assert_every_client_has_the_log([client], log)
+        assert client.resumes >= 2  # on connect, and again on coming back
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("origin,accepted", [
+    (None, True),  # the page's own origin (what the websocket client sends by default)
+    ("http://board.county.example", True),  # configured in DISPATCH_ALLOWED_ORIGINS
+    ("http://evil.example", False),
+])
+def test_the_origin_is_checked_against_the_configuration(sqlite_server, origin, accepted):
+    http = http_login(sqlite_server.url, "leader")
+    client = LiveClient(sqlite_server.url, cookie=cookie_of(http), origin=origin)
+    try:
+        if accepted:
+            assert client.connect().connected
+        else:
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                client.connect()
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("cookie", [None, "dispatch_session=eyJzaWQiOiJ4In0.forged.signature"],
+                         ids=["anonymous", "forged-cookie"])
+def test_a_real_server_refuses_connections_without_a_login(sqlite_server, cookie):
+    client = LiveClient(sqlite_server.url, cookie=cookie)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect()
+    client.close()
+
+
+def test_a_signed_out_browser_loses_its_socket(sqlite_server):
+    client = follow(sqlite_server.url, "hlth")
+    try:
+        assert client.http.delete(f"{sqlite_server.url}/api/session", timeout=10).status_code == 204
+        assert client.signed_out.wait(5) and client.disconnected.wait(5)
+    finally:
+        client.close()
+
+
+# -- a push lost after its commit ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def lossy_server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("live_lossy")
+    with running_server(f"sqlite:///{path / 'live.db'}", instance_dir=path,
+                        env={"DISPATCH_TEST_DROP_PUSHES": "3"}) as server:
+        yield server
+
+
+def test_clients_recover_pushes_that_were_lost_through_heartbeat_and_resume(lossy_server):
+    base = lossy_server.url
+    clients = [follow(base, username) for username in ROLES[:6]]
+    start = clients[0].last_seq
+    try:
+        make_changes(base, count_per_writer=4, writers=2)
+        log = the_log(clients[0].http, base, after=start)
+        assert any(event["seq"] % 3 == 0 for event in log)  # some pushes were surely dropped
+        assert_every_client_has_the_log(clients, log)
+        assert all(client.resumes >= 2 for client in clients)
+    finally:
+        close_all(clients)
+
+
+def test_a_lost_last_push_arrives_through_the_heartbeat(lossy_server):
+    base = lossy_server.url
+    client = follow(base, "leader")
+    http = http_login(base, "duty")
+    try:
+        # register until the last event's push is one that is dropped: nothing follows it
+        while current_seq(http, base) % 3 != 0:
+            assert http.post(f"{base}/api/incidents", json=incident_payload(), timeout=10).status_code == 201
+        last = current_seq(http, base)
+        assert client.wait_for(last, WAIT)
+        assert [event["seq"] for event in client.events][-1] == last
+    finally:
+        client.close()
+
+
+# -- two processes, one PostgreSQL database, Redis between them ---------------------
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory):
+    if not redis_available():
+        if IN_CI:
+            pytest.fail(f"Redis does not answer at {REDIS_URL}")
+        pytest.skip(f"Redis does not answer at {REDIS_URL}")
+    url = fresh_postgres_database(f"dispatch_live_{uuid.uuid4().hex[:8]}")
+    path = tmp_path_factory.mktemp("live_cluster")  # one instance dir: one SECRET_KEY for both
+    env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL, "DISPATCH_SOCKETIO_CHANNEL": f"dispatch-test-{uuid.uuid4().hex}"}
+    with running_server(url, env=env, instance_dir=path) as first:  # migrates and loads the demo first
+        with running_server(url, env=env, instance_dir=path) as second:
+            yield first, second
+
+
+def test_a_client_on_one_process_receives_what_was_committed_through_the_other(two_processes):
+    first, second = two_processes
+    clients = [follow(server.url, username)
+               for server, username in zip(itertools.cycle(two_processes), ROLES + ROLES[:8])]
+    start = clients[0].last_seq
+    assert all(client.last_seq == start for client in clients)  # one log, whichever process they joined
+    try:
+        made = make_changes(second.url, count_per_writer=5) + make_changes(first.url, count_per_writer=2, writers=2)
+        log = the_log(clients[0].http, first.url, after=start)
+        assert len(log) == made
+        assert_every_client_has_the_log(clients, log)
+    finally:
+        close_all(clients)
+
+
+def test_signing_out_on_one_process_closes_the_socket_on_the_other(two_processes):
+    first, second = two_processes
+    http = http_login(first.url, "ee")
+    on_first = LiveClient(first.url, cookie=cookie_of(http)).connect()
+    try:
+        # the session cookie works on either process: the session lives in the database
+        assert http.delete(f"{second.url}/api/session", timeout=10).status_code == 204
+        assert on_first.signed_out.wait(5) and on_first.disconnected.wait(5)
+    finally:
+        on_first.close()
+
