@@ -1,0 +1,136 @@
+// Tasks and instructions as the incident page and the unit queue draw them, with the actions each role may take.
+"use strict";
+
+const TaskView = (() => {
+  const me = State.user || {};
+  // What an action needs besides the click; from API.md's task transitions.
+  const NEEDS = {
+    progress: [{ name: "note", type: "textarea", required: true, label: () => t("note") }],
+    submit: [{ name: "note", type: "textarea", required: true, label: () => t("note") }],
+    reject: [{ name: "note", type: "textarea", required: true, label: () => t("reason") }],
+    return: [{ name: "reason", type: "textarea", required: true, label: () => t("reason") }],
+    request_extension: [{ name: "due_at", type: "datetime", required: true, label: () => t("new_due_at") },
+                        { name: "note", type: "textarea", label: () => t("reason") }],
+    reroute: [{ name: "unit_id", type: "select", numeric: true, required: true, label: () => t("unit") }],
+    cancel: [{ name: "note", type: "textarea", label: () => t("reason") }],
+  };
+  const CO_UNIT_ACTIONS = new Set(["progress"]);
+  const EXTENSION_ACTIONS = new Set(["approve_extension", "reject_extension"]);
+  const RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
+
+  function allowedActions(task) {
+    const table = (Client.transitions.task || {})[task.status] || [];
+    return table.filter(([action, role]) => {
+      if (role !== me.role) return false;
+      if (EXTENSION_ACTIONS.has(action) && !task.extension_pending) return false;
+      if (action === "request_extension" && task.extension_pending) return false;
+      if (role === "liaison") {
+        if (task.unit_id === me.unit_id) return true;
+        return CO_UNIT_ACTIONS.has(action) && (task.co_unit_ids || []).includes(me.unit_id);
+      }
+      return true;
+    }).map(([action]) => action);
+  }
+
+  async function act(task, action) {
+    const needs = NEEDS[action];
+    const send = (values) => Api.post(`/api/tasks/${task.id}/transitions`, { action, version: task.version, ...values });
+    if (!needs) {
+      try { await send({}); flash(`${label("task_action", action)} ✓`, "ok"); } catch (error) { flash(explain(error)); }
+      return;
+    }
+    const fields = needs.map((need) => ({ ...need, label: need.label(),
+      options: need.name === "unit_id" ? Units.options((u) => u.kind !== "command" && u.id !== task.unit_id) : undefined,
+      value: need.name === "due_at" ? Time.local(new Date(Date.parse(task.due_at) + 2 * 3600 * 1000)) : undefined }));
+    openForm({ title: `${label("task_action", action)} · ${task.title}`, fields, submitLabel: label("task_action", action),
+      danger: action === "cancel", onSubmit: send });
+  }
+
+  function supervise(task) {
+    openForm({ title: `${label("task_action", "supervise")} · ${task.title}`, submitLabel: label("task_action", "supervise"),
+      fields: [{ name: "note", label: t("note"), type: "textarea", required: true }],
+      onSubmit: (values) => Api.post(`/api/tasks/${task.id}/supervision-notices`, values) });
+  }
+
+  function dispatchTask(incident) {
+    const due = new Date(Date.now() + 2 * 3600 * 1000);
+    openForm({ title: `${t("dispatch_task")} · ${incident.ref}`, submitLabel: t("dispatch_task"), fields: [
+      { name: "unit_id", label: t("unit"), type: "select", numeric: true, required: true, options: Units.options((u) => u.kind !== "command") },
+      { name: "co_unit_ids", label: t("co_units"), type: "multiselect", options: Units.options((u) => u.kind !== "command") },
+      { name: "title", label: t("f_title"), required: true },
+      { name: "instructions", label: t("f_instructions"), type: "textarea" },
+      { name: "priority", label: t("f_priority"), type: "select", options: optionsOf("priority"), value: "normal", required: true },
+      { name: "due_at", label: t("f_due_at"), type: "datetime", value: Time.local(due), required: true },
+    ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values) });
+  }
+
+  const isSettled = (task) => task.status === "done" || task.status === "cancelled";
+  const overdue = (task) => Store.isOverdue(task);
+  // Most urgent first: overdue, then the nearest deadline, then priority.
+  function byUrgency(a, b) {
+    return (overdue(b) - overdue(a)) || (isSettled(a) - isSettled(b))
+      || Date.parse(a.due_at) - Date.parse(b.due_at) || RANK[a.priority] - RANK[b.priority];
+  }
+
+  function render(task, { showIncident } = {}) {
+    const actions = allowedActions(task);
+    const canSupervise = me.role === "command" && overdue(task);
+    const incident = showIncident ? Store.incidents.get(task.incident_id) : null;
+    const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, dataset: { taskId: task.id, status: task.status } },
+      h("div", {},
+        incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ", h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
+        h("span", { class: "task-title" }, task.title), " ",
+        h("span", { class: `prio-${task.priority}` }, `[${label("priority", task.priority)}]`),
+        task.instructions ? h("div", { class: "task-meta" }, task.instructions) : null,
+        h("div", { class: "task-meta" },
+          showIncident ? `${t("unit")}: ${Units.name(task.unit_id)}` : null,
+          (task.co_unit_ids || []).length ? `${showIncident ? " · " : ""}${t("co_units")}: ${task.co_unit_ids.map(Units.name).join("、")}` : null,
+          task.extension_pending ? h("span", { class: "repeat" }, ` · ${t("extension_asked", { t: Time.at(task.requested_due_at) })}`) : null,
+          task.supervision_count ? h("span", { class: task.escalated ? "repeat" : "" }, ` · ${t("notices", { n: task.supervision_count })}${task.escalated ? ` · ${t("escalated")}` : ""}`) : null)),
+      h("div", { class: "task-side" }, taskStatusBadge(task.status), h("br"), deadline(task.due_at, isSettled(task) || task.status === "submitted")),
+      actions.length || canSupervise ? h("div", { class: "task-actions" },
+        actions.map((action) => h("button", { type: "button", class: `small ${action === "claim" || action === "verify" ? "primary" : ""}`,
+          dataset: { action }, onclick: () => act(task, action) }, label("task_action", action))),
+        canSupervise ? h("button", { type: "button", class: "small danger", dataset: { action: "supervise" }, onclick: () => supervise(task) }, label("task_action", "supervise")) : null) : null);
+    return li;
+  }
+
+  return { render, byUrgency, dispatchTask, allowedActions, isSettled };
+})();
+
+const InstructionView = (() => {
+  const me = State.user || {};
+  function mine(instruction) {
+    return (instruction.addressees || []).find((a) => a.unit_id === me.unit_id && !a.acknowledged_at);
+  }
+  async function acknowledge(instruction) {
+    try {
+      await Api.post(`/api/instructions/${instruction.id}/acknowledgements`, {});
+      flash(`${t("acknowledged")} ✓`, "ok");
+    } catch (error) { flash(explain(error)); }
+  }
+  function issue(incident) {
+    openForm({ title: `${t("issue_instruction")} · ${incident.ref} ${incident.title}`, submitLabel: t("issue_instruction"),
+      fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true }],
+      onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/instructions`, values) });
+  }
+  function ackChips(instruction) {
+    return h("div", { class: "ack-list" }, (instruction.addressees || []).map((a) => h("span", {
+      class: `ack ${a.acknowledged_at ? "yes" : a.overdue ? "late" : "no"}`, dataset: { unitId: a.unit_id, acknowledged: a.acknowledged_at ? "1" : "0" },
+      title: a.acknowledged_at ? `${t("acknowledged")} ${Time.at(a.acknowledged_at)}` : t("not_acknowledged"),
+    }, `${a.acknowledged_at ? "✓" : "○"} ${Units.name(a.unit_id)}`)));
+  }
+  function render(instruction, { showIncident } = {}) {
+    const waiting = Store.unacknowledged(instruction);
+    const incident = showIncident ? Store.incidents.get(instruction.incident_id) : null;
+    const own = mine(instruction);
+    return h("li", { class: "instruction", dataset: { instructionId: instruction.id } },
+      incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ", h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
+      h("div", { class: "sub" }, Time.at(instruction.issued_at), " · ",
+        waiting.length ? h("strong", { class: "repeat" }, t("n_unack", { n: waiting.length })) : h("span", {}, t("all_acknowledged"))),
+      h("p", { class: "instruction-text" }, instruction.text),
+      ackChips(instruction),
+      own ? h("button", { type: "button", class: "primary small ack-button", onclick: () => acknowledge(instruction) }, t("acknowledge")) : null);
+  }
+  return { render, issue, mine, ackChips };
+})();
