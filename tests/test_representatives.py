@@ -202,17 +202,18 @@ def test_a_repeat_petition_links_the_incidents_and_the_event_says_so(duty):
 
 
 def test_earlier_incidents_are_listed_newest_first_and_one_person_is_one_row(app, duty):
-    dates = ["2026-09-01", "2026-10-01", "2026-11-01"]
-    made = [register(duty, occurred_at=f"{day}T09:00:00+08:00") for day in dates]
+    made = [register(duty, occurred_at=f"2026-{month:02d}-01T09:00:00+08:00") for month in range(5, 12)]
     for incident in made:
         add(duty, incident["id"])
-    latest = duty.get(f"/api/incidents/{made[2]['id']}/representatives").get_json()["items"][0]
-    assert latest["repeat_of"] == [made[1]["id"], made[0]["id"]] and latest["repeat_count"] == 2
+    latest = duty.get(f"/api/incidents/{made[-1]['id']}/representatives").get_json()["items"][0]
+    earlier_ids = [m["id"] for m in reversed(made[:-1])]
+    assert latest["repeat_of"] == earlier_ids and latest["repeat_count"] == 6
+    assert [i["id"] for i in latest["earlier_incidents"]] == earlier_ids[:5]  # a short list to show
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Person)) == 1
     person = duty.get(f"/api/persons/{latest['person_id']}").get_json()
     assert [i["id"] for i in person["incidents"]] == [m["id"] for m in reversed(made)]
-    assert person["incident_count"] == 3 and person["id_number"] == "3101**********1234"
+    assert person["incident_count"] == 7 and person["id_number"] == "3101**********1234"
 
 
 def test_recording_an_older_incident_later_links_the_newer_one_to_it(duty):

@@ -14,8 +14,6 @@ from ..schemas import SHORT_TEXT, StrictSchema, Time
 NOTE = validate.Length(max=500)
 ADDRESS = validate.Length(max=500)
 REASON = validate.Length(max=500)
-# How many earlier incidents a representative carries for display; repeat_of lists them all.
-EARLIER_SHOWN = 5
 
 
 class _Normalized(fields.String):
@@ -60,14 +58,14 @@ class RevealSchema(StrictSchema):
     reason = fields.String(required=True, validate=[REASON, _not_blank])
 
 
-class MaskedIdNumber(fields.Field):
+class MaskedIdNumber(fields.String):
     """The identity number as anyone may see it: masked again on the way out, whatever it holds."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         return personal_data.mask_id_number(value)
 
 
-class MaskedPhone(fields.Field):
+class MaskedPhone(fields.String):
     def _serialize(self, value, attr, obj, **kwargs):
         return personal_data.mask_phone(value)
 
@@ -89,10 +87,9 @@ class RepresentativeSchema(Schema):
     phone = MaskedPhone(attribute="representative.person.phone_masked", allow_none=True)
     note = fields.String(attribute="representative.note")
     added_at = Time(attribute="representative.added_at")
-    repeat_of = fields.Function(lambda listed: [incident.id for incident in listed.earlier])
-    repeat_count = fields.Function(lambda listed: len(listed.earlier))
-    earlier_incidents = fields.Function(
-        lambda listed: IncidentBriefSchema(many=True).dump(listed.earlier[:EARLIER_SHOWN]))
+    repeat_of = fields.List(fields.Integer())
+    repeat_count = fields.Integer()
+    earlier_incidents = fields.List(fields.Nested(IncidentBriefSchema))
 
 
 class RepresentativePageSchema(Schema):
@@ -125,7 +122,7 @@ class PersonSchema(PersonBriefSchema):
     """A person (a `service.PersonRecord`) for command: numbers masked, every incident newest first."""
 
     created_at = Time()
-    incident_count = fields.Function(lambda record: len(record.incidents))
+    incident_count = fields.Integer()
     incidents = fields.List(fields.Nested(PersonIncidentSchema))
 
 

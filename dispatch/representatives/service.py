@@ -30,6 +30,9 @@ from ..incidents.service import snapshot
 from .models import Person, Representative
 from .schemas import PersonBriefSchema, RepresentativeSchema
 
+# How many earlier incidents a representative carries for display; repeat_of lists them all.
+EARLIER_SHOWN = 5
+
 
 @dataclass
 class Listed:
@@ -38,6 +41,18 @@ class Listed:
     representative: Representative
     earlier: list[Incident] = field(default_factory=list)
 
+    @property
+    def repeat_of(self) -> list[int]:
+        return [incident.id for incident in self.earlier]
+
+    @property
+    def repeat_count(self) -> int:
+        return len(self.earlier)
+
+    @property
+    def earlier_incidents(self) -> list[Incident]:
+        return self.earlier[:EARLIER_SHOWN]
+
 
 class PersonRecord:
     """A person with every incident they took part in, newest first (reads as the person too)."""
@@ -45,6 +60,10 @@ class PersonRecord:
     def __init__(self, person: Person, incidents: list[dict[str, Any]]):
         self.person = person
         self.incidents = incidents
+
+    @property
+    def incident_count(self) -> int:
+        return len(self.incidents)
 
     def __getattr__(self, name):
         return getattr(self.person, name)
@@ -265,7 +284,8 @@ def _require_person(session, person_id: int) -> Person:
 def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
     """Command looks a person up by identity number: one keyed-hash match, nothing decrypted."""
     permissions.require_role(actor, "command")
-    person = db.session.scalar(select(Person).where(Person.id_number_hash == personal_data.lookup_hash(id_number)))
+    digest = _sealed(personal_data.lookup_hash, {"id_number": id_number}, "id_number")
+    person = db.session.scalar(select(Person).where(Person.id_number_hash == digest))
     return [_record(db.session, person)] if person is not None else []
 
 
