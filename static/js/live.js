@@ -183,3 +183,24 @@ function highlight(node) {
   void node.offsetWidth;  // restart the animation
   node.classList.add("flash-new");
 }
+
+// A liaison elsewhere than the queue still sees new work for the unit counted in the top bar.
+(() => {
+  const me = State.user || {};
+  const badge = document.getElementById("queue-badge");
+  if (!badge || me.role !== "liaison" || location.pathname === "/queue") return;
+  let count = 0;
+  Live.on((event) => {
+    const data = event.data || {};
+    const task = data.task;
+    const newTask = (event.type === "task.dispatched" || event.type === "task.rerouted") && task
+      && (task.unit_id === me.unit_id || (task.co_unit_ids || []).includes(me.unit_id));
+    const newOrder = event.type === "instruction.issued" && data.instruction
+      && (data.instruction.addressees || []).some((a) => a.unit_id === me.unit_id);
+    if (!newTask && !newOrder) return;
+    count += 1;
+    badge.textContent = count;
+    badge.hidden = false;
+    badge.setAttribute("aria-label", t("new_badge", { n: count }));
+  });
+})();

@@ -1,0 +1,87 @@
+// The leaders' screen: the whole situation at a glance, redrawn live, no clicks needed.
+"use strict";
+
+(() => {
+  const ACTIVE = new Set(["reported", "responding", "contained", "reopened"]);
+  const LEVELS = ["I", "II", "III", "IV"];
+  const activeIncidents = () => [...Store.incidents.values()].filter((i) => ACTIVE.has(i.status));
+
+  function tile(value, caption, tone) {
+    return h("div", { class: `panel tile ${tone || ""}` }, h("div", { class: "big" }, value), h("div", { class: "muted" }, caption));
+  }
+
+  function render() {
+    const incidents = activeIncidents();
+    const summary = Store.summary();
+    const openTasks = [...Store.tasks.values()].filter((task) => Store.isOpen(task) && ACTIVE.has((Store.incidents.get(task.incident_id) || {}).status));
+    const overdue = openTasks.filter(Store.isOverdue);
+    const pending = [...Store.instructions.values()].filter((x) => ACTIVE.has((Store.incidents.get(x.incident_id) || {}).status) && Store.unacknowledged(x).length);
+    document.getElementById("wall-tiles").replaceChildren(
+      tile(incidents.length, t("active")),
+      tile(incidents.reduce((sum, i) => sum + (i.headcount || 0), 0), t("total_people")),
+      tile(overdue.length, t("overdue"), overdue.length ? "tile-alert" : ""),
+      tile(pending.reduce((sum, x) => sum + Store.unacknowledged(x).length, 0), t("unacked_instructions"), pending.length ? "tile-warn" : ""));
+
+    document.getElementById("wall-incidents").replaceChildren(...LEVELS.flatMap((level) => {
+      const here = incidents.filter((i) => i.level === level).sort((a, b) => b.headcount - a.headcount);
+      if (!here.length) return [];
+      return [h("h3", {}, `${label("level_long", level)} · ${here.length}`), ...here.map((i) => {
+        const c = summary.get(i.id) || {};
+        return h("div", { class: "wall-incident", dataset: { id: i.id } }, levelBadge(i.level),
+          h("div", {}, h("div", {}, i.title), h("div", { class: "sub" }, `${i.ref} · ${i.location} · `, statusBadge(i.status), " ", h("span", { "data-age": i.occurred_at }, Time.age(i.occurred_at)))),
+          h("div", { class: "num" }, h("strong", { class: "big-num" }, i.headcount), h("div", { class: "sub" }, t("peak", { n: i.peak_headcount })),
+            c.overdue ? h("div", { class: "overdue-pill" }, t("n_overdue", { n: c.overdue })) : null));
+      })];
+    }));
+    if (!incidents.length) document.getElementById("wall-incidents").append(h("p", { class: "muted" }, t("no_incidents")));
+
+    const byUnit = new Map();
+    for (const task of overdue) byUnit.set(task.unit_id, (byUnit.get(task.unit_id) || 0) + 1);
+    const most = Math.max(1, ...byUnit.values());
+    document.getElementById("wall-overdue").replaceChildren(...(byUnit.size ? [...byUnit.entries()].sort((a, b) => b[1] - a[1]).map(([unit, n]) =>
+      h("div", { class: "bar-row", dataset: { unitId: unit } }, h("span", {}, Units.name(unit)),
+        h("div", { class: "bar-track" }, h("div", { class: "bar", style: `width:${(n / most) * 100}%` })), h("strong", { class: "num" }, n)))
+      : [h("p", { class: "muted" }, t("none"))]));
+
+    const escalated = openTasks.filter((task) => task.escalated);
+    document.getElementById("wall-escalations").replaceChildren(...(escalated.length ? escalated.map((task) =>
+      h("li", {}, h("div", {}, task.title), h("div", { class: "sub" }, `${Units.name(task.unit_id)} · ${t("notices", { n: task.supervision_count })} · `, deadline(task.due_at))))
+      : [h("li", { class: "muted" }, t("none"))]));
+
+    document.getElementById("wall-unacked").replaceChildren(...(pending.length ? pending.sort((a, b) => a.id - b.id).map((x) => {
+      const incident = Store.incidents.get(x.incident_id);
+      return h("li", { dataset: { instructionId: x.id } }, h("div", { class: "sub" }, `${incident.ref} · ${Time.at(x.issued_at)}`),
+        h("div", { class: "instruction-text" }, x.text), InstructionView.ackChips({ ...x, addressees: Store.unacknowledged(x) }));
+    }) : [h("li", { class: "muted" }, t("all_acknowledged"))]));
+    fillIncidentChoice(incidents);
+  }
+
+  const choice = document.getElementById("instruction-incident");
+  function fillIncidentChoice(incidents) {
+    if (!choice) return;
+    const chosen = choice.value;
+    choice.replaceChildren(...incidents.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.id - b.id)
+      .map((i) => h("option", { value: i.id }, `${label("level", i.level)} · ${i.ref} ${i.title}`)));
+    if (chosen) choice.value = chosen;
+  }
+  const form = document.getElementById("instruction-form");
+  if (form) form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = document.getElementById("instruction-text");
+    const error = document.getElementById("instruction-error");
+    error.textContent = "";
+    if (!text.value.trim() || !choice.value) { error.textContent = t("error_invalid"); text.setAttribute("aria-invalid", "true"); return; }
+    try {
+      await Api.post(`/api/incidents/${choice.value}/instructions`, { text: text.value.trim() });
+      text.value = "";
+      text.removeAttribute("aria-invalid");
+      flash(t("saved"), "ok");
+    } catch (e) { error.textContent = explain(e); }
+  });
+
+  let scheduled = false;
+  Store.onChange(() => { if (!scheduled) { scheduled = true; requestAnimationFrame(() => { scheduled = false; render(); }); } });
+  let minute = new Date().getMinutes();
+  Ticker.every(() => { if (new Date().getMinutes() !== minute) { minute = new Date().getMinutes(); render(); } });
+  render();
+})();
