@@ -66,6 +66,7 @@ LABELS = {
         "supervision.issued": _l("Supervision notice issued"), "supervision.escalated": _l("Escalated to leaders"),
         "instruction.issued": _l("Leader's instruction issued"),
         "instruction.acknowledged": _l("Instruction acknowledged"),
+        "instruction.overdue": _l("Instruction not acknowledged in time"),
     },
 }
 
