@@ -19,6 +19,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, db, utcnow
+from .schemas import shown_time
 
 signals = Namespace()
 events_committed = signals.signal("events-committed")
@@ -44,7 +45,7 @@ class Event(Base):
         return {
             "seq": self.seq,
             "type": self.type,
-            "at": self.at.isoformat(),
+            "at": shown_time(self.at),
             "incident_id": self.incident_id,
             "task_id": self.task_id,
             "unit_id": self.unit_id,

@@ -4,12 +4,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 # Long enough for any real text, short enough that nobody pastes a book into a field.
 SHORT_TEXT = validate.Length(min=1, max=200)
 LONG_TEXT = validate.Length(max=5000)
+
+
+def shown_time(value: datetime | None) -> str | None:
+    """Stored in UTC, shown in the configured zone (DISPATCH_TIMEZONE), always with its offset."""
+    if value is None:
+        return None
+    zone = current_app.config["DISPATCH_TIMEZONE"] if has_app_context() else "UTC"
+    return value.astimezone(ZoneInfo(zone)).isoformat()
 
 
 class StrictSchema(Schema):
@@ -38,7 +46,9 @@ class Time(fields.DateTime):
         return parsed.astimezone(ZoneInfo("UTC"))
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return value.isoformat() if value is not None else None
+        if isinstance(value, str):  # already shown (a dumped snapshot inside event data)
+            return value
+        return shown_time(value)
 
 
 class PageArgs(StrictSchema):
