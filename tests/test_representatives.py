@@ -348,3 +348,20 @@ def test_demo_representatives_include_a_repeat_petition(ctx):
                                                                              "offset": 0})[0]]
     assert [i.id for i in repeats] == [made[0].id] and repeats[0].repeat_of_id == made[1].id
     assert db.session.scalar(select(func.count()).select_from(Person)) == 5
+
+
+def test_concurrent_changes_to_people_sharing_incidents_all_succeed(app, duty):
+    shared = [register(duty, occurred_at=f"2026-0{month}-01T09:00:00+08:00") for month in (1, 2)]
+    links = {(person, i["id"]): add(duty, i["id"], id_number=person) for person in (CHEN, ZHAO) for i in shared}
+    fresh = [register(duty, occurred_at=f"2026-0{month}-01T09:00:00+08:00") for month in (3, 4)]
+    calls = [
+        lambda c: c.post(f"/api/incidents/{fresh[0]['id']}/representatives", json={"name": "C", "id_number": CHEN}),
+        lambda c: c.post(f"/api/incidents/{fresh[1]['id']}/representatives", json={"name": "Z", "id_number": ZHAO}),
+        lambda c: c.delete(f"/api/representatives/{links[(CHEN, shared[0]['id'])]['id']}"),
+        lambda c: c.delete(f"/api/representatives/{links[(ZHAO, shared[1]['id'])]['id']}"),
+    ]
+    assert _concurrently(app, calls) == [201, 201, 204, 204]
+    repeat_of = {i["id"]: i["repeat_of"] for i in duty.get("/api/incidents").get_json()["items"]}
+    # Chen is left on B and C, Zhao on A and D
+    assert repeat_of == {shared[0]["id"]: None, shared[1]["id"]: None,
+                         fresh[0]["id"]: shared[1]["id"], fresh[1]["id"]: shared[0]["id"]}
