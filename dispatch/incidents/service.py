@@ -67,6 +67,7 @@ def register_incident(*, actor: User, data: dict[str, Any]) -> Incident:
         )
         incident.record_headcount(data["headcount"], now, actor.id)
         uow.session.add(incident)
+        uow.session.flush()  # the event's snapshot carries the new id
         uow.append_event("incident.registered", actor=actor, incident=incident,
                          data={"incident": snapshot(incident)})
     return incident
