@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import db, utcnow
 from ..events import unit_of_work
+from ..schemas import shown_time
 from ..instructions import service as instructions
 from .models import NOT_OVERDUE, Task
 from .service import snapshot
@@ -39,7 +40,7 @@ def scan_overdue(now: datetime | None = None) -> int:
         for task in due:
             task.overdue_notified_for = task.due_at
             uow.append_event("task.overdue", incident=task.incident_id, task=task, unit_id=task.unit_id,
-                             data={"due_at": task.due_at.isoformat(), "task": snapshot(task)})
+                             data={"due_at": shown_time(task.due_at), "task": snapshot(task)})
     return len(due)
 
 
