@@ -10,6 +10,9 @@ from ..db import utcnow
 from ..schemas import PageArgs, StrictSchema, Time
 
 ID = validate.Range(min=1, max=2**31 - 1)
+# Computed fields say their type, so the OpenAPI document describes them.
+FLAG = {"type": "boolean"}
+UNIT_IDS = {"type": "array", "items": {"type": "integer"}}
 
 
 def _ack_limit() -> timedelta:
@@ -44,8 +47,8 @@ class AddresseeSchema(Schema):
     acknowledged = fields.Boolean()
     acknowledged_at = Time(allow_none=True)
     acknowledged_by_id = fields.Integer(allow_none=True)
-    waiting_seconds = fields.Method("_waiting_seconds")
-    overdue = fields.Method("_overdue")
+    waiting_seconds = fields.Method("_waiting_seconds", metadata={"type": "integer", "nullable": True})
+    overdue = fields.Method("_overdue", metadata=FLAG)
 
     def _waiting_seconds(self, addressee) -> int | None:
         return None if addressee.acknowledged else int(_waited(addressee.instruction).total_seconds())
@@ -61,9 +64,9 @@ class InstructionSchema(Schema):
     issued_by_id = fields.Integer(allow_none=True)
     issued_at = Time()
     addressees = fields.List(fields.Nested(AddresseeSchema))
-    acknowledged_unit_ids = fields.Method("_acknowledged")
-    unacknowledged_unit_ids = fields.Method("_unacknowledged")
-    overdue = fields.Method("_overdue")
+    acknowledged_unit_ids = fields.Method("_acknowledged", metadata=UNIT_IDS)
+    unacknowledged_unit_ids = fields.Method("_unacknowledged", metadata=UNIT_IDS)
+    overdue = fields.Method("_overdue", metadata=FLAG)
 
     def _acknowledged(self, instruction) -> list[int]:
         return [a.unit_id for a in instruction.addressees if a.acknowledged]

@@ -14,6 +14,7 @@ from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, NotFound
 from ..events import unit_of_work
 from ..incidents.models import Incident
+from ..schemas import shown_time
 from ..tasks.service import involved_unit_ids
 from .models import Instruction, InstructionAddressee
 from .schemas import InstructionSchema
@@ -75,7 +76,7 @@ def acknowledge_instruction(*, actor: User, instruction_id: int, note: str | Non
             raise Forbidden("This instruction is not addressed to your unit.")
         if addressee.acknowledged:
             raise Conflict("Your unit has already acknowledged this instruction.", current_status="acknowledged",
-                           acknowledged_at=addressee.acknowledged_at.isoformat())
+                           acknowledged_at=shown_time(addressee.acknowledged_at))
         addressee.acknowledged_at = utcnow()
         addressee.acknowledged_by_id = actor.id
         uow.append_event("instruction.acknowledged", actor=actor, incident=instruction.incident_id,

@@ -11,6 +11,8 @@ from ..schemas import LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
 from .models import PRIORITIES, STATUSES
 
 ID = validate.Range(min=1, max=2**31 - 1)
+# Computed fields say their type, so the OpenAPI document describes them.
+FLAG = {"type": "boolean"}
 NOTE = validate.Length(min=1, max=5000)
 ACTIONS = (
     "claim", "start", "progress", "submit", "return", "request_extension",
@@ -78,11 +80,11 @@ class TaskSchema(Schema):
     version = fields.Integer()
     claimed_by_id = fields.Integer(allow_none=True)
     requested_due_at = Time(allow_none=True)
-    extension_pending = fields.Method("_extension_pending")
-    overdue = fields.Method("_overdue")
-    due_soon = fields.Method("_due_soon")
+    extension_pending = fields.Method("_extension_pending", metadata=FLAG)
+    overdue = fields.Method("_overdue", metadata=FLAG)
+    due_soon = fields.Method("_due_soon", metadata=FLAG)
     supervision_count = fields.Integer()
-    escalated = fields.Method("_escalated")
+    escalated = fields.Method("_escalated", metadata=FLAG)
     created_at = Time()
     updated_at = Time()
 
@@ -117,7 +119,7 @@ class SupervisionNoticeSchema(Schema):
     note = fields.String()
     issued_by_id = fields.Integer(allow_none=True)
     issued_at = Time()
-    escalated = fields.Method("_escalated")
+    escalated = fields.Method("_escalated", metadata=FLAG)
     task = fields.Nested(TaskSchema)
 
     def _escalated(self, notice) -> bool:

@@ -15,6 +15,7 @@ from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..events import Event, unit_of_work
 from ..incidents.models import Incident
+from ..schemas import shown_time
 from ..workflow import Transition
 from .models import NOT_OVERDUE, SETTLED, SupervisionNotice, Task, TaskCoUnit
 from .schemas import TaskSchema
@@ -145,7 +146,7 @@ def _request_extension(session, task, actor, args, now):
         raise Invalid("Ask for a time later than the current deadline.",
                       fields={"due_at": ["Must be later than the current deadline and now."]})
     task.requested_due_at = wanted
-    return {"requested_due_at": wanted.isoformat(), "note": args.get("note") or ""}
+    return {"requested_due_at": shown_time(wanted), "note": args.get("note") or ""}
 
 
 def _pending_extension(task: Task) -> datetime:
@@ -158,13 +159,13 @@ def _approve_extension(session, task, actor, args, now):
     previous = task.due_at
     task.due_at = _pending_extension(task)
     task.requested_due_at = None
-    return {"previous_due_at": previous.isoformat(), "note": args.get("note") or ""}
+    return {"previous_due_at": shown_time(previous), "note": args.get("note") or ""}
 
 
 def _reject_extension(session, task, actor, args, now):
     refused = _pending_extension(task)
     task.requested_due_at = None
-    return {"refused_due_at": refused.isoformat(), "note": args.get("note") or ""}
+    return {"refused_due_at": shown_time(refused), "note": args.get("note") or ""}
 
 
 def _reroute(session, task, actor, args, now):
@@ -223,7 +224,7 @@ def issue_supervision_notice(*, actor: User, task_id: int, note: str) -> Supervi
         uow.session.add(notice)
         uow.session.flush()
         notice_data = {"id": notice.id, "number": notice.number, "note": note,
-                       "issued_at": notice.issued_at.isoformat()}
+                       "issued_at": shown_time(notice.issued_at)}
         context = dict(actor=actor, incident=task.incident_id, task=task, unit_id=task.unit_id)
         uow.append_event("supervision.issued", **context, data={"notice": notice_data, "task": snapshot(task)})
         if notice.number == current_app.config["SUPERVISION_ESCALATE_AFTER"]:
