@@ -17,7 +17,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 # Compiled message catalogues (Simplified Chinese); .mo files are build output.
 translations: $(VENV)/.runtime
-	@if [ -d translations ]; then $(VENV)/bin/pybabel compile -q -d translations; fi
+	@if [ -d translations ]; then $(VENV)/bin/pybabel compile -d translations >/dev/null; fi
 
 ## make run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:5000
 run: $(VENV)/.runtime translations
