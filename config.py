@@ -94,6 +94,10 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
 
 
+# Numbers a deployment may tune without code: DISPATCH_<NAME> in the environment.
+TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
+           "RESUME_MAX_GAP")
+
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
 
@@ -130,6 +134,10 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )
+    for name in TUNABLE:
+        raw = env.get(f"DISPATCH_{name}")
+        if raw is not None:
+            settings[name] = type(settings[name])(raw)
     settings.update(overrides)
     return settings
 
