@@ -50,6 +50,7 @@ def test_a_leaders_instruction_is_addressed_to_every_unit_with_a_task_and_to_cc(
     addressed = [a["unit_code"] for a in instruction["addressees"]]
     assert sorted(addressed) == ["CC", "PSB", "TWN-E"]
     assert all(a["acknowledged"] is False and a["waiting_seconds"] >= 0 for a in instruction["addressees"])
+    assert {a["waiting_since"] for a in instruction["addressees"]} == {instruction["issued_at"]}
     assert instruction["overdue"] is False
     [event] = events_of(duty, "instruction.issued")
     assert event["incident_id"] == incident["id"] and event["data"]["instruction"] == instruction
@@ -75,6 +76,7 @@ def test_each_addressed_unit_acknowledges_once_and_command_acknowledges_for_cc(l
     assert response.status_code == 201
     by_unit = {a["unit_code"]: a for a in response.get_json()["addressees"]}
     assert by_unit["PSB"]["acknowledged"] is True and by_unit["PSB"]["waiting_seconds"] is None
+    assert by_unit["PSB"]["waiting_since"] is None and by_unit["PSB"]["acknowledged_at"]
     assert by_unit["PSB"]["acknowledged_by_id"] == psb.user["id"]
     again = acknowledge(psb, instruction["id"])
     assert again.status_code == 409

@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from ..db import utcnow
-from ..schemas import PageArgs, StrictSchema, Time
+from ..schemas import PageArgs, StrictSchema, Time, shown_time
 
 ID = validate.Range(min=1, max=2**31 - 1)
 # Computed fields say their type, so the OpenAPI document describes them.
@@ -47,8 +47,13 @@ class AddresseeSchema(Schema):
     acknowledged = fields.Boolean()
     acknowledged_at = Time(allow_none=True)
     acknowledged_by_id = fields.Integer(allow_none=True)
+    waiting_since = fields.Method("_waiting_since", metadata={"type": "string", "format": "date-time",
+                                                              "nullable": True})
     waiting_seconds = fields.Method("_waiting_seconds", metadata={"type": "integer", "nullable": True})
     overdue = fields.Method("_overdue", metadata=FLAG)
+
+    def _waiting_since(self, addressee) -> str | None:
+        return None if addressee.acknowledged else shown_time(addressee.instruction.issued_at)
 
     def _waiting_seconds(self, addressee) -> int | None:
         return None if addressee.acknowledged else int(_waited(addressee.instruction).total_seconds())
