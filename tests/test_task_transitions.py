@@ -119,8 +119,10 @@ def test_another_units_liaison_cannot_claim_the_task(board):
 # (action, what is sent besides it, the field the refusal names)
 INCOMPLETE = [
     ("progress", {}, "note"),
+    ("progress", {"note": "   "}, "note"),
     ("submit", {}, "note"),
     ("return", {}, "reason"),
+    ("return", {"reason": ""}, "reason"),
     ("reject", {}, "note"),
     ("request_extension", {}, "due_at"),
     ("reroute", {}, "unit_id"),

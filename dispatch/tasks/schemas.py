@@ -29,6 +29,11 @@ NEEDS = {
 }
 
 
+def _given(value) -> bool:
+    """A blank note says nothing: it does not count as given."""
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
 class TaskCreateSchema(StrictSchema):
     unit_id = fields.Integer(required=True, strict=True, validate=ID)
     co_unit_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
@@ -41,8 +46,8 @@ class TaskCreateSchema(StrictSchema):
 
 class TaskTransitionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    note = fields.String(validate=NOTE)
-    reason = fields.String(validate=NOTE)
+    note = fields.String(validate=LONG_TEXT)
+    reason = fields.String(validate=LONG_TEXT)
     due_at = Time()
     unit_id = fields.Integer(strict=True, validate=ID)
     version = fields.Integer(strict=True, validate=ID)
@@ -50,7 +55,7 @@ class TaskTransitionSchema(StrictSchema):
     @validates_schema
     def _action_has_what_it_needs(self, data, **kwargs):
         name, carriers = NEEDS.get(data.get("action"), (None, ()))
-        if name and not any(data.get(carrier) for carrier in carriers):
+        if name and not any(_given(data.get(carrier)) for carrier in carriers):
             raise ValidationError(f"Required for {data['action']}.", name)
 
 
