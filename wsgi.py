@@ -3,12 +3,16 @@
 The green-thread library is patched in here, first, and nowhere else in the
 domain code: `DISPATCH_ASYNC_MODE` picks eventlet (default) or gevent.
 """
+import signal
+import warnings
+
 from config import async_mode
 
 if __name__ == "__main__":
     # Serving: patch before anything else is imported. `flask --app wsgi ...`
     # commands import this module without patching; they need no green threads.
     if async_mode() == "eventlet":
+        warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")  # known; see README
         import eventlet
 
         eventlet.monkey_patch()  # also makes psycopg2 wait cooperatively
@@ -43,7 +47,18 @@ def serve() -> None:
     if loaded:
         print(f"  Demo users (password {DEMO_PASSWORD}): duty (command), leader, admin, "
               "psb, lvb, hrss, hurd, nr, ee, jus, hlth, em, twn-e, twn-w (liaisons)\n", flush=True)
-    socketio.run(app, host=host, port=port, log_output=False)
+    # Ctrl-C and a process manager's SIGTERM both stop the server the same clean way.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        socketio.run(app, host=host, port=port, log_output=False)
+    except SystemExit:
+        pass
+    print("  Dispatch stopped.", flush=True)
+
+
+def _stop(signum, frame):
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -78,3 +78,21 @@ def test_a_slow_query_does_not_stall_other_requests_in_the_same_process(tmp_path
     assert still_waiting, "the slow request should still have been waiting for its row"
     assert slow_result["response"].status_code == 200
     assert slow_result["response"].json()["headcount"] == 500
+
+
+def test_ctrl_c_stops_the_server_cleanly_and_a_restart_keeps_the_data(tmp_path):
+    import signal
+
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    with running_server(url, instance_dir=tmp_path) as server:
+        duty = http_login(server.url, "duty")
+        created = duty.post(f"{server.url}/api/incidents", json=incident_payload(title="Kept across restarts"),
+                            timeout=10).json()
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(15) == 0
+        assert "Dispatch stopped." in server.log.read_text()
+    with running_server(url, instance_dir=tmp_path) as again:
+        duty = http_login(again.url, "duty")
+        kept = duty.get(f"{again.url}/api/incidents/{created['id']}", timeout=10)
+        assert kept.status_code == 200 and kept.json()["title"] == "Kept across restarts"
+        assert "Demo users" not in again.log.read_text()  # the demo loads only into an empty database
