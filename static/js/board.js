@@ -132,13 +132,18 @@
     const rows = [...body.querySelectorAll("tr")];
     if (!rows.length) return;
     const current = rows.indexOf(document.activeElement.closest ? document.activeElement.closest("tr") : null);
-    const next = rows[Math.max(0, Math.min(rows.length - 1, current < 0 ? 0 : current + step))];
+    const next = rows[current < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, current + step))];
     next.focus();
   }
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
     const typing = event.target.matches("input, textarea, select");
-    if (typing) { if (event.key === "Escape") event.target.blur(); return; }
+    if (typing) {
+      // Escape leaves the field with the filter kept; Enter or ↓ in the search goes to the first match.
+      if (event.key === "Escape") { event.preventDefault(); event.target.blur(); }
+      if (event.target === filters.q && (event.key === "Enter" || event.key === "ArrowDown")) { event.preventDefault(); move(0); }
+      return;
+    }
     const focusedRow = document.activeElement.closest ? document.activeElement.closest("tr[data-id]") : null;
     const focused = focusedRow ? Store.incidents.get(Number(focusedRow.dataset.id)) : null;
     const keys = {

@@ -13,14 +13,14 @@ function t(key, params) {
 function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
 
 const Api = (() => {
-  let csrf = null;
+  let csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || null;
   async function ensureCsrf() {
     if (csrf) return;
     const response = await fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (response.ok) csrf = (await response.json()).csrf_token;
   }
   async function request(method, path, body) {
-    if (method !== "GET" && path !== "/api/session") await ensureCsrf();
+    if (method !== "GET" && !(method === "POST" && path === "/api/session")) await ensureCsrf();
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
@@ -239,7 +239,8 @@ const Units = (() => {
     [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
 })();
 
-function optionsOf(group) { return (Client.choices[group] || []).map((key) => [key, label(group === "status" ? "status" : group, key)]); }
+// The choices the server accepts, named in the page's language (labels may come from another group).
+function optionsOf(group, labels) { return (Client.choices[group] || []).map((key) => [key, label(labels || group, key)]); }
 function levelBadge(level) { return h("span", { class: `level level-${level}`, title: label("level_long", level) }, label("level", level)); }
 function statusBadge(status) { return h("span", { class: `status status-${status}` }, label("status", status)); }
 function taskStatusBadge(status) { return h("span", { class: `tstatus tstatus-${status}` }, label("task_status", status)); }

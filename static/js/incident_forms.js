@@ -11,7 +11,7 @@ const IncidentForms = (() => {
       { name: "category", label: t("f_category"), type: "select", options: optionsOf("category"), value: incident.category, required: true },
       { name: "location", label: t("f_location"), required: true, value: incident.location },
       { name: "headcount", label: t("f_headcount"), type: "number", min: 1, required: true, value: incident.headcount },
-      { name: "level", label: t("f_level"), type: "select", options: optionsOf("level_long"), value: incident.level, required: true },
+      { name: "level", label: t("f_level"), type: "select", options: optionsOf("level", "level_long"), value: incident.level, required: true },
       { name: "demands", label: t("f_demands"), type: "textarea", value: incident.demands, keepEmpty: true },
     ];
   }

@@ -1,0 +1,381 @@
+"""The pages in a real browser (Debian's chromium through playwright), several users at once.
+
+One `python wsgi.py` serves a fresh SQLite file with the demo data for the whole
+module; each test opens its own browser contexts and uses titles of its own, so
+the tests do not depend on one another's data. Every context records every
+request it makes, and none may leave 127.0.0.1.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from .support import PASSWORD, ROOT, http_login, incident_payload, running_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
+WAIT = 10_000  # ms: generous for a loaded machine; a passing step takes well under a second
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    """These tests talk to their own server, not to the in-process app of conftest."""
+    yield
+
+
+def compile_catalogues() -> None:
+    """What `make translations` does, so the pages have their Chinese words under plain pytest too."""
+    for source in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with source.open("rb") as po:
+            catalogue = read_po(po)
+        with source.with_suffix(".mo").open("wb") as mo:
+            write_mo(mo, catalogue)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    compile_catalogues()
+    folder = tmp_path_factory.mktemp("pages")
+    with running_server(f"sqlite:///{folder / 'pages.db'}", instance_dir=folder,
+                        env={"DISPATCH_HEARTBEAT_SECONDS": "1"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Session:
+    """One browser context signed in as one user, with every request it made and every script error."""
+
+    context: object
+    page: object = None
+    urls: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def foreign(self) -> list[str]:
+        return [url for url in self.urls
+                if urlsplit(url).scheme in NETWORK_SCHEMES and urlsplit(url).hostname != "127.0.0.1"]
+
+
+@pytest.fixture
+def open_session(browser, server):
+    """open_session("psb") -> a signed-in context and page; checked for foreign requests afterwards."""
+    opened: list[Session] = []
+
+    def make(username: str | None, *, locale: str = "en-GB", path: str | None = None) -> Session:
+        language = "zh-CN,zh;q=0.9" if locale.startswith("zh") else "en-GB,en;q=0.9"
+        context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 900},
+                                      extra_http_headers={"Accept-Language": language})
+        session = Session(context)
+        context.on("request", lambda request: session.urls.append(request.url))
+        context.on("websocket", lambda socket: session.urls.append(socket.url))
+        if username:
+            answer = context.request.post(f"{server.url}/api/session",
+                                          data={"username": username, "password": PASSWORD})
+            assert answer.ok, answer.text()
+        session.page = context.new_page()
+        session.page.on("pageerror", lambda error: session.errors.append(str(error)))
+        if path:
+            session.page.goto(server.url + path)
+            expect_live(session.page)
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.context.close()
+    for session in opened:
+        assert session.urls, "the page made no request at all"
+        assert session.foreign() == [], f"requests outside 127.0.0.1: {session.foreign()}"
+        assert session.errors == [], f"script errors: {session.errors}"
+
+
+def expect_live(page) -> None:
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+def board_row(page, title: str):
+    return page.locator("#board tbody tr", has_text=title)
+
+
+def register_through_api(server, title: str, **overrides) -> dict:
+    http = http_login(server.url, "duty")
+    answer = http.post(f"{server.url}/api/incidents", json=incident_payload(title=title, **overrides), timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_wrong_password_is_refused_clearly_and_the_right_one_opens_the_board(open_session, server):
+    visitor = open_session(None)
+    page = visitor.page
+    page.goto(f"{server.url}/board")
+    expect(page).to_have_url(re.compile(r"/login\?next=/board"))
+    page.click("button[type=submit]")
+    expect(page.locator("#login-error")).to_have_text("Enter your username and password.")
+    page.fill("#username", "duty")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    expect(page.locator("#login-error")).to_have_text("Wrong username or password.")
+    expect(page.locator("#password")).to_have_attribute("aria-invalid", "")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    expect(page).to_have_url(re.compile(r"/board$"))
+    expect_live(page)
+    page.click("#logout")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(f"{server.url}/board")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_incident_registered_by_duty_appears_live_on_a_liaisons_board(open_session, server):
+    liaison = open_session("psb", path="/board")
+    duty = open_session("duty", path="/board")
+    title = unique("Workers block the bridge")
+    before = liaison.page.locator("#board tbody tr").count()
+
+    duty.page.keyboard.press("n")  # the board's shortcut for a new incident
+    dialog = duty.page.locator("dialog[open]")
+    expect(dialog).to_be_visible()
+    dialog.locator("[name=kind]").select_option("mass_incident")
+    dialog.locator("[name=title]").fill(title)
+    dialog.locator("[name=category]").select_option("wage_arrears")
+    dialog.locator("[name=location]").fill("North bridge")
+    dialog.locator("[name=headcount]").fill("150")
+    dialog.locator("[name=level]").select_option("I")
+    dialog.locator("[name=demands]").fill("Unpaid wages for six months")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog).to_have_count(0)
+
+    row = board_row(liaison.page, title)
+    expect(row).to_be_visible(timeout=WAIT)
+    expect(liaison.page.locator("#board tbody tr")).to_have_count(before + 1)
+    expect(liaison.page.locator("#board tbody tr").first).to_contain_text(title)  # level I goes to the top
+    expect(row).to_contain_text("Reported")
+    expect(row).to_contain_text("150")
+
+    # duty edits the headcount from the board: the liaison's row follows
+    duty_row = board_row(duty.page, title)
+    duty_row.get_by_role("button", name="Edit").click()
+    duty.page.locator("dialog[open] [name=headcount]").fill("400")
+    duty.page.locator("dialog[open] button[type=submit]").click()
+    expect(row.locator("td.num")).to_contain_text("400", timeout=WAIT)
+    duty_row.get_by_role("button", name="Status").click()
+    duty.page.locator("dialog[open] [name=action]").select_option("respond")
+    duty.page.locator("dialog[open] button[type=submit]").click()
+    expect(row).to_contain_text("Responding", timeout=WAIT)
+
+
+def test_board_keyboard_search_and_row_movement(open_session, server):
+    title = unique("Keyboard check at the depot")
+    register_through_api(server, title, level="IV")
+    duty = open_session("duty", path="/board")
+    page = duty.page
+    page.keyboard.press("/")
+    expect(page.locator("#filter-q")).to_be_focused()
+    page.keyboard.type(title.split()[-1])
+    expect(page.locator("#board tbody tr")).to_have_count(1)
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    expect(board_row(page, title)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/incidents/\d+$"))
+    expect(page.locator("#incident-head h1")).to_have_text(title)
+
+
+def test_task_dispatched_claimed_and_submitted_is_seen_live_by_both(open_session, server):
+    title = unique("Crowd at the land office")
+    incident = register_through_api(server, title, level="II")
+    duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    liaison = open_session("psb", path="/queue")
+    task_title = unique("Keep the entrance clear")
+
+    duty.page.click("#dispatch-task")
+    form = duty.page.locator("dialog[open]")
+    form.locator("[name=unit_id]").select_option(label="Public Security")
+    form.locator("[name=title]").fill(task_title)
+    form.locator("[name=priority]").select_option("urgent")
+    form.locator("button[type=submit]").click()
+    expect(form).to_have_count(0)
+
+    queued = liaison.page.locator("#queue-tasks li", has_text=task_title)
+    expect(queued).to_be_visible(timeout=WAIT)
+    expect(liaison.page.locator("#new-count")).to_have_text("1 new")
+    expect(liaison.page).to_have_title(re.compile(r"^\(1\) "))
+    duty_task = duty.page.locator("#tasks li", has_text=task_title)
+    expect(duty_task).to_contain_text("Dispatched")
+
+    queued.get_by_role("button", name="Claim").click()
+    expect(duty_task).to_contain_text("Claimed", timeout=WAIT)
+    queued.get_by_role("button", name="Start").click()
+    expect(duty_task).to_contain_text("In progress", timeout=WAIT)
+    queued.get_by_role("button", name="Submit as done").click()
+    liaison.page.locator("dialog[open] [name=note]").fill("Entrance clear; officers stay until dark.")
+    liaison.page.locator("dialog[open] button[type=submit]").click()
+    expect(duty_task).to_contain_text("Submitted", timeout=WAIT)
+    expect(duty.page.locator("#timeline")).to_contain_text("Entrance clear; officers stay until dark.")
+
+    duty_task.get_by_role("button", name="Verify (done)").click()
+    expect(duty_task).to_contain_text("Done", timeout=WAIT)
+    expect(queued).to_have_count(0, timeout=WAIT)  # a settled task leaves the unit's queue
+
+
+def test_leaders_instruction_shows_on_the_board_who_has_not_acknowledged(open_session, server):
+    title = unique("Petitioners at the county gate")
+    incident = register_through_api(server, title, level="III")
+    http = http_login(server.url, "duty")
+    units = {unit["code"]: unit["id"] for unit in http.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    dispatched = http.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10,
+                           json={"unit_id": units["LVB"], "title": "Receive the representatives", "priority": "high"})
+    assert dispatched.status_code == 201, dispatched.text
+    leader = open_session("leader", path="/wall")
+    duty = open_session("duty", path="/board")
+    liaison = open_session("lvb", path="/queue")
+
+    leader.page.select_option("#instruction-incident", str(incident["id"]))
+    leader.page.fill("#instruction-text", "Meet them within the hour and report back.")
+    leader.page.click("#instruction-form button[type=submit]")
+
+    row = board_row(duty.page, title)
+    expect(row).to_contain_text("2 not acknowledged", timeout=WAIT)  # the lead unit and the command centre
+    order = liaison.page.locator("#queue-instructions li", has_text="Meet them within the hour")
+    expect(order).to_be_visible(timeout=WAIT)
+    expect(order.locator(".ack[data-acknowledged='0']")).to_have_count(2)
+    expect(leader.page.locator("#wall-unacked")).to_contain_text("Meet them within the hour")
+
+    order.get_by_role("button", name="Acknowledge").click()
+    expect(row).to_contain_text("1 not acknowledged", timeout=WAIT)
+    expect(order.locator(".ack[data-acknowledged='1']")).to_contain_text("Letters and Visits")
+
+
+def test_language_switch_translates_the_page_and_is_remembered(open_session, server):
+    duty = open_session("duty", path="/board")
+    page = duty.page
+    expect(page.locator(".nav a[aria-current=page]")).to_have_text("Board")
+    expect(page.locator("#connection")).to_contain_text("Live")
+    page.click("a[hreflang=zh]")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator(".nav a[aria-current=page]")).to_have_text("态势看板")
+    expect(page.locator("#connection")).to_contain_text("实时", timeout=WAIT)
+    expect(page.locator("#filter-level option[value=I]")).to_have_text("Ⅰ级")
+    page.goto(f"{server.url}/queue?unit=2")
+    expect(page.locator("h1.page-title")).to_have_text("本单位任务")
+    page.click("a[hreflang=en]")
+    expect(page.locator("h1.page-title")).to_have_text("Unit queue")
+
+
+def test_browser_language_is_the_default(open_session):
+    chinese = open_session("psb", locale="zh-CN", path="/board")
+    expect(chinese.page.locator(".nav a[aria-current=page]")).to_have_text("态势看板")
+    english = open_session("psb", locale="en-GB", path="/board")
+    expect(english.page.locator(".nav a[aria-current=page]")).to_have_text("Board")
+
+
+def test_after_a_network_drop_the_board_catches_up_by_itself(open_session, server):
+    liaison = open_session("hrss", path="/board")
+    page = liaison.page
+    liaison.context.set_offline(True)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "reconnecting", timeout=WAIT)
+    missed = [unique("Missed while offline") for _ in range(3)]
+    for title in missed:
+        register_through_api(server, title)
+    liaison.context.set_offline(False)
+    expect_live(page)
+    for title in missed:
+        expect(board_row(page, title)).to_be_visible(timeout=WAIT)
+    expect(page.locator("#connection")).to_contain_text("Live")
+
+
+def test_a_lost_push_is_noticed_from_the_heartbeat_and_duplicates_are_dropped(open_session, server):
+    """The next push is lost on its way and every other one arrives twice: the page still shows
+    each change once, in order, because the heartbeat is ahead of it and it resumes."""
+    liaison = open_session("em", path="/board")
+    page = liaison.page
+    page.evaluate("""() => {
+      const [receive] = Live.socket.listeners("event");
+      Live.socket.off("event");
+      let lose = true;
+      Live.socket.on("event", (e) => { if (lose) { lose = false; return; } receive(e); receive(e); });
+      window.applied = [];
+      Live.on((e) => window.applied.push(e.seq));
+    }""")
+    lost, second = unique("Lost push"), unique("Pushed twice")
+    register_through_api(server, lost)
+    expect(board_row(page, lost)).to_be_visible(timeout=WAIT)
+    register_through_api(server, second)
+    expect(board_row(page, second)).to_have_count(1, timeout=WAIT)
+    expect(board_row(page, lost)).to_have_count(1)
+    applied = page.evaluate("window.applied")
+    assert len(applied) >= 2 and applied == list(range(applied[0], applied[0] + len(applied))), applied
+
+
+def test_representative_numbers_are_masked_and_revealed_only_with_a_reason(open_session, server):
+    incident = register_through_api(server, unique("Group visit about compensation"), kind="petition")
+    http = http_login(server.url, "duty")
+    added = http.post(f"{server.url}/api/incidents/{incident['id']}/representatives",
+                      json={"name": "Zhao Min", "id_number": "11010519491231002X", "phone": "13812345678"}, timeout=10)
+    assert added.status_code == 201, added.text
+    duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    rep = duty.page.locator("#representatives li", has_text="Zhao Min")
+    expect(rep).to_contain_text("1101")
+    expect(rep).not_to_contain_text("11010519491231002X")
+    rep.get_by_role("button", name="Reveal").click()
+    duty.page.locator("dialog[open] button[type=submit]").click()
+    expect(duty.page.locator("dialog[open] [name=reason]")).to_have_attribute("aria-invalid", "true")
+    duty.page.locator("dialog[open] [name=reason]").fill("Verifying identity at the reception desk")
+    duty.page.locator("dialog[open] button[type=submit]").click()
+    expect(rep).to_contain_text("11010519491231002X", timeout=WAIT)
+
+    liaison = open_session("psb", path=f"/incidents/{incident['id']}")
+    expect(liaison.page.locator("#representatives li", has_text="Zhao Min")).to_be_visible()
+    expect(liaison.page.locator("#representatives button.reveal")).to_have_count(0)
+
+
+PAGES = [("login", None, "/login"), ("board", "duty", "/board"), ("incident", "duty", "/incidents/1"),
+         ("queue", "psb", "/queue"), ("wall", "leader", "/wall")]
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_every_page_renders_in_both_languages(open_session, server, locale):
+    language = locale[:2]
+    for name, username, path in PAGES:
+        session = open_session(username, locale=locale)
+        session.page.goto(server.url + path)
+        if username:
+            expect_live(session.page)
+        expect(session.page.locator("html")).to_have_attribute("lang", "zh-CN" if language == "zh" else "en")
+        untranslated = session.page.locator("main").inner_text()
+        if language == "zh":
+            for english in ("Board", "Unit queue", "Sign in", "Tasks by unit", "Not acknowledged"):
+                assert english not in untranslated.replace("Leaders' screen", ""), f"{name}: {english!r} untranslated"
+        shoot(session.page, f"{name}-{language}")
