@@ -96,3 +96,22 @@ def test_ctrl_c_stops_the_server_cleanly_and_a_restart_keeps_the_data(tmp_path):
         kept = duty.get(f"{again.url}/api/incidents/{created['id']}", timeout=10)
         assert kept.status_code == 200 and kept.json()["title"] == "Kept across restarts"
         assert "Demo users" not in again.log.read_text()  # the demo loads only into an empty database
+
+
+def test_gevent_replaces_eventlet_by_configuration(tmp_path):
+    """DISPATCH_ASYNC_MODE=gevent: the same server serves the API and the live stream."""
+    from realtime.client import LiveClient
+
+    url = f"sqlite:///{tmp_path / 'gevent.db'}"
+    with running_server(url, instance_dir=tmp_path, env={"DISPATCH_ASYNC_MODE": "gevent"}) as server:
+        duty = http_login(server.url, "duty")
+        start = duty.get(f"{server.url}/api/events", timeout=10).json()["last_seq"]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in duty.cookies)
+        live = LiveClient(server.url, cookie=cookie, after=start).connect()
+        try:
+            created = duty.post(f"{server.url}/api/incidents", json=incident_payload(), timeout=10).json()
+            assert live.wait_for(start + 1, timeout=10)
+        finally:
+            live.close()
+    assert [event["type"] for event in live.events] == ["incident.registered"]
+    assert live.events[0]["incident_id"] == created["id"]
