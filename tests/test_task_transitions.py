@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -154,8 +154,10 @@ def test_a_returned_task_is_rerouted_to_another_unit_which_then_claims_it(board,
     duty = board.actors["command"]
     assert act(duty, task["id"], "reroute", unit_id=board.units["PSB"]).status_code == 422
     assert act(duty, task["id"], "reroute", unit_id=999_999).status_code == 422
-    rerouted = act(duty, task["id"], "reroute", unit_id=board.units["TWN-E"]).get_json()
+    new_deadline = iso(timedelta(hours=6))
+    rerouted = act(duty, task["id"], "reroute", unit_id=board.units["TWN-E"], due_at=new_deadline).get_json()
     assert rerouted["status"] == "dispatched" and rerouted["unit_id"] == board.units["TWN-E"]
+    assert datetime.fromisoformat(rerouted["due_at"]) == datetime.fromisoformat(new_deadline)
     assert rerouted["co_unit_ids"] == []  # the new lead no longer co-handles its own task
     assert act(board.actors["lead"], task["id"], "claim").status_code == 403
     assert act(board.actors["co"], task["id"], "claim").status_code == 200

@@ -178,6 +178,8 @@ def _reroute(session, task, actor, args, now):
     task.co_units = [co for co in task.co_units if co.unit_id != new_unit]
     task.claimed_by_id = None
     task.requested_due_at = None
+    if args.get("due_at"):  # the new unit may get a fresh time limit
+        task.due_at = args["due_at"]
     return {"from_unit_id": previous, "to_unit_id": new_unit, "note": args.get("note") or ""}
 
 
