@@ -36,5 +36,13 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev translations chromium lint
 	$(PY) -m pytest
 
+## make cluster: N (default 2) processes on PostgreSQL + Redis behind nginx on http://127.0.0.1:8080 (deploy/README.md)
+cluster: $(VENV)/.runtime translations
+	N=$(or $(N),2) deploy/cluster.sh
+
+## make bench: the benchmarks under bench/, each printing its figure beside its baseline
+bench: $(VENV)/.dev
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
 clean:
 	rm -rf $(VENV) .pytest_cache
