@@ -159,4 +159,5 @@
   if (create) create.addEventListener("click", () => IncidentForms.register());
 
   render();
+  performance.mark("board-rendered");
 })();
