@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from ..db import db, utcnow
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
+from ..events import unit_of_work
 from . import permissions
 from .models import ROLES, ApiToken, Unit, User, UserSession
 
@@ -56,8 +57,8 @@ def login(username: str, password: str) -> UserSession:
         id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
         created_at=now, last_seen_at=now,
     )
-    db.session.add(user_session)
-    db.session.commit()
+    with unit_of_work() as uow:
+        uow.session.add(user_session)
     return user_session
 
 
@@ -68,8 +69,8 @@ def logout(session_id: str | None) -> None:
     if user_session is None:
         return
     user_id = user_session.user_id
-    db.session.delete(user_session)
-    db.session.commit()
+    with unit_of_work() as uow:
+        uow.session.execute(delete(UserSession).where(UserSession.id == session_id))
     sessions_ended.send(None, user_id=user_id, session_id=session_id)
 
 
@@ -88,16 +89,16 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     if now - user_session.last_seen_at > idle or now - user_session.created_at > absolute:
-        db.session.delete(user_session)
-        db.session.commit()
+        with unit_of_work() as uow:
+            uow.session.execute(delete(UserSession).where(UserSession.id == session_id))
         return None
     user = db.session.get(User, user_session.user_id)
     if user is None or not user.active:
         return None
     # Touch at most once a minute: a write per request would serialise every read.
     if now - user_session.last_seen_at > timedelta(minutes=1):
-        user_session.last_seen_at = now
-        db.session.commit()
+        with unit_of_work():
+            user_session.last_seen_at = now
     return user, user_session
 
 
@@ -116,9 +117,9 @@ def change_password(*, actor: User, current_password: str, new_password: str) ->
     permissions.require_user(actor)
     if not _password_matches(actor, current_password):
         raise Invalid("The current password is wrong.", fields={"current_password": ["Wrong password."]})
-    actor.password_hash = hash_password(new_password)
-    _end_all_sessions(actor.id)
-    db.session.commit()
+    with unit_of_work():
+        actor.password_hash = hash_password(new_password)
+        _end_all_sessions(actor.id)
     sessions_ended.send(None, user_id=actor.id, session_id=None)
 
 
@@ -140,8 +141,8 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
         raise Conflict("That username is taken.", fields={"username": ["Already taken."]})
     user = User(username=username, display_name=display_name or username, role=role,
                 unit_id=unit.id if unit else None, password_hash=hash_password(password), active=True)
-    db.session.add(user)
-    db.session.commit()
+    with unit_of_work() as uow:
+        uow.session.add(user)
     return user
 
 
@@ -151,10 +152,10 @@ def set_user_active(*, actor: User, user_id: int, active: bool) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    user.active = active
-    if not active:
-        _end_all_sessions(user.id)
-    db.session.commit()
+    with unit_of_work():
+        user.active = active
+        if not active:
+            _end_all_sessions(user.id)
     if not active:
         sessions_ended.send(None, user_id=user.id, session_id=None)
     return user
@@ -168,8 +169,8 @@ def create_token(*, actor: User | None, user_id: int, name: str) -> tuple[ApiTok
         raise NotFound("No such user.")
     secret = secrets.token_urlsafe(32)
     row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(secret))
-    db.session.add(row)
-    db.session.commit()
+    with unit_of_work() as uow:
+        uow.session.add(row)
     return row, secret
 
 
