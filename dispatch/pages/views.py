@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..auth.current import actor
-from ..errors import NotFound
+from ..errors import DispatchError, NotFound
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
 from ..tasks import service as tasks
@@ -49,6 +49,12 @@ def _signed_in_only():
     if request.endpoint not in {"pages.login", "static"} and actor() is None:
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
     return None
+
+
+@pages.errorhandler(DispatchError)
+def _refused(error: DispatchError):
+    """A page asked for something missing or not allowed: a page that says so, not JSON."""
+    return render_template("refused.html", user=actor(), words=catalogue(), error=error), error.status
 
 
 @pages.route("/")

@@ -1,0 +1,138 @@
+"""The HTML pages through the Flask test client: who lands where, languages, what a page carries."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from dispatch.pages.i18n import LABELS, STRINGS
+
+from .support import ROOT, incident_payload
+
+PAGES = ("/board", "/wall", "/queue", "/incidents/1")
+STATE = re.compile(r'<script id="state" type="application/json">(.*?)</script>', re.S)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_catalogue():
+    """What `make translations` does, so the Chinese pages have their words under plain pytest too."""
+    for source in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with source.open("rb") as po:
+            catalogue = read_po(po)
+        with source.with_suffix(".mo").open("wb") as mo:
+            write_mo(mo, catalogue)
+
+
+def page_state(response) -> dict:
+    return json.loads(STATE.search(response.get_data(as_text=True)).group(1))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(anonymous, path):
+    response = anonymous.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next={path}"
+
+
+@pytest.mark.parametrize("username, home", [("duty", "/board"), ("psb", "/queue"), ("leader", "/wall"),
+                                            ("admin", "/board")])
+def test_each_role_lands_on_its_own_page(client_for, username, home):
+    assert client_for(username).get("/").headers["Location"] == home
+
+
+@pytest.mark.parametrize("target", ["//elsewhere.example/x", "https://elsewhere.example/", "javascript:alert(1)"])
+def test_sign_in_never_sends_anyone_off_the_site(duty, target):
+    response = duty.get("/login", query_string={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_a_missing_incident_is_a_page_that_says_so(duty):
+    response = duty.get("/incidents/999999", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Not found" in response.get_data(as_text=True)
+
+
+def test_language_follows_the_browser_then_the_choice_and_is_remembered(client_for):
+    psb = client_for("psb")
+    chinese = psb.get("/board", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert 'lang="zh-CN"' in chinese and "态势看板" in chinese
+    english = psb.get("/board", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert 'lang="en"' in english and ">Board<" in english
+    switched = psb.get("/board?lang=zh", headers={"Accept-Language": "en"})
+    assert "lang=zh" in switched.headers["Set-Cookie"]
+    assert "态势看板" in psb.get("/wall", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_every_word_the_scripts_show_has_a_chinese_translation(app):
+    """The JSON catalogue of the scripts: nothing left in English on a Chinese page."""
+    same_in_both = {"{a} → {b}", "by {name}"}
+    with app.test_request_context("/?lang=zh"), force_locale("zh"):
+        words = [*STRINGS.values(), *(text for group in LABELS.values() for text in group.values())]
+        untranslated = [text._args[0] for text in words
+                        if str(text) == text._args[0] and text._args[0] not in same_in_both]
+    assert untranslated == []
+
+
+def test_chinese_labels_use_the_glossary_words(client_for):
+    html = client_for("duty").get("/board?lang=zh").get_data(as_text=True)
+    words = json.loads(re.search(r'<script id="words" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert words["strings"]["live"] == "实时"
+    assert words["strings"]["reconnecting"] == "重新连接中"
+    assert words["strings"]["catching_up"] == "同步中"
+    assert words["strings"]["reload_needed"] == "需要刷新"
+    assert words["labels"]["level_long"]["I"] == "Ⅰ级（特别重大）"
+    assert words["labels"]["task_action"]["claim"] == "签收"
+    assert words["labels"]["status"]["contained"] == "已控制"
+
+
+def test_board_starts_from_active_incidents_stamped_with_the_log_position(duty, client_for):
+    registered = duty.post("/api/incidents", json=incident_payload(title="Blockade at the quarry")).get_json()
+    closed_later = duty.post("/api/incidents", json=incident_payload(title="Resolved before lunch")).get_json()
+    duty.post(f"/api/incidents/{closed_later['id']}/transitions", json={"action": "resolve"})
+    state = page_state(client_for("psb").get("/board"))
+    titles = [incident["title"] for incident in state["incidents"]]
+    assert "Blockade at the quarry" in titles and "Resolved before lunch" not in titles
+    assert state["last_seq"] == duty.get("/api/events?after=0").get_json()["last_seq"]
+    assert state["user"]["role"] == "liaison"
+    assert registered["id"] in {incident["id"] for incident in state["incidents"]}
+
+
+def test_unit_queue_holds_only_that_units_open_tasks(duty, client_for):
+    incident = duty.post("/api/incidents", json=incident_payload()).get_json()
+    units = {unit["code"]: unit["id"] for unit in duty.get("/api/units").get_json()["items"]}
+    for code, title in (("PSB", "Keep the road open"), ("HRSS", "Check the wage roster")):
+        answer = duty.post(f"/api/incidents/{incident['id']}/tasks",
+                           json={"unit_id": units[code], "title": title, "priority": "high"})
+        assert answer.status_code == 201, answer.get_json()
+    state = page_state(client_for("psb").get("/queue"))
+    assert [task["title"] for task in state["tasks"]] == ["Keep the road open"]
+    assert state["unit_id"] == units["PSB"]
+
+
+def test_incident_page_never_carries_a_full_identity_number(duty, client_for):
+    incident = duty.post("/api/incidents", json=incident_payload(kind="petition")).get_json()
+    added = duty.post(f"/api/incidents/{incident['id']}/representatives",
+                      json={"name": "Zhao Min", "id_number": "11010519491231002X", "phone": "13812345678"})
+    assert added.status_code == 201, added.get_json()
+    for username in ("duty", "psb", "leader"):
+        html = client_for(username).get(f"/incidents/{incident['id']}").get_data(as_text=True)
+        assert "Zhao Min" in html
+        assert "11010519491231002X" not in html and "13812345678" not in html
+
+
+def test_pages_load_nothing_from_outside_the_site():
+    """Every script, style, font and icon is served from static/: no absolute URL in a page or script."""
+    outside = re.compile(r"""(src|href)\s*=\s*["'](https?:)?//|url\(\s*["']?(https?:)?//|@import""", re.I)
+    offenders = []
+    for path in [*(ROOT / "templates").rglob("*.html"), *(ROOT / "static" / "js").rglob("*.js"),
+                 *(ROOT / "static" / "css").rglob("*.css")]:
+        if outside.search(path.read_text(encoding="utf-8")):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+    assert (ROOT / "static" / "vendor" / "socket.io.min.js").read_text()[:40].find("Socket.IO v4") > 0
