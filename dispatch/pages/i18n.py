@@ -113,6 +113,9 @@ STRINGS = {
     "nobody_yet": _l("Not yet acknowledged by"), "acked_by": _l("Acknowledged by"),
     "escalations": _l("Escalations"), "overdue_by_unit": _l("Overdue tasks by unit"),
     "unacked_instructions": _l("Instructions not acknowledged"), "incidents_by_level": _l("Incidents by level"),
+    "required": _l("Required."), "lead_unit": _l("Lead unit"),
+    "due_default": _l("Deadline (empty: the standard time limit for the level and priority)"),
+    "multi_hint": _l("Ctrl + click or Shift + arrows to choose several"),
     "none": _l("None"), "choose_incident": _l("Incident"), "from_to": _l("from {a} to {b}"),
 }
 

@@ -178,7 +178,7 @@ function openForm({ title, fields, submitLabel, onSubmit, danger }) {
     const control = fieldControl(field, id);
     controls[field.name] = control;
     form.append(h("div", { class: "field" }, h("label", { for: id }, field.label, field.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null),
-      control, h("p", { class: "field-error", id: `${id}-error` })));
+      control, field.hint ? h("p", { class: "hint" }, field.hint) : null, h("p", { class: "field-error", id: `${id}-error` })));
   }
   const problem = h("p", { class: "error form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel || t("save"));
@@ -193,7 +193,7 @@ function openForm({ title, fields, submitLabel, onSubmit, danger }) {
     form.querySelectorAll("[aria-invalid]").forEach((c) => c.removeAttribute("aria-invalid"));
     const missing = fields.filter((f) => f.required && !String(controls[f.name].value).trim());
     if (missing.length) {
-      for (const f of missing) markField(f.name, t("error_invalid"));
+      for (const f of missing) markField(f.name, t("required"));
       problem.textContent = t("error_invalid");
       return;
     }

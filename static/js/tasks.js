@@ -53,14 +53,13 @@ const TaskView = (() => {
   }
 
   function dispatchTask(incident) {
-    const due = new Date(Date.now() + 2 * 3600 * 1000);
     openForm({ title: `${t("dispatch_task")} · ${incident.ref}`, submitLabel: t("dispatch_task"), fields: [
-      { name: "unit_id", label: t("unit"), type: "select", numeric: true, required: true, options: Units.options((u) => u.kind !== "command") },
-      { name: "co_unit_ids", label: t("co_units"), type: "multiselect", options: Units.options((u) => u.kind !== "command") },
+      { name: "unit_id", label: t("lead_unit"), type: "select", numeric: true, required: true, options: Units.options((u) => u.kind !== "command") },
+      { name: "co_unit_ids", label: t("co_units"), type: "multiselect", hint: t("multi_hint"), options: Units.options((u) => u.kind !== "command") },
       { name: "title", label: t("f_title"), required: true },
       { name: "instructions", label: t("f_instructions"), type: "textarea" },
       { name: "priority", label: t("f_priority"), type: "select", options: optionsOf("priority"), value: "normal", required: true },
-      { name: "due_at", label: t("f_due_at"), type: "datetime", value: Time.local(due), required: true },
+      { name: "due_at", label: t("due_default"), type: "datetime" },
     ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values) });
   }
 

@@ -50,7 +50,8 @@
 
     document.getElementById("wall-unacked").replaceChildren(...(pending.length ? pending.sort((a, b) => a.id - b.id).map((x) => {
       const incident = Store.incidents.get(x.incident_id);
-      return h("li", { dataset: { instructionId: x.id } }, h("div", { class: "sub" }, `${incident.ref} · ${Time.at(x.issued_at)}`),
+      return h("li", { dataset: { instructionId: x.id } }, h("div", { class: "sub" }, `${incident ? incident.ref : ""} · ${Time.at(x.issued_at)} · `,
+        h("span", { "data-age": x.issued_at }, Time.age(x.issued_at))),
         h("div", { class: "instruction-text" }, x.text), InstructionView.ackChips({ ...x, addressees: Store.unacknowledged(x) }));
     }) : [h("li", { class: "muted" }, t("all_acknowledged"))]));
     fillIncidentChoice(incidents);
