@@ -301,15 +301,27 @@ def test_browser_language_is_the_default(open_session):
     expect(english.page.locator(".nav a[aria-current=page]")).to_have_text("Board")
 
 
-def test_after_a_network_drop_the_board_catches_up_by_itself(open_session, server):
+def drop_network(session):
+    session.context.set_offline(True)
+    return lambda: session.context.set_offline(False)
+
+
+def drop_socket(session):
+    """The server end goes away (a restart, a proxy timeout): the transport closes under the page."""
+    session.page.evaluate("Live.socket.io.engine.close()")
+    return lambda: None
+
+
+@pytest.mark.parametrize("drop", [drop_network, drop_socket], ids=["network-offline", "socket-closed"])
+def test_after_a_drop_the_board_catches_up_by_itself(open_session, server, drop):
     liaison = open_session("hrss", path="/board")
     page = liaison.page
-    liaison.context.set_offline(True)
-    expect(page.locator("#connection")).to_have_attribute("data-state", "reconnecting", timeout=WAIT)
-    missed = [unique("Missed while offline") for _ in range(3)]
+    restore = drop(liaison)
+    expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=WAIT)
+    missed = [unique("Missed while away") for _ in range(3)]
     for title in missed:
         register_through_api(server, title)
-    liaison.context.set_offline(False)
+    restore()
     expect_live(page)
     for title in missed:
         expect(board_row(page, title)).to_be_visible(timeout=WAIT)
@@ -337,6 +349,21 @@ def test_a_lost_push_is_noticed_from_the_heartbeat_and_duplicates_are_dropped(op
     expect(board_row(page, lost)).to_have_count(1)
     applied = page.evaluate("window.applied")
     assert len(applied) >= 2 and applied == list(range(applied[0], applied[0] + len(applied))), applied
+
+
+def test_told_to_reload_the_page_says_so_and_offers_the_reload(open_session):
+    """Too far behind to replay: the server answers resume with {reload: true}."""
+    duty = open_session("duty", locale="zh-CN", path="/board")
+    page = duty.page
+    page.evaluate("""() => {
+      Live.socket.timeout = () => ({ emit: (name, data, answer) => answer(null, { reload: true }) });
+      Live.socket.listeners("heartbeat")[0]({ last_seq: Live.lastSeq + 50000 });
+    }""")
+    indicator = page.locator("#connection")
+    expect(indicator).to_have_attribute("data-state", "reload_needed")
+    expect(indicator).to_contain_text("需要刷新")
+    indicator.get_by_role("button", name="刷新").click()
+    expect_live(page)
 
 
 def test_representative_numbers_are_masked_and_revealed_only_with_a_reason(open_session, server):

@@ -70,7 +70,12 @@ const Live = (() => {
     socket.timeout(15000).emit("resume", { after: lastSeq }, (error, ack) => {
       resuming = false;
       if (error) { again = false; resume(); return; }            // no answer: ask again
-      if (ack && ack.reload) { show("reload_needed"); return; }
+      if (ack && ack.reload) {
+        show("reload_needed");
+        // The wall is watched, not worked: it reloads itself; elsewhere the user may be mid-form.
+        if (document.body.classList.contains("wall")) setTimeout(() => window.location.reload(), 3000);
+        return;
+      }
       drain();                                                    // the replay came before the ack
       if (again || waiting.size || (ack && ack.last_seq > lastSeq)) { again = false; resume(); return; }
       show("live");
