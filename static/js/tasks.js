@@ -71,6 +71,18 @@ const TaskView = (() => {
       || Date.parse(a.due_at) - Date.parse(b.due_at) || RANK[a.priority] - RANK[b.priority];
   }
 
+  // One line of what else matters: who else works on it, an extension asked for, supervision.
+  function meta(task, showIncident) {
+    const parts = [];
+    if (showIncident && task.unit_id !== State.unit_id) parts.push(`${t("unit")}: ${Units.name(task.unit_id)}`);
+    if ((task.co_unit_ids || []).length) parts.push(`${t("co_units")}: ${task.co_unit_ids.map(Units.name).join("、")}`);
+    if (task.extension_pending) parts.push(h("span", { class: "repeat" }, t("extension_asked", { t: Time.at(task.requested_due_at) })));
+    if (task.supervision_count) parts.push(h("span", { class: task.escalated ? "repeat" : "" }, t("notices", { n: task.supervision_count })));
+    if (task.escalated) parts.push(h("strong", { class: "repeat" }, t("escalated")));
+    if (!parts.length) return null;
+    return h("div", { class: "task-meta" }, parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
+  }
+
   function render(task, { showIncident } = {}) {
     const actions = allowedActions(task);
     const canSupervise = me.role === "command" && overdue(task);
@@ -81,11 +93,7 @@ const TaskView = (() => {
         h("span", { class: "task-title" }, task.title), " ",
         h("span", { class: `prio-${task.priority}` }, `[${label("priority", task.priority)}]`),
         task.instructions ? h("div", { class: "task-meta" }, task.instructions) : null,
-        h("div", { class: "task-meta" },
-          showIncident && task.unit_id !== State.unit_id ? `${t("unit")}: ${Units.name(task.unit_id)} · ` : null,
-          (task.co_unit_ids || []).length ? `${t("co_units")}: ${task.co_unit_ids.map(Units.name).join("、")}` : null,
-          task.extension_pending ? h("span", { class: "repeat" }, ` · ${t("extension_asked", { t: Time.at(task.requested_due_at) })}`) : null,
-          task.supervision_count ? h("span", { class: task.escalated ? "repeat" : "" }, ` · ${t("notices", { n: task.supervision_count })}${task.escalated ? ` · ${t("escalated")}` : ""}`) : null)),
+        meta(task, showIncident)),
       h("div", { class: "task-side" }, taskStatusBadge(task.status), h("br"), deadline(task.due_at, isSettled(task) || task.status === "submitted")),
       actions.length || canSupervise ? h("div", { class: "task-actions" },
         actions.map((action) => h("button", { type: "button", class: `small ${action === "claim" || action === "verify" ? "primary" : ""}`,
