@@ -82,6 +82,7 @@ class LiveClient:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
+                self._timer = None
         self.sio.disconnect()
 
     @property

@@ -228,7 +228,7 @@ def two_processes(tmp_path_factory):
         if IN_CI:
             pytest.fail(f"Redis does not answer at {REDIS_URL}")
         pytest.skip(f"Redis does not answer at {REDIS_URL}")
-    url = fresh_postgres_database(f"dispatch_live_{uuid.uuid4().hex[:8]}")
+    url = fresh_postgres_database("dispatch_live_two_processes")  # dropped and made anew each run
     path = tmp_path_factory.mktemp("live_cluster")  # one instance dir: one SECRET_KEY for both
     env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL, "DISPATCH_SOCKETIO_CHANNEL": f"dispatch-test-{uuid.uuid4().hex}"}
     with running_server(url, env=env, instance_dir=path) as first:  # migrates and loads the demo first
