@@ -69,6 +69,27 @@
     return tr;
   }
 
+  // A row is rebuilt only when what it shows has changed; otherwise the same node is moved into place.
+  const rows = new Map();
+  function cachedRow(incident, counts) {
+    const key = `${incident.version}|${incident.status}|${incident.level}|${incident.headcount}|${counts ? `${counts.open}|${counts.overdue}|${counts.unack}` : ""}`;
+    const cached = rows.get(incident.id);
+    if (cached && cached.key === key) return cached.node;
+    const node = row(incident, counts);
+    rows.set(incident.id, { key, node });
+    return node;
+  }
+
+  // Put the rows in order with the fewest moves: a new incident is one insertion, not a rebuild.
+  function place(wanted) {
+    let current = body.firstChild;
+    for (const node of wanted) {
+      if (node === current) { current = current.nextSibling; continue; }
+      body.insertBefore(node, current);
+    }
+    while (current) { const next = current.nextSibling; current.remove(); current = next; }
+  }
+
   function renderSummary(shown, summary) {
     const byLevel = { I: 0, II: 0, III: 0, IV: 0 };
     let people = 0, overdue = 0, unack = 0;
@@ -86,13 +107,14 @@
   }
 
   function render(changedId) {
+    const started = performance.now();
     const focusedId = document.activeElement && document.activeElement.closest && document.activeElement.closest("tr[data-id]")
       ? document.activeElement.closest("tr[data-id]").dataset.id : null;
     const focusWasRow = focusedId && document.activeElement.matches("tr");
     const summary = Store.summary();
     const shown = [...Store.incidents.values()].filter((i) => matches(i, summary.get(i.id)))
       .sort((a, b) => order(a, b, summary));
-    body.replaceChildren(...shown.map((incident) => row(incident, summary.get(incident.id))));
+    place(shown.map((incident) => cachedRow(incident, summary.get(incident.id))));
     empty.hidden = shown.length > 0;
     renderSummary(shown, summary);
     if (focusedId && focusWasRow) {
@@ -100,6 +122,7 @@
       if (again) again.focus({ preventScroll: true });
     }
     if (changedId) highlight(body.querySelector(`tr[data-id="${changedId}"]`));
+    performance.measure("board-render", { start: started });  // read by bench/board_load.py
   }
 
   let pendingChange = null;

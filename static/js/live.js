@@ -141,6 +141,12 @@ const Store = (() => {
       incidents.set(data.incident.id, { ...(previous || {}), ...data.incident });
       changed({ kind: "incident", event, incidentId: data.incident.id, isNew: !previous });
     }
+    for (const other of data.relinked || []) {  // earlier incidents a repeat petition now links to
+      if (other && other.id && incidents.has(other.id)) {
+        incidents.set(other.id, { ...incidents.get(other.id), ...other });
+        changed({ kind: "incident", event, incidentId: other.id, isNew: false });
+      }
+    }
     if (noun === "task" || noun === "supervision") {
       if (data.task && data.task.id) {
         tasks.set(data.task.id, data.task);
@@ -183,10 +189,9 @@ const Store = (() => {
 
 // A brief highlight on what just changed.
 function highlight(node) {
-  if (!node) return;
-  node.classList.remove("flash-new");
-  void node.offsetWidth;  // restart the animation
-  node.classList.add("flash-new");
+  if (!node || !node.animate) return;
+  // The Web Animations API restarts without forcing a layout of the whole table.
+  node.animate([{ backgroundColor: "#fff3a8" }, { backgroundColor: "transparent" }], { duration: 2400, easing: "ease-out" });
 }
 
 // A liaison elsewhere than the queue still sees new work for the unit counted in the top bar.
