@@ -16,13 +16,19 @@ from ..events import last_seq
 from ..incidents import service as incidents
 from ..incidents.models import ACTIVE_STATUSES, Incident
 from ..incidents.schemas import IncidentSchema
+from ..instructions import service as instructions
 from ..instructions.models import Instruction, InstructionAddressee
 from ..instructions.schemas import InstructionSchema
 from ..representatives import service as representatives
+from ..tasks import service as tasks
 from ..tasks.models import SETTLED, Task, TaskCoUnit
 from ..tasks.schemas import TaskSchema
-from ..instructions import service as instructions
-from ..tasks import service as tasks
+
+
+# What the board and the wall draw from a task: counts, overdue, escalations. A task event
+# carries the whole task and replaces this shorter form.
+BOARD_TASK_FIELDS = ("id", "incident_id", "unit_id", "co_unit_ids", "title", "status", "priority", "due_at",
+                     "supervision_count", "escalated", "version")
 
 
 def common(actor: User) -> dict:
@@ -39,7 +45,7 @@ def board(actor: User) -> dict:
     active = select(Incident.id).where(Incident.status.in_(ACTIVE_STATUSES))
     state["incidents"] = IncidentSchema(many=True, exclude=("headcount_history",)).dump(
         db.session.scalars(select(Incident).where(Incident.status.in_(ACTIVE_STATUSES)).order_by(Incident.id)))
-    state["tasks"] = TaskSchema(many=True).dump(db.session.scalars(
+    state["tasks"] = TaskSchema(many=True, only=BOARD_TASK_FIELDS).dump(db.session.scalars(
         select(Task).where(Task.incident_id.in_(active), Task.status.not_in(SETTLED)).order_by(Task.id)))
     state["instructions"] = InstructionSchema(many=True).dump(db.session.scalars(
         select(Instruction).where(Instruction.incident_id.in_(active)).order_by(Instruction.id)))

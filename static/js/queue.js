@@ -30,6 +30,9 @@
       if (fresh.has(`instruction:${instruction.id}`)) item.classList.add("fresh", "queue-item");
       return item;
     }) : [h("li", { class: "muted" }, t("none"))]));
+    // What has left the queue (rerouted away, settled) is no longer news.
+    const shown = new Set([...tasks.map((x) => `task:${x.id}`), ...orders.map((x) => `instruction:${x.id}`)]);
+    for (const key of fresh) if (!shown.has(key)) fresh.delete(key);
     const n = fresh.size;
     badge.hidden = markSeen.hidden = n === 0;
     badge.textContent = t("new_badge", { n });
