@@ -60,7 +60,11 @@
     const newOrder = event.type === "instruction.issued" && data.instruction && addressed(data.instruction);
     if (newTask) fresh.add(`task:${data.task.id}`);
     if (newOrder) fresh.add(`instruction:${data.instruction.id}`);
-    if (newTask || newOrder) { flash(newTask ? `${t("new_task")}: ${data.task.title}` : t("new_instruction"), "ok"); chime(); }
+    if (newTask || newOrder) {
+      flash(newTask ? `${t("new_task")}: ${data.task.title}` : t("new_instruction"), "ok");
+      chime();
+      render();  // the store has already drawn the item; now it is marked as new
+    }
   });
   // The incidents named by new tasks come with the events that register or change them; fetch any missing one.
   Store.onChange(async (what) => {
