@@ -268,6 +268,8 @@ def test_leaders_instruction_shows_on_the_board_who_has_not_acknowledged(open_se
 
     row = board_row(duty.page, title)
     expect(row).to_contain_text("2 not acknowledged", timeout=WAIT)  # the lead unit and the command centre
+    expect(row.locator("td.unack")).to_contain_text("Letters and Visits")
+    expect(row.locator("td.unack")).to_contain_text("Command Centre")
     order = liaison.page.locator("#queue-instructions li", has_text="Meet them within the hour")
     expect(order).to_be_visible(timeout=WAIT)
     expect(order.locator(".ack[data-acknowledged='0']")).to_have_count(2)
@@ -275,6 +277,7 @@ def test_leaders_instruction_shows_on_the_board_who_has_not_acknowledged(open_se
 
     order.get_by_role("button", name="Acknowledge").click()
     expect(row).to_contain_text("1 not acknowledged", timeout=WAIT)
+    expect(row.locator("td.unack")).not_to_contain_text("Letters and Visits")
     expect(order.locator(".ack[data-acknowledged='1']")).to_contain_text("Letters and Visits")
 
 

@@ -44,6 +44,15 @@
     return cell;
   }
 
+  // Who has not acknowledged a leader's instruction yet, by name (the first few, then how many more).
+  function unackCell(counts) {
+    if (!counts || !counts.unack) return h("td", {}, h("span", { class: "muted" }, "—"));
+    const names = [...counts.waiting].map(Units.name);
+    const shown = names.slice(0, 3).join("、") + (names.length > 3 ? ` +${names.length - 3}` : "");
+    return h("td", { class: "unack" }, h("span", { class: "count unack-pill" }, t("n_unack", { n: counts.unack })),
+      h("div", { class: "sub", title: names.join("、") }, shown));
+  }
+
   function row(incident, counts) {
     const open = () => { window.location = `/incidents/${incident.id}`; };
     const tr = h("tr", { tabindex: 0, class: `lvl-${incident.level}`, dataset: { id: incident.id },
@@ -59,7 +68,7 @@
       h("td", { class: "num" }, h("strong", {}, incident.headcount), h("span", { class: "muted" }, ` (${incident.peak_headcount})`)),
       h("td", { class: "age", "data-age": incident.occurred_at }, Time.age(incident.occurred_at)),
       countCell(counts),
-      h("td", {}, counts && counts.unack ? h("span", { class: "count unack-pill" }, t("n_unack", { n: counts.unack })) : h("span", { class: "muted" }, "—")),
+      unackCell(counts),
     );
     if (IncidentForms.canCommand) {
       tr.append(h("td", { class: "row-actions" },
@@ -72,7 +81,7 @@
   // A row is rebuilt only when what it shows has changed; otherwise the same node is moved into place.
   const rows = new Map();
   function cachedRow(incident, counts) {
-    const key = `${incident.version}|${incident.status}|${incident.level}|${incident.headcount}|${counts ? `${counts.open}|${counts.overdue}|${counts.unack}` : ""}`;
+    const key = `${incident.version}|${incident.status}|${incident.level}|${incident.headcount}|${counts ? `${counts.open}|${counts.overdue}|${counts.unack}|${[...counts.waiting]}` : ""}`;
     const cached = rows.get(incident.id);
     if (cached && cached.key === key) return cached.node;
     const node = row(incident, counts);

@@ -172,7 +172,7 @@ const Store = (() => {
     // open / overdue tasks and not-yet-acknowledged instructions, per incident, in one pass
     summary() {
       const counts = new Map();
-      const of = (id) => counts.get(id) || counts.set(id, { open: 0, overdue: 0, unack: 0, units: new Set() }).get(id);
+      const of = (id) => counts.get(id) || counts.set(id, { open: 0, overdue: 0, unack: 0, units: new Set(), waiting: new Set() }).get(id);
       for (const task of tasks.values()) {
         if (!isOpen(task)) continue;
         const c = of(task.incident_id);
@@ -181,7 +181,13 @@ const Store = (() => {
         c.units.add(task.unit_id);
         for (const unit of task.co_unit_ids || []) c.units.add(unit);
       }
-      for (const instruction of instructions.values()) of(instruction.incident_id).unack += unacknowledged(instruction).length;
+      for (const instruction of instructions.values()) {
+        const pending = unacknowledged(instruction);
+        if (!pending.length) continue;
+        const c = of(instruction.incident_id);
+        c.unack += pending.length;
+        for (const addressee of pending) c.waiting.add(addressee.unit_id);
+      }
       return counts;
     },
   };
