@@ -205,6 +205,11 @@ def test_board_keyboard_search_and_row_movement(open_session, server):
     expect(page.locator("#filter-q")).to_be_focused()
     page.keyboard.type(title.split()[-1])
     expect(page.locator("#board tbody tr")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"/board\?q="))  # a reload keeps the filter
+    page.reload()
+    expect(page.locator("#board tbody tr")).to_have_count(1)
+    expect(page.locator("#filter-q")).to_have_value(title.split()[-1])
+    page.locator("#filter-q").focus()
     page.keyboard.press("Escape")
     page.keyboard.press("j")
     expect(board_row(page, title)).to_be_focused()

@@ -109,7 +109,9 @@
       if (c) { overdue += c.overdue; unack += c.unack; }
     }
     summaryBox.replaceChildren(
-      ...Object.entries(byLevel).map(([level, n]) => h("span", { class: `chip lvl-chip-${level}` }, `${label("level", level)} ${n}`)),
+      ...Object.entries(byLevel).map(([level, n]) => h("button", { type: "button", class: `chip lvl-chip-${level}`,
+        "aria-pressed": String(filters.level.value === level),
+        onclick: () => { filters.level.value = filters.level.value === level ? "" : level; filtersChanged(); } }, `${label("level", level)} ${n}`)),
       h("span", { class: "chip" }, `${t("total_people")} ${people}`),
       h("span", { class: `chip ${overdue ? "chip-alert" : ""}` }, t("n_overdue", { n: overdue })),
       h("span", { class: `chip ${unack ? "chip-warn" : ""}` }, t("n_unack", { n: unack })));
@@ -144,9 +146,23 @@
     requestAnimationFrame(() => { scheduled = false; const id = pendingChange; pendingChange = null; render(id); });
   }
 
+  // The filters live in the address, so a reload or a shared link shows the same board.
+  function filtersChanged() {
+    const query = new URLSearchParams();
+    for (const [name, control] of Object.entries(filters)) {
+      if (control.value && !(name === "status" && control.value === "active")) query.set(name, control.value);
+    }
+    history.replaceState(null, "", `${location.pathname}${query.toString() ? `?${query}` : ""}`);
+    schedule();
+  }
+  for (const [name, value] of new URLSearchParams(location.search)) {
+    if (filters[name] && [...(filters[name].options || [{ value }])].some((o) => o.value === value)) filters[name].value = value;
+  }
+
   Store.onChange((what) => schedule(what.incidentId));
-  for (const control of Object.values(filters)) control.addEventListener("input", () => schedule());
-  filters.status.addEventListener("change", async () => {
+  for (const control of Object.values(filters)) control.addEventListener("input", filtersChanged);
+  // Settled incidents are not in the page's starting state: fetched when asked for.
+  async function loadStatus() {
     const status = filters.status.value;
     if (status === "active" || ACTIVE.has(status) || fetchedStatuses.has(status)) return;
     const page = await Api.get(`/api/incidents?status=${status}&limit=200`).catch((e) => { flash(explain(e)); return null; });
@@ -154,7 +170,8 @@
     fetchedStatuses.add(status);
     for (const incident of page.items) if (!Store.incidents.has(incident.id)) Store.incidents.set(incident.id, incident);
     schedule();
-  });
+  }
+  filters.status.addEventListener("change", loadStatus);
   // Overdue counts change with the clock, not only with events.
   let minute = new Date().getMinutes();
   Ticker.every(() => { if (new Date().getMinutes() !== minute) { minute = new Date().getMinutes(); schedule(); } });
@@ -192,4 +209,5 @@
 
   render();
   performance.mark("board-rendered");
+  loadStatus();
 })();

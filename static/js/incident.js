@@ -32,7 +32,10 @@
       [t("f_level"), label("level_long", incident.level)],
       [t("f_demands"), h("div", { class: "demands" }, incident.demands || "—")],
     ];
-    if (incident.repeat_of) rows.push([t("repeat_of"), h("a", { href: `/incidents/${incident.repeat_of}` }, `#${incident.repeat_of}`)]);
+    if (incident.repeat_of) {
+      const earlier = representatives.flatMap((rep) => rep.earlier_incidents || []).find((other) => other.id === incident.repeat_of);
+      rows.push([t("repeat_of"), h("a", { href: `/incidents/${incident.repeat_of}` }, earlier ? `${earlier.ref} ${earlier.title}` : `#${incident.repeat_of}`)]);
+    }
     document.getElementById("facts").replaceChildren(...rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
     const history = incident.headcount_history || [];
     const peak = Math.max(1, ...history.map((e) => e.headcount));
