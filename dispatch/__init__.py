@@ -7,18 +7,21 @@ import time
 
 from flask import Flask, g, request
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from config import load_config
 
 from .db import db as database  # not `db`: that name is the dispatch.db module
 from .errors import register_error_handlers
 from .extensions import api, limiter
+from .schemas import MAX_ID
 
 log = logging.getLogger("dispatch.request")
 
 
 def create_app(profile: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, static_folder="../static", template_folder="../templates")
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_config(profile, **overrides))
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
     app.json.sort_keys = False
@@ -52,6 +55,14 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id past the database's range matches nothing (404), never an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _area_views():

@@ -11,16 +11,16 @@ from .auth import permissions
 from .auth.current import actor
 from .db import db
 from .events import events_after, last_seq
-from .schemas import StrictSchema
+from .schemas import ID, MAX_ID, StrictSchema
 
 blp = ApiBlueprint("events", __name__, url_prefix="/api", description="The event log")
 ops = Blueprint("ops", __name__)
 
 
 class EventArgs(StrictSchema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
-    incident_id = fields.Integer(validate=validate.Range(min=1))
+    incident_id = fields.Integer(validate=ID)
 
 
 class EventPageSchema(Schema):

@@ -10,6 +10,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 # Long enough for any real text, short enough that nobody pastes a book into a field.
 SHORT_TEXT = validate.Length(min=1, max=200)
 LONG_TEXT = validate.Length(max=5000)
+# Ids and seqs are 32-bit integers in the database; a larger number names nothing and
+# must be refused before it reaches a driver that cannot even bind it.
+MAX_ID = 2**31 - 1
+ID = validate.Range(min=1, max=MAX_ID)
 
 
 def shown_time(value: datetime | None) -> str | None:

@@ -50,6 +50,7 @@ FIELD_CASES = [
     ("PATCH", "/api/incidents/{id}", {"version": 1, "status": "closed"}, "status"),
     ("PATCH", "/api/incidents/{id}", {"version": 1, "ref": "INC-1999-0001"}, "ref"),
     ("PATCH", "/api/incidents/{id}", {"version": 1, "level": HUGE}, "level"),
+    ("PATCH", "/api/incidents/{id}", {"version": 2**63, "title": "x"}, "version"),
     ("POST", "/api/incidents/{id}/transitions", {"action": "explode"}, "action"),
     ("POST", "/api/incidents/{id}/transitions", {}, "action"),
     ("POST", "/api/incidents/{id}/transitions", {"action": "respond", "note": HUGE}, "note"),
@@ -82,6 +83,7 @@ ADMIN_CASES = [
     ("PATCH", "/api/users/2", {"active": "maybe"}, "active"),
     ("POST", "/api/tokens", {"user_id": "one", "name": "x"}, "user_id"),
     ("POST", "/api/tokens", {"user_id": 1}, "name"),
+    ("POST", "/api/tokens", {"user_id": 2**63, "name": "x"}, "user_id"),
 ]
 
 
@@ -132,6 +134,10 @@ QUERY_CASES = [
     ("/api/events?after=-1", "after"),
     ("/api/events?after=abc", "after"),
     ("/api/events?limit=100000", "limit"),
+    # past the database's integers: SQLite's driver cannot even bind these
+    (f"/api/events?after={2**63}", "after"),
+    (f"/api/events?incident_id={2**63}", "incident_id"),
+    (f"/api/incidents?unit_id={2**63}", "unit_id"),
 ]
 
 

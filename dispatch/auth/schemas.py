@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..schemas import SHORT_TEXT, StrictSchema
+from ..schemas import ID, SHORT_TEXT, StrictSchema
 from .models import ROLES
 
 PASSWORD = validate.Length(min=8, max=200)
@@ -54,7 +54,7 @@ class UserUpdateSchema(StrictSchema):
 
 
 class TokenCreateSchema(StrictSchema):
-    user_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    user_id = fields.Integer(required=True, validate=ID)
     name = fields.String(required=True, validate=SHORT_TEXT)
 
 

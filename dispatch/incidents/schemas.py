@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from ..schemas import LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
+from ..schemas import ID, LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
 
 HEADCOUNT = validate.Range(min=1, max=1_000_000)
@@ -25,7 +25,7 @@ class IncidentCreateSchema(StrictSchema):
 
 
 class IncidentUpdateSchema(StrictSchema):
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, strict=True, validate=ID)
     title = fields.String(validate=SHORT_TEXT)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     location = fields.String(validate=SHORT_TEXT)
@@ -52,7 +52,7 @@ class IncidentFilterSchema(PageArgs):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     q = fields.String(validate=validate.Length(max=200))
-    unit_id = fields.Integer(validate=validate.Range(min=1))
+    unit_id = fields.Integer(validate=ID)
     repeat = fields.Boolean()
 
 
