@@ -255,6 +255,43 @@ def test_task_dispatched_claimed_and_submitted_is_seen_live_by_both(open_session
     expect(queued).to_have_count(0, timeout=WAIT)  # a settled task leaves the unit's queue
 
 
+def test_returned_task_is_rerouted_and_an_extension_is_approved_live(open_session, server):
+    incident = register_through_api(server, unique("Dispute over the ferry fares"), level="III")
+    http = http_login(server.url, "duty")
+    units = {unit["code"]: unit["id"] for unit in http.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    task_title = unique("Explain the fare rules")
+    answer = http.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10,
+                       json={"unit_id": units["PSB"], "title": task_title, "priority": "normal"})
+    assert answer.status_code == 201, answer.text
+    duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    police = open_session("psb", path="/queue")
+    transport = open_session("em", path="/queue")
+
+    police.page.locator("#queue-tasks li", has_text=task_title).get_by_role("button", name="Return (not our unit)").click()
+    police.page.locator("dialog[open] [name=reason]").fill("Fares are set by the transport office, not the police.")
+    police.page.locator("dialog[open] button[type=submit]").click()
+    duty_task = duty.page.locator("#tasks li", has_text=task_title)
+    expect(duty_task).to_contain_text("Returned", timeout=WAIT)
+    expect(duty.page.locator("#timeline")).to_contain_text("Fares are set by the transport office")
+
+    duty_task.get_by_role("button", name="Reroute").click()
+    duty.page.locator("dialog[open] [name=unit_id]").select_option(label="Emergency Management")
+    duty.page.locator("dialog[open] button[type=submit]").click()
+    rerouted = transport.page.locator("#queue-tasks li", has_text=task_title)
+    expect(rerouted).to_be_visible(timeout=WAIT)
+    expect(transport.page.locator("#new-count")).to_have_text("1 new")
+    expect(police.page.locator("#queue-tasks li", has_text=task_title)).to_have_count(0)
+
+    rerouted.get_by_role("button", name="Claim").click()
+    expect(rerouted.get_by_role("button", name="Request extension")).to_be_visible(timeout=WAIT)
+    rerouted.get_by_role("button", name="Request extension").click()
+    transport.page.locator("dialog[open] button[type=submit]").click()
+    expect(duty_task.get_by_role("button", name="Approve extension")).to_be_visible(timeout=WAIT)
+    duty_task.get_by_role("button", name="Approve extension").click()
+    expect(duty_task.get_by_role("button", name="Approve extension")).to_have_count(0, timeout=WAIT)
+    expect(duty.page.locator("#timeline")).to_contain_text("Extension approved")
+
+
 def test_leaders_instruction_shows_on_the_board_who_has_not_acknowledged(open_session, server):
     title = unique("Petitioners at the county gate")
     incident = register_through_api(server, title, level="III")
