@@ -94,7 +94,7 @@ STRINGS = {
     "not_acknowledged": _l("Not acknowledged"), "all_acknowledged": _l("All acknowledged"),
     "new_due_at": _l("New deadline"), "unit": _l("Unit"), "co_units": _l("Co-handling units"),
     "repeat_of": _l("Repeat petition of"), "peak": _l("peak {n}"), "people": _l("{n} people"),
-    "escalated": _l("Escalated"), "notices": _l("{n} supervision notices"),
+    "escalated": _l("Escalated"), "notices": _l("Supervision notices: {n}"), "notice_n": _l("Supervision notice no. {n}"),
     "new_badge": _l("{n} new"), "by": _l("by {name}"), "dispatch_task": _l("Dispatch task"),
     "issue_instruction": _l("Issue instruction"), "instruction_text": _l("Instruction"),
     "sound_on": _l("Sound on"), "sound_off": _l("Sound off"), "loading": _l("Loading…"),

@@ -125,7 +125,7 @@
     if (data.instruction && event.type === "instruction.issued") parts.push(`“${data.instruction.text}”`);
     if (event.type === "instruction.acknowledged") parts.push(Units.name(event.unit_id));
     for (const key of ["note", "reason"]) if (data[key]) parts.push(`${t(key)}: ${data[key]}`);
-    if (data.notice && data.notice.note) parts.push(`${t("notices", { n: data.notice.number })}: ${data.notice.note}`);
+    if (data.notice && data.notice.note) parts.push(`${t("notice_n", { n: data.notice.number })}: ${data.notice.note}`);
     if (data.due_at && event.type.startsWith("task.extension")) parts.push(Time.at(data.due_at));
     return parts.join(" · ");
   }
