@@ -82,9 +82,10 @@ def open_session(browser, server):
     """open_session("psb") -> a signed-in context and page; checked for foreign requests afterwards."""
     opened: list[Session] = []
 
-    def make(username: str | None, *, locale: str = "en-GB", path: str | None = None) -> Session:
+    def make(username: str | None, *, locale: str = "en-GB", path: str | None = None,
+             timezone: str = "Asia/Shanghai") -> Session:
         language = "zh-CN,zh;q=0.9" if locale.startswith("zh") else "en-GB,en;q=0.9"
-        context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 900},
+        context = browser.new_context(locale=locale, timezone_id=timezone, viewport={"width": 1440, "height": 900},
                                       extra_http_headers={"Accept-Language": language})
         session = Session(context)
         context.on("request", lambda request: session.urls.append(request.url))
@@ -409,6 +410,12 @@ def test_told_to_reload_the_page_says_so_and_offers_the_reload(open_session):
     expect(indicator).to_contain_text("需要刷新")
     indicator.get_by_role("button", name="刷新").click()
     expect_live(page)
+
+
+def test_times_are_shown_in_the_configured_zone_not_the_browsers(open_session, server):
+    incident = register_through_api(server, unique("Zone check"), occurred_at="2026-11-20T08:30:00+08:00")
+    far = open_session("duty", timezone="America/New_York", path=f"/incidents/{incident['id']}")
+    expect(far.page.locator("#facts")).to_contain_text("08:30")  # Asia/Shanghai; New York would read 19:30
 
 
 def test_representative_numbers_are_masked_and_revealed_only_with_a_reason(open_session, server):
