@@ -364,6 +364,8 @@ def test_after_a_drop_the_board_catches_up_by_itself(open_session, server, drop)
     page = liaison.page
     restore = drop(liaison)
     expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=WAIT)
+    if drop is drop_network:  # long enough away to be told the screen may be out of date
+        expect(page.locator("#stale")).to_contain_text("Not live since", timeout=WAIT)
     missed = [unique("Missed while away") for _ in range(3)]
     for title in missed:
         register_through_api(server, title)
@@ -372,6 +374,7 @@ def test_after_a_drop_the_board_catches_up_by_itself(open_session, server, drop)
     for title in missed:
         expect(board_row(page, title)).to_be_visible(timeout=WAIT)
     expect(page.locator("#connection")).to_contain_text("Live")
+    expect(page.locator("#stale")).to_be_hidden()
 
 
 def test_a_lost_push_is_noticed_from_the_heartbeat_and_duplicates_are_dropped(open_session, server):

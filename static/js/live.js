@@ -18,7 +18,10 @@ const Live = (() => {
   const indicator = document.getElementById("connection");
   const watching = new Set();        // incidents whose room this page joins
 
+  let notLiveSince = null;          // when the page stopped being sure it shows the latest
   function show(state) {
+    if (state === "live") notLiveSince = null;
+    else if (notLiveSince === null) notLiveSince = new Date();
     connectionState = state;
     clearTimeout(shownTimer);
     // A catch-up that ends at once is not worth a flicker on a calm board.
@@ -33,6 +36,14 @@ const Live = (() => {
     indicator.querySelector(".conn-reload").hidden = state !== "reload_needed";
   }
   if (indicator) indicator.querySelector(".conn-reload").addEventListener("click", () => window.location.reload());
+  // A few seconds without the stream: say plainly that the screen may be out of date, and since when.
+  const stale = document.getElementById("stale");
+  Ticker.every(() => {
+    if (!stale) return;
+    const late = notLiveSince !== null && Date.now() - notLiveSince.getTime() > 5000;
+    stale.hidden = !late;
+    if (late) stale.textContent = t("stale_since", { t: Time.at(notLiveSince) });
+  });
 
   function apply(event) {
     lastSeq = event.seq;
