@@ -44,11 +44,22 @@ def test_each_role_lands_on_its_own_page(client_for, username, home):
     assert client_for(username).get("/").headers["Location"] == home
 
 
-@pytest.mark.parametrize("target", ["//elsewhere.example/x", "https://elsewhere.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", ["//elsewhere.example/x", "/\\elsewhere.example", "https://elsewhere.example/",
+                                    "javascript:alert(1)"])
 def test_sign_in_never_sends_anyone_off_the_site(duty, target):
     response = duty.get("/login", query_string={"next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_buttons_come_from_the_transition_tables_the_server_applies(duty):
+    html = duty.get("/board").get_data(as_text=True)
+    client = json.loads(re.search(r'<script id="client" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert ["claim", "liaison"] in client["transitions"]["task"]["dispatched"]
+    assert ["verify", "command"] in client["transitions"]["task"]["submitted"]
+    assert ["close", "command"] in client["transitions"]["incident"]["resolved"]
+    assert "close" not in [action for action, _ in client["transitions"]["incident"]["reported"]]
+    assert client["timezone"] == "Asia/Shanghai"
 
 
 def test_a_missing_incident_is_a_page_that_says_so(duty):

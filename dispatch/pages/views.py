@@ -33,13 +33,13 @@ def _page(template: str, state: dict, **context):
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
                           "priority": PRIORITIES},
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
-                              "task": _allowed(getattr(tasks, "TASK_TRANSITIONS", {}))}}
+                              "task": _allowed(tasks.TASK_TRANSITIONS)}}
     return render_template(template, user=actor(), state=state, client=client, words=catalogue(), **context)
 
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
-    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+    if not target or urlsplit(target).netloc or not target.startswith("/") or target[:2] in {"//", "/\\"}:
         return url_for("pages.index")
     return target
 
