@@ -117,6 +117,7 @@ STRINGS = {
     "required": _l("Required."), "lead_unit": _l("Lead unit"),
     "due_default": _l("Deadline (empty: the standard time limit for the level and priority)"),
     "multi_hint": _l("Ctrl + click or Shift + arrows to choose several"),
+    "and_more": _l("and {n} more"),
     "none": _l("None"), "choose_incident": _l("Incident"), "from_to": _l("from {a} to {b}"),
 }
 

@@ -41,6 +41,7 @@
     if (!counts || !counts.open) { cell.append(h("span", { class: "muted" }, "—")); return cell; }
     cell.append(h("span", { class: "count" }, t("n_open", { n: counts.open })));
     if (counts.overdue) cell.append(" ", h("span", { class: "count overdue-pill" }, t("n_overdue", { n: counts.overdue })));
+    if (counts.escalated) cell.append(" ", h("span", { class: "count escalated-pill" }, t("escalated")));
     return cell;
   }
 
@@ -81,7 +82,7 @@
   // A row is rebuilt only when what it shows has changed; otherwise the same node is moved into place.
   const rows = new Map();
   function cachedRow(incident, counts) {
-    const key = `${incident.version}|${incident.status}|${incident.level}|${incident.headcount}|${counts ? `${counts.open}|${counts.overdue}|${counts.unack}|${[...counts.waiting]}` : ""}`;
+    const key = `${incident.version}|${incident.status}|${incident.level}|${incident.headcount}|${counts ? `${counts.open}|${counts.overdue}|${counts.escalated}|${counts.unack}|${[...counts.waiting]}` : ""}`;
     const cached = rows.get(incident.id);
     if (cached && cached.key === key) return cached.node;
     const node = row(incident, counts);

@@ -183,12 +183,13 @@ const Store = (() => {
     // open / overdue tasks and not-yet-acknowledged instructions, per incident, in one pass
     summary() {
       const counts = new Map();
-      const of = (id) => counts.get(id) || counts.set(id, { open: 0, overdue: 0, unack: 0, units: new Set(), waiting: new Set() }).get(id);
+      const of = (id) => counts.get(id) || counts.set(id, { open: 0, overdue: 0, escalated: 0, unack: 0, units: new Set(), waiting: new Set() }).get(id);
       for (const task of tasks.values()) {
         if (!isOpen(task)) continue;
         const c = of(task.incident_id);
         c.open += 1;
         if (isOverdue(task)) c.overdue += 1;
+        if (task.escalated) c.escalated += 1;
         c.units.add(task.unit_id);
         for (const unit of task.co_unit_ids || []) c.units.add(unit);
       }
