@@ -90,6 +90,13 @@ def test_every_word_the_scripts_show_has_a_chinese_translation(app):
     assert untranslated == []
 
 
+def test_the_chinese_catalogue_has_no_empty_or_fuzzy_entry():
+    with (ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po)
+    missing = [message.id for message in catalogue if message.id and (not message.string or message.fuzzy)]
+    assert len(catalogue) > 200 and missing == []
+
+
 def test_chinese_labels_use_the_glossary_words(client_for):
     html = client_for("duty").get("/board?lang=zh").get_data(as_text=True)
     words = json.loads(re.search(r'<script id="words" type="application/json">(.*?)</script>', html, re.S).group(1))
