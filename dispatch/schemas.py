@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 # Long enough for any real text, short enough that nobody pastes a book into a field.
 SHORT_TEXT = validate.Length(min=1, max=200)
@@ -24,11 +24,37 @@ def shown_time(value: datetime | None) -> str | None:
     return value.astimezone(ZoneInfo(zone)).isoformat()
 
 
+def _unstorable(value) -> bool:
+    """Text no database column can hold: a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
 class StrictSchema(Schema):
-    """Input: unknown fields are refused, naming each one."""
+    """Input: unknown fields are refused, naming each one; so is text that cannot be stored."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _storable_text(self, data, **kwargs):
+        if hasattr(data, "items"):  # a JSON object or the query arguments; other shapes fail later, as ever
+            bad = {str(name): ["Contains a character that cannot be stored (NUL or a lone surrogate)."]
+                   for name, value in data.items() if _unstorable(value)}
+            if bad:
+                raise ValidationError(bad)
+        return data
 
 
 class Time(fields.DateTime):

@@ -42,6 +42,11 @@ FIELD_CASES = [
     ("POST", "/api/incidents", incident_payload(occurred_at="0001-01-01T00:00:00+00:00"), "occurred_at"),
     ("POST", "/api/incidents", incident_payload(occurred_at=1732400000), "occurred_at"),
     ("POST", "/api/incidents", incident_payload(extra="field"), "extra"),
+    # text no column can hold: PostgreSQL refuses NUL, and a lone surrogate is not UTF-8
+    ("POST", "/api/incidents", incident_payload(title="Workers\x00 at the gate"), "title"),
+    ("POST", "/api/incidents", incident_payload(demands="Unpaid \ud800 wages"), "demands"),
+    ("POST", "/api/incidents/{id}/instructions", {"text": "Open the road\x00"}, "text"),
+    ("POST", "/api/session", {"username": "du\x00ty", "password": "dispatch-demo"}, "username"),
     ("POST", "/api/incidents", {k: v for k, v in incident_payload().items() if k != "title"}, "title"),
     ("POST", "/api/incidents", {k: v for k, v in incident_payload().items() if k != "occurred_at"}, "occurred_at"),
     ("PATCH", "/api/incidents/{id}", {"title": "no version"}, "version"),
@@ -138,6 +143,7 @@ QUERY_CASES = [
     (f"/api/events?after={2**63}", "after"),
     (f"/api/events?incident_id={2**63}", "incident_id"),
     (f"/api/incidents?unit_id={2**63}", "unit_id"),
+    ("/api/incidents?q=gate%00", "q"),
 ]
 
 
