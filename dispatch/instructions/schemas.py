@@ -7,9 +7,8 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from ..db import utcnow
-from ..schemas import PageArgs, StrictSchema, Time, shown_time
+from ..schemas import ID, PageArgs, StrictSchema, Time, shown_time
 
-ID = validate.Range(min=1, max=2**31 - 1)
 # Computed fields say their type, so the OpenAPI document describes them.
 FLAG = {"type": "boolean"}
 UNIT_IDS = {"type": "array", "items": {"type": "integer"}}

@@ -7,10 +7,9 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
-from ..schemas import LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
+from ..schemas import ID, LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
 from .models import PRIORITIES, STATUSES
 
-ID = validate.Range(min=1, max=2**31 - 1)
 # Computed fields say their type, so the OpenAPI document describes them.
 FLAG = {"type": "boolean"}
 NOTE = validate.Length(min=1, max=5000)
