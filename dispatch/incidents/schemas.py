@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from ..schemas import ID, LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
+from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
 
 HEADCOUNT = validate.Range(min=1, max=1_000_000)
@@ -91,9 +91,7 @@ class IncidentListItemSchema(IncidentSchema):
     unacknowledged_instructions = fields.Integer()
 
 
-class IncidentListSchema(Schema):
-    items = fields.List(fields.Nested(IncidentListItemSchema))
-    total = fields.Integer()
+IncidentListSchema = page_of(IncidentListItemSchema)
 
 
 class IncidentDetailSchema(IncidentListItemSchema):

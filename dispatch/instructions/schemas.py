@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from ..db import utcnow
-from ..schemas import ID, PageArgs, StrictSchema, Time, shown_time
+from ..schemas import ID, PageArgs, StrictSchema, Time, page_of, shown_time
 
 # Computed fields say their type, so the OpenAPI document describes them.
 FLAG = {"type": "boolean"}
@@ -84,6 +84,4 @@ class InstructionSchema(Schema):
         return late and any(not a.acknowledged for a in instruction.addressees)
 
 
-class InstructionPageSchema(Schema):
-    items = fields.List(fields.Nested(InstructionSchema))
-    total = fields.Integer()
+InstructionPageSchema = page_of(InstructionSchema)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from .. import personal_data
-from ..schemas import SHORT_TEXT, StrictSchema, Time
+from ..schemas import SHORT_TEXT, StrictSchema, Time, page_of
 
 NOTE = validate.Length(max=500)
 ADDRESS = validate.Length(max=500)
@@ -92,9 +92,7 @@ class RepresentativeSchema(Schema):
     earlier_incidents = fields.List(fields.Nested(IncidentBriefSchema))
 
 
-class RepresentativePageSchema(Schema):
-    items = fields.List(fields.Nested(RepresentativeSchema))
-    total = fields.Integer()
+RepresentativePageSchema = page_of(RepresentativeSchema)
 
 
 class PersonIncidentSchema(IncidentBriefSchema):
@@ -126,9 +124,7 @@ class PersonSchema(PersonBriefSchema):
     incidents = fields.List(fields.Nested(PersonIncidentSchema))
 
 
-class PersonPageSchema(Schema):
-    items = fields.List(fields.Nested(PersonSchema))
-    total = fields.Integer()
+PersonPageSchema = page_of(PersonSchema)
 
 
 class RevealedSchema(Schema):

@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
-from ..schemas import ID, LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time
+from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
 # Computed fields say their type, so the OpenAPI document describes them.
@@ -111,9 +111,7 @@ class TaskDetailSchema(TaskSchema):
     history = fields.List(fields.Dict())
 
 
-class TaskPageSchema(Schema):
-    items = fields.List(fields.Nested(TaskSchema))
-    total = fields.Integer()
+TaskPageSchema = page_of(TaskSchema)
 
 
 class SupervisionNoticeSchema(Schema):
