@@ -30,11 +30,21 @@ def states(table: Table) -> set[str]:
     return {state for state, _ in table} | {t.to for t in table.values()}
 
 
+def roles_for(table: Table, action: str) -> set[str]:
+    return {step.role for (_state, name), step in table.items() if name == action}
+
+
 def apply(table: Table, current: str, action: str, role: str) -> Transition:
-    """The transition for `action` from `current` by `role`, or a refusal naming the state."""
+    """The transition for `action` from `current` by `role`.
+
+    Who may take an action does not depend on the state, so a role that may
+    never take it is refused first (403); a role that may, but not from this
+    state, gets a 409 naming the current state.
+    """
+    allowed = roles_for(table, action)
+    if role not in allowed:
+        raise Forbidden(f"Only {' or '.join(sorted(allowed))} may {action}.")
     step = table.get((current, action))
-    if step is None:
+    if step is None or step.role != role:
         raise Conflict(f"Cannot {action} when the status is {current}.", current_status=current)
-    if role != step.role:
-        raise Forbidden(f"Only {step.role} may {action}.")
     return step

@@ -132,10 +132,10 @@ def test_every_status_and_action_pair_follows_the_transition_table(app, duty, st
         assert events[-1]["type"] == step.event and events[-1]["data"]["to"] == step.to
 
 
-def test_an_incident_walks_from_reported_to_closed_and_can_be_reopened(duty):
+def test_an_incident_walks_from_reported_to_closed_and_a_reopened_one_is_responding_again(duty):
     incident = register(duty)
     path = [("respond", "responding"), ("contain", "contained"), ("resolve", "resolved"),
-            ("close", "closed"), ("reopen", "reopened"), ("respond", "responding")]
+            ("close", "closed"), ("reopen", "responding"), ("contain", "contained")]
     for action, status in path:
         response = duty.post(f"/api/incidents/{incident['id']}/transitions", json={"action": action})
         assert response.status_code == 200 and response.get_json()["status"] == status

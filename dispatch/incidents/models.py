@@ -15,9 +15,9 @@ CATEGORIES = (
     "environmental_pollution", "law_litigation", "production_safety", "official_conduct",
     "unfair_distribution", "ethnic_religious", "historical_legacy", "other",
 )
-STATUSES = ("reported", "responding", "contained", "resolved", "closed", "reopened")
+STATUSES = ("reported", "responding", "contained", "resolved", "closed")
 # Statuses an incident is still being worked in (the board's "active").
-ACTIVE_STATUSES = ("reported", "responding", "contained", "reopened")
+ACTIVE_STATUSES = ("reported", "responding", "contained")
 
 
 class Incident(Base):

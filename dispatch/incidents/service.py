@@ -29,11 +29,9 @@ INCIDENT_TRANSITIONS: workflow.Table = {
     ("contained", "respond"): Transition("command", "responding", "incident.responded"),
     ("contained", "resolve"): Transition("command", "resolved", "incident.resolved"),
     ("resolved", "close"): Transition("command", "closed", "incident.closed"),
-    ("resolved", "reopen"): Transition("command", "reopened", "incident.reopened"),
-    ("closed", "reopen"): Transition("command", "reopened", "incident.reopened"),
-    ("reopened", "respond"): Transition("command", "responding", "incident.responded"),
-    ("reopened", "contain"): Transition("command", "contained", "incident.contained"),
-    ("reopened", "resolve"): Transition("command", "resolved", "incident.resolved"),
+    # reopened: back to responding (DESIGN.md), told apart by its event
+    ("resolved", "reopen"): Transition("command", "responding", "incident.reopened"),
+    ("closed", "reopen"): Transition("command", "responding", "incident.reopened"),
 }
 
 EDITABLE = ("title", "category", "location", "lat", "lng", "headcount", "demands", "level")

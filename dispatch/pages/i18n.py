@@ -14,7 +14,7 @@ COOKIE = "lang"
 LABELS = {
     "status": {
         "reported": _l("Reported"), "responding": _l("Responding"), "contained": _l("Contained"),
-        "resolved": _l("Resolved"), "closed": _l("Closed"), "reopened": _l("Reopened"),
+        "resolved": _l("Resolved"), "closed": _l("Closed"),
     },
     "level": {"I": _l("Level I"), "II": _l("Level II"), "III": _l("Level III"), "IV": _l("Level IV")},
     "level_long": {

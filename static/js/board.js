@@ -10,9 +10,9 @@
     level: document.getElementById("filter-level"), category: document.getElementById("filter-category"),
     unit: document.getElementById("filter-unit"),
   };
-  const ACTIVE = new Set(["reported", "responding", "contained", "reopened"]);
+  const ACTIVE = new Set(["reported", "responding", "contained"]);
   // Within a level: the ones nobody is handling yet come first.
-  const STATUS_ORDER = { reported: 0, reopened: 1, responding: 2, contained: 3, resolved: 4, closed: 5 };
+  const STATUS_ORDER = { reported: 0, responding: 1, contained: 2, resolved: 3, closed: 4 };
   const LEVEL_RANK = { I: 0, II: 1, III: 2, IV: 3 };
   const fetchedStatuses = new Set();
 

@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const ACTIVE = new Set(["reported", "responding", "contained", "reopened"]);
+  const ACTIVE = new Set(["reported", "responding", "contained"]);
   const LEVELS = ["I", "II", "III", "IV"];
   const PER_LEVEL = 8;
   const activeIncidents = () => [...Store.incidents.values()].filter((i) => ACTIVE.has(i.status));
