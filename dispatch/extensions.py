@@ -2,8 +2,30 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
+from marshmallow import INCLUDE, Schema, fields
+
+
+class ErrorDetailSchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # a 409 adds what the client needs to recover (current_version, unsettled_tasks)
+
+    code = fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, invalid, ..."})
+    message = fields.String()
+    bad_fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields",
+                             metadata={"description": "each bad field, named, with what is wrong"})
+    current_status = fields.String(metadata={"description": "409: the state the object is in now"})
+
+
+class ErrorSchema(Schema):
+    """Every refusal (API.md, "Errors"): {"error": {"code", "message", "fields"}}."""
+
+    error = fields.Nested(ErrorDetailSchema)
+
+
+class DispatchApi(Api):
+    ERROR_SCHEMA = ErrorSchema
 
 # OpenAPI 3 from the marshmallow schemas, and request parsing with them.
-api = Api()
+api = DispatchApi()
 # Failed sign-ins only; the window passes, so the real user is never locked out for good.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -35,6 +35,18 @@ def test_openapi_is_generated_from_the_schemas(anonymous):
     assert create["properties"]["level"]["enum"] == ["I", "II", "III", "IV"]
 
 
+def test_openapi_describes_errors_as_they_are_sent(duty):
+    spec = duty.get("/api/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    assert spec["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
+    assert set(schemas["Error"]["properties"]) == {"error"}
+    documented = set(schemas["ErrorDetail"]["properties"])
+    sent = duty.post("/api/incidents", json={"kind": "riot"}).get_json()
+    assert set(sent) == {"error"} and {"code", "message", "fields"} <= documented
+    assert set(sent["error"]) <= documented
+
+
 def test_one_log_line_per_request_without_secrets(client_for, caplog):
     caplog.set_level(logging.INFO, logger="dispatch.request")
     client = client_for()
