@@ -123,6 +123,7 @@ INCOMPLETE = [
     ("submit", {}, "note"),
     ("return", {}, "reason"),
     ("return", {"reason": ""}, "reason"),
+    ("return", {"note": "A note is not a reason."}, "reason"),
     ("reject", {}, "note"),
     ("request_extension", {}, "due_at"),
     ("reroute", {}, "unit_id"),
@@ -141,12 +142,14 @@ def test_a_transition_missing_what_it_needs_is_refused_naming_the_field(board):
     assert task_state(board.actors["command"], task["id"])["version"] == task["version"]
 
 
-def test_a_return_accepts_the_reason_in_note(board):
+def test_a_return_records_the_reason_and_any_note(board):
     task = board.fresh("claimed")
-    response = act(board.actors["lead"], task["id"], "return", note="Mis-routed: land is Natural Resources.")
+    response = act(board.actors["lead"], task["id"], "return", reason="Mis-routed: land is Natural Resources.",
+                   note="Called NR's office already.")
     assert response.status_code == 200 and response.get_json()["status"] == "returned"
     event = events_of(board.actors["command"], "task.returned", task_id=task["id"])[0]
     assert event["data"]["reason"] == "Mis-routed: land is Natural Resources."
+    assert event["data"]["note"] == "Called NR's office already."
 
 
 def test_a_returned_task_is_rerouted_to_another_unit_which_then_claims_it(board, client_for):

@@ -22,7 +22,7 @@ NEEDS = {
     "progress": ("note", ("note",)),
     "submit": ("note", ("note",)),
     "reject": ("note", ("note",)),
-    "return": ("reason", ("reason", "note")),
+    "return": ("reason", ("reason",)),
     "request_extension": ("due_at", ("due_at",)),
     "reroute": ("unit_id", ("unit_id",)),
 }

@@ -137,7 +137,7 @@ def _lapse_extension(session, task, actor, args, now):
 
 def _return(session, task, actor, args, now):
     task.requested_due_at = None
-    return {"reason": args.get("reason") or args.get("note") or ""}
+    return {"reason": args["reason"], "note": args.get("note") or ""}
 
 
 def _request_extension(session, task, actor, args, now):
