@@ -1,7 +1,8 @@
 """Flask extensions, created here and bound in create_app()."""
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
 from marshmallow import INCLUDE, Schema, fields
 
 
@@ -20,6 +21,17 @@ class ErrorSchema(Schema):
     """Every refusal (API.md, "Errors"): {"error": {"code", "message", "fields"}}."""
 
     error = fields.Nested(ErrorDetailSchema)
+
+
+class StrictParser(FlaskParser):
+    """Unknown query arguments are refused like unknown body fields (API.md): a typo such as
+    `?staus=closed` must not silently return everything."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+
+
+# Every blueprint of the API parses with it (the schemas say RAISE).
+Blueprint.ARGUMENTS_PARSER = StrictParser()
 
 
 class DispatchApi(Api):

@@ -86,6 +86,17 @@ class PageArgs(StrictSchema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
+class LongPageArgs(PageArgs):
+    """For lists read whole as a rule (an incident's timeline), still pageable."""
+
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=5000))
+
+
+def paged(items: list, args: dict) -> dict:
+    """The list envelope for a list already in memory, cut to the page asked for."""
+    return {"items": items[args["offset"]:args["offset"] + args["limit"]], "total": len(items)}
+
+
 def page_of(schema_cls):
     """The list envelope of API.md: {"items": [...], "total": N}."""
     name = f"{schema_cls.__name__.removesuffix('Schema')}PageSchema"

@@ -176,3 +176,15 @@ def test_the_board_list_counts_open_and_overdue_tasks_and_unacknowledged_instruc
     assert (row["open_tasks"], row["overdue_tasks"], row["unacknowledged_instructions"]) == (2, 1, 1)
     detail = duty.get(f"/api/incidents/{incident['id']}").get_json()
     assert detail["open_tasks"] == 2 and len(detail["tasks"]) == 2 and len(detail["instructions"]) == 1
+
+
+def test_every_list_pages_with_limit_and_offset(duty):
+    incident = register(duty)
+    duty.patch(f"/api/incidents/{incident['id']}", json={"version": 1, "headcount": 320})
+    duty.post(f"/api/incidents/{incident['id']}/transitions", json={"action": "respond"})
+    page = duty.get(f"/api/incidents/{incident['id']}/timeline?limit=1&offset=1").get_json()
+    assert page["total"] == 3 and [event["type"] for event in page["items"]] == ["incident.updated"]
+    units = duty.get("/api/units?limit=2&offset=1").get_json()
+    assert units["total"] == 12 and [unit["code"] for unit in units["items"]] == ["PSB", "LVB"]
+    representatives = duty.get(f"/api/incidents/{incident['id']}/representatives?limit=5").get_json()
+    assert representatives == {"items": [], "total": 0}

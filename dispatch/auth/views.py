@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from ..errors import Unauthorized
 from ..extensions import limiter
-from ..schemas import page_of
+from ..schemas import PageArgs, page_of, paged
 from . import service
 from .current import actor
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
@@ -67,17 +67,17 @@ def change_password(data):
 
 
 @blp.route("/units", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(UnitSchema))
-def units():
-    items = service.list_units(actor=actor())
-    return {"items": items, "total": len(items)}
+def units(args):
+    return paged(service.list_units(actor=actor()), args)
 
 
 @blp.route("/users", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(UserSchema))
-def users():
-    items = service.list_users(actor=actor())
-    return {"items": items, "total": len(items)}
+def users(args):
+    return paged(service.list_users(actor=actor()), args)
 
 
 @blp.route("/users", methods=["POST"])

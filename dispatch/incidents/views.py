@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..auth.current import actor
+from ..schemas import LongPageArgs, paged
 from ..instructions import service as instructions
 from ..representatives import service as representatives
 from ..tasks import service as tasks
@@ -81,7 +82,8 @@ def transition(data, incident_id):
 
 
 @blp.route("/<int:incident_id>/timeline", methods=["GET"])
+@blp.arguments(LongPageArgs, location="query")
 @blp.response(200, TimelineSchema)
-def timeline(incident_id):
+def timeline(args, incident_id):
     events = service.timeline(actor=actor(), incident_id=incident_id)
-    return {"items": [event.to_dict() for event in events], "total": len(events)}
+    return paged([event.to_dict() for event in events], args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..auth.current import actor
+from ..schemas import PageArgs, paged
 from . import service
 from .schemas import (PersonLookupArgs, PersonPageSchema, PersonSchema, RepresentativeCreateSchema,
                       RepresentativePageSchema, RepresentativeSchema, RevealedSchema, RevealSchema)
@@ -19,10 +20,10 @@ def add(data, incident_id):
 
 
 @blp.route("/incidents/<int:incident_id>/representatives", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
 @blp.response(200, RepresentativePageSchema)
-def index(incident_id):
-    items = service.list_representatives(actor=actor(), incident_id=incident_id)
-    return {"items": items, "total": len(items)}
+def index(args, incident_id):
+    return paged(service.list_representatives(actor=actor(), incident_id=incident_id), args)
 
 
 @blp.route("/representatives/<int:representative_id>", methods=["DELETE"])
