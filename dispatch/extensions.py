@@ -10,9 +10,9 @@ class ErrorDetailSchema(Schema):
     class Meta:
         unknown = INCLUDE  # a 409 adds what the client needs to recover (current_version, unsettled_tasks)
 
-    code = fields.String(metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, invalid, ..."})
-    message = fields.String()
-    bad_fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields",
+    code = fields.String(required=True, metadata={"description": "bad_request, unauthorized, forbidden, not_found, conflict, invalid, ..."})
+    message = fields.String(required=True)
+    bad_fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), data_key="fields", required=True,
                              metadata={"description": "each bad field, named, with what is wrong"})
     current_status = fields.String(metadata={"description": "409: the state the object is in now"})
 
@@ -20,7 +20,7 @@ class ErrorDetailSchema(Schema):
 class ErrorSchema(Schema):
     """Every refusal (API.md, "Errors"): {"error": {"code", "message", "fields"}}."""
 
-    error = fields.Nested(ErrorDetailSchema)
+    error = fields.Nested(ErrorDetailSchema, required=True)
 
 
 class StrictParser(FlaskParser):

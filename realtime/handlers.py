@@ -10,6 +10,7 @@ from flask_socketio import join_room, leave_room
 from dispatch.auth import service as auth
 from dispatch.db import db
 from dispatch.events import events_after, last_seq
+from dispatch.incidents.models import Incident
 
 from . import socketio
 from .rooms import incident_room, session_room, user_room
@@ -78,6 +79,13 @@ def watch(data):
     incident_id = _whole_number(data, "incident_id")
     if not incident_id:
         return _invalid("incident_id", "A positive integer.")
+    try:
+        known = db.session.get(Incident, incident_id) is not None
+    finally:
+        db.session.remove()
+    if not known:
+        return {"error": {"code": "not_found", "message": "No such incident.",
+                          "fields": {"incident_id": ["No such incident."]}}}
     join_room(incident_room(incident_id))
     return {"watching": incident_id}
 

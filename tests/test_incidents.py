@@ -188,3 +188,16 @@ def test_every_list_pages_with_limit_and_offset(duty):
     assert units["total"] == 12 and [unit["code"] for unit in units["items"]] == ["PSB", "LVB"]
     representatives = duty.get(f"/api/incidents/{incident['id']}/representatives?limit=5").get_json()
     assert representatives == {"items": [], "total": 0}
+    persons = duty.get("/api/persons?id_number=110101199003074519&limit=1&offset=0").get_json()
+    assert persons == {"items": [], "total": 0}
+
+
+def test_the_unit_filter_finds_incidents_where_the_unit_leads_or_co_handles_a_task(duty):
+    led, co_handled, untouched = register(duty, title="Led"), register(duty, title="Co"), register(duty, title="None")
+    units = {unit["code"]: unit["id"] for unit in duty.get("/api/units").get_json()["items"]}
+    task = {"title": "On site", "instructions": "Go", "priority": "high"}
+    duty.post(f"/api/incidents/{led['id']}/tasks", json={**task, "unit_id": units["HLTH"]})
+    duty.post(f"/api/incidents/{co_handled['id']}/tasks",
+              json={**task, "unit_id": units["PSB"], "co_unit_ids": [units["HLTH"]]})
+    found = duty.get(f"/api/incidents?unit_id={units['HLTH']}").get_json()
+    assert sorted(item["title"] for item in found["items"]) == ["Co", "Led"] and found["total"] == 2

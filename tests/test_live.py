@@ -174,6 +174,8 @@ def test_watching_an_incident_is_acknowledged(app, duty, leader):
     socket = socket_of(app, leader)
     assert socket.emit("watch", {"incident_id": incident["id"]}, callback=True) == {"watching": incident["id"]}
     assert socket.emit("unwatch", {"incident_id": incident["id"]}, callback=True) == {"watching": None}
+    missing = socket.emit("watch", {"incident_id": incident["id"] + 1000}, callback=True)
+    assert missing["error"]["code"] == "not_found" and "incident_id" in missing["error"]["fields"]
 
 
 # -- sign-out ends sockets ---------------------------------------------------

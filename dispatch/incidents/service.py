@@ -14,7 +14,7 @@ from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import Conflict, NotFound
 from ..events import Event, unit_of_work
-from ..tasks.models import SETTLED, Task
+from ..tasks.models import SETTLED, Task, TaskCoUnit
 from ..workflow import Transition
 from .models import ACTIVE_STATUSES, Incident, RefCounter
 from .schemas import IncidentSchema
@@ -102,7 +102,11 @@ def list_incidents(*, actor: User, filters: dict[str, Any]) -> tuple[list[Incide
         query = query.where(or_(*(func.lower(column).like(like) for column in
                                   (Incident.ref, Incident.title, Incident.location, Incident.demands))))
     if filters.get("unit_id"):
-        query = query.where(Incident.id.in_(select(Task.incident_id).where(Task.unit_id == filters["unit_id"])))
+        # the unit leads or co-handles a task there
+        unit_id = filters["unit_id"]
+        tasks_of_unit = select(Task.incident_id).where(
+            or_(Task.unit_id == unit_id, Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == unit_id))))
+        query = query.where(Incident.id.in_(tasks_of_unit))
     if "repeat" in filters:
         query = query.where(Incident.repeat_of_id.is_not(None) if filters["repeat"] else Incident.repeat_of_id.is_(None))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from .. import personal_data
-from ..schemas import SHORT_TEXT, StrictSchema, Time, page_of
+from ..schemas import SHORT_TEXT, PageArgs, StrictSchema, Time, page_of
 
 NOTE = validate.Length(max=500)
 ADDRESS = validate.Length(max=500)
@@ -50,7 +50,7 @@ class RepresentativeCreateSchema(StrictSchema):
     note = fields.String(load_default="", validate=NOTE)
 
 
-class PersonLookupArgs(StrictSchema):
+class PersonLookupArgs(PageArgs):
     id_number = IdNumber(required=True)
 
 

@@ -36,8 +36,7 @@ def remove(representative_id):
 @blp.arguments(PersonLookupArgs, location="query")
 @blp.response(200, PersonPageSchema)
 def lookup(args):
-    items = service.find_persons(actor=actor(), id_number=args["id_number"])
-    return {"items": items, "total": len(items)}
+    return paged(service.find_persons(actor=actor(), id_number=args["id_number"]), args)
 
 
 @blp.route("/persons/<int:person_id>", methods=["GET"])
