@@ -188,7 +188,7 @@ def test_every_list_pages_with_limit_and_offset(duty):
     assert units["total"] == 12 and [unit["code"] for unit in units["items"]] == ["PSB", "LVB"]
     representatives = duty.get(f"/api/incidents/{incident['id']}/representatives?limit=5").get_json()
     assert representatives == {"items": [], "total": 0}
-    persons = duty.get("/api/persons?id_number=110101199003074519&limit=1&offset=0").get_json()
+    persons = duty.get("/api/persons?id_number=110101199003074514&limit=1&offset=0").get_json()
     assert persons == {"items": [], "total": 0}
 
 
