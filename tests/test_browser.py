@@ -440,6 +440,9 @@ def test_representative_numbers_are_masked_and_revealed_only_with_a_reason(open_
 
     liaison = open_session("psb", path=f"/incidents/{incident['id']}")
     expect(liaison.page.locator("#representatives li", has_text="Zhao Min")).to_be_visible()
+    # the look leaves a trace on the incident's timeline, on every screen, without the number
+    expect(liaison.page.locator("#timeline")).to_contain_text("Verifying identity at the reception desk", timeout=WAIT)
+    expect(liaison.page.locator("#timeline")).not_to_contain_text("11010519491231002X")
     expect(liaison.page.locator("#representatives button.reveal")).to_have_count(0)
 
 

@@ -286,6 +286,23 @@ def test_reveal_answers_the_full_numbers_and_logs_who_and_why_never_the_number(d
     assert CHEN not in str(event) and PHONE not in str(event)
 
 
+def test_a_reveal_made_from_an_incident_shows_on_that_incidents_timeline(duty):
+    incident, unrelated = register(duty), register(duty)
+    rep = add(duty, incident["id"])
+    before = duty.get("/api/events").get_json()["last_seq"]
+    refused = duty.post(f"/api/persons/{rep['person_id']}/reveal",
+                        json={"reason": "Check the roster", "incident_id": unrelated["id"]})
+    assert refused.status_code == 422 and "incident_id" in refused.get_json()["error"]["fields"]
+    assert CHEN not in refused.get_data(as_text=True)
+    assert duty.get("/api/events").get_json()["last_seq"] == before
+    response = duty.post(f"/api/persons/{rep['person_id']}/reveal",
+                         json={"reason": "Check the roster", "incident_id": incident["id"]})
+    assert response.status_code == 200
+    timeline = duty.get(f"/api/incidents/{incident['id']}/timeline").get_json()["items"]
+    assert timeline[-1]["type"] == "person.revealed" and timeline[-1]["data"]["reason"] == "Check the roster"
+    assert CHEN not in str(timeline)
+
+
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": None}, {"reason": "x" * 501}])
 def test_reveal_without_a_reason_is_422_naming_reason_and_reveals_nothing(duty, body):
     incident = register(duty)

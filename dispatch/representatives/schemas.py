@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from .. import personal_data
-from ..schemas import SHORT_TEXT, PageArgs, StrictSchema, Time, page_of
+from ..schemas import ID, SHORT_TEXT, PageArgs, StrictSchema, Time, page_of
 
 NOTE = validate.Length(max=500)
 ADDRESS = validate.Length(max=500)
@@ -56,6 +56,8 @@ class PersonLookupArgs(PageArgs):
 
 class RevealSchema(StrictSchema):
     reason = fields.String(required=True, validate=[REASON, _not_blank])
+    # the incident whose screen the reveal was made from: the trace then shows on its timeline
+    incident_id = fields.Integer(strict=True, validate=ID)
 
 
 class MaskedIdNumber(fields.String):

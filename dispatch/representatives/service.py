@@ -295,17 +295,24 @@ def get_person(*, actor: User, person_id: int) -> PersonRecord:
     return _record(db.session, _require_person(db.session, person_id))
 
 
-def reveal_person(*, actor: User, person_id: int, reason: str) -> dict[str, str | None]:
-    """Command sees one person's full numbers, for a stated reason; everyone sees that it happened."""
+def reveal_person(*, actor: User, person_id: int, reason: str,
+                  incident_id: int | None = None) -> dict[str, str | None]:
+    """Command sees one person's full numbers, for a stated reason; everyone sees that it happened
+    (on that incident's timeline too, when the reveal was made from one the person took part in)."""
     permissions.require_role(actor, "command")
     with unit_of_work() as uow:
         person = _require_person(uow.session, person_id)
+        if incident_id is not None and uow.session.scalar(
+                select(Representative.id).where(Representative.person_id == person.id,
+                                                Representative.incident_id == incident_id).limit(1)) is None:
+            raise Invalid("This person is not a representative on that incident.",
+                          fields={"incident_id": ["Not an incident of this person."]})
         revealed = {
             "id_number": personal_data.decrypt(person.id_number_encrypted, field="id_number"),
             "phone": personal_data.decrypt(person.phone_encrypted, field="phone") if person.phone_encrypted else None,
             "address": (personal_data.decrypt(person.address_encrypted, field="address")
                         if person.address_encrypted else None),
         }
-        uow.append_event("person.revealed", actor=actor,
+        uow.append_event("person.revealed", actor=actor, incident=incident_id,
                          data={"person": PersonBriefSchema().dump(person), "reason": reason.strip()})
     return revealed

@@ -49,4 +49,4 @@ def show(person_id):
 @blp.arguments(RevealSchema)
 @blp.response(200, RevealedSchema)
 def reveal(data, person_id):
-    return service.reveal_person(actor=actor(), person_id=person_id, reason=data["reason"])
+    return service.reveal_person(actor=actor(), person_id=person_id, **data)

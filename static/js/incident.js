@@ -60,7 +60,7 @@
     openForm({ title: `${t("reveal")} · ${rep.name}`, submitLabel: t("reveal"),
       fields: [{ name: "reason", label: t("reveal_reason"), type: "textarea", required: true }],
       onSubmit: async (values) => {
-        const full = await Api.post(`/api/persons/${rep.person_id}/reveal`, values);
+        const full = await Api.post(`/api/persons/${rep.person_id}/reveal`, { ...values, incident_id: id });
         const row = document.querySelector(`[data-rep-id="${rep.id}"] .numbers`);
         if (row) {
           row.replaceChildren(h("strong", { class: "masked revealed" }, full.id_number), full.phone ? ` · ${full.phone}` : "",
