@@ -38,7 +38,6 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE: str | None = None
     SOCKETIO_CHANNEL = "dispatch"  # Redis pub/sub is not scoped by database: one channel per deployment
     SOCKETIO_ASYNC_MODE = "eventlet"
-    SOCKETIO_CORS_ALLOWED_ORIGINS: list[str] | str | None = None  # None: same origin as the request's Host
     HEARTBEAT_SECONDS = 5.0
     RESUME_MAX_GAP = 10_000
     TEST_DROP_PUSHES = 0  # tests only: skip the live push of every k-th seq (realtime/broadcast.py)
@@ -58,7 +57,6 @@ class Config:
     MAX_REPRESENTATIVES = 5
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
-    LOAD_DEMO = False
     # A task's default time limit in hours, by incident level and priority (`due_at` left out).
     TASK_DUE_HOURS = {
         "I": {"urgent": 1, "high": 2, "normal": 4, "low": 8},
@@ -129,7 +127,6 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI")
         or env.get("SOCKETIO_MESSAGE_QUEUE")
         or base.RATELIMIT_STORAGE_URI,
-        LOAD_DEMO=_bool(env.get("DISPATCH_LOAD_DEMO"), base.LOAD_DEMO),
         ALLOWED_ORIGINS=[o for o in env.get("DISPATCH_ALLOWED_ORIGINS", "").split(",") if o],
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
