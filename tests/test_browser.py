@@ -219,6 +219,21 @@ def test_board_keyboard_search_and_row_movement(open_session, server):
     expect(page.locator("#incident-head h1")).to_have_text(title)
 
 
+def test_the_board_exports_what_it_shows(open_session, server):
+    title = unique("Export check at the square")
+    register_through_api(server, title, level="IV")
+    duty = open_session("duty", path="/board")
+    page = duty.page
+    page.select_option("#filter-level", "IV")
+    link = page.locator("#export")
+    expect(link).to_have_attribute("href", re.compile(r"level=IV"))
+    workbook = page.request.get(server.url + link.get_attribute("href"))
+    assert workbook.status == 200
+    assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+    liaison = open_session("psb", path="/board")
+    expect(liaison.page.locator("#export")).to_have_count(0)
+
+
 def test_task_dispatched_claimed_and_submitted_is_seen_live_by_both(open_session, server):
     title = unique("Crowd at the land office")
     incident = register_through_api(server, title, level="II")

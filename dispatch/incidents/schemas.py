@@ -56,6 +56,12 @@ class IncidentFilterSchema(PageArgs):
     repeat = fields.Boolean()
 
 
+class IncidentExportArgs(IncidentFilterSchema):
+    """The list's filters; the whole register (up to the export's limit), not a page."""
+
+    limit = fields.Integer(load_default=5000, validate=validate.Range(min=1, max=5000))
+
+
 class HeadcountEntrySchema(Schema):
     headcount = fields.Integer()
     at = Time()

@@ -8,14 +8,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from .. import workflow
+from .. import personal_data, workflow
 from ..auth import permissions
-from ..auth.models import User
+from ..auth.models import Unit, User
 from ..db import db, utcnow
 from ..errors import Conflict, NotFound
 from ..events import Event, unit_of_work
-from ..tasks.models import SETTLED, Task, TaskCoUnit
+from ..representatives.models import Representative
+from ..tasks.models import NOT_OVERDUE, SETTLED, Task, TaskCoUnit
+from ..tasks.service import task_counts as _task_counts
 from ..workflow import Transition
+from . import export
 from .models import ACTIVE_STATUSES, Incident, RefCounter
 from .schemas import IncidentSchema
 
@@ -170,6 +173,36 @@ def transition_incident(*, actor: User, incident_id: int, action: str, note: str
                          data={"from": previous, "to": step.to, "note": note or "",
                                "incident": snapshot(incident)})
     return incident
+
+
+EXPORT_LIMIT = 5000
+
+
+def export_incidents(*, actor: User, filters: dict[str, Any]) -> bytes:
+    """Command and leaders take the register away as a workbook; personal data only masked."""
+    permissions.require_role(actor, "command", "leader")
+    incidents, _total = list_incidents(actor=actor, filters={**filters, "limit": EXPORT_LIMIT, "offset": 0})
+    ids = [incident.id for incident in incidents]
+    refs = {incident.id: incident.ref for incident in incidents}
+    counts = _task_counts(ids)
+    now = utcnow()
+    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    representatives = db.session.scalars(
+        select(Representative).where(Representative.incident_id.in_(ids), Representative.removed_at.is_(None))
+        .order_by(Representative.incident_id.desc(), Representative.id))
+    tasks = db.session.scalars(select(Task).where(Task.incident_id.in_(ids))
+                               .order_by(Task.incident_id.desc(), Task.id))
+    return export.workbook_bytes(
+        [{**IncidentSchema().dump(incident), "occurred_at": incident.occurred_at,
+          "open_tasks": counts[incident.id]["open"], "overdue_tasks": counts[incident.id]["overdue"]}
+         for incident in incidents],
+        [{"ref": refs[rep.incident_id], "name": rep.person.name, "note": rep.note,
+          "id_number": personal_data.mask_id_number(rep.person.id_number_masked),
+          "phone": personal_data.mask_phone(rep.person.phone_masked)} for rep in representatives],
+        [{"ref": refs[task.incident_id], "unit": units.get(task.unit_id), "title": task.title,
+          "priority": task.priority, "status": task.status, "due_at": task.due_at,
+          "overdue": task.due_at < now and task.status not in NOT_OVERDUE} for task in tasks],
+    )
 
 
 def timeline(*, actor: User, incident_id: int) -> list[Event]:

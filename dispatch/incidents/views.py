@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from flask import Response
 from flask_smorest import Blueprint
 
 from ..auth.current import actor
-from ..schemas import LongPageArgs, paged
+from ..db import utcnow
 from ..instructions import service as instructions
 from ..representatives import service as representatives
+from ..schemas import LongPageArgs, paged, shown_time
 from ..tasks import service as tasks
 from . import service
-from .schemas import (IncidentCreateSchema, IncidentDetailSchema, IncidentFilterSchema, IncidentListSchema,
-                      IncidentTransitionSchema, IncidentUpdateSchema, TimelineSchema)
+from .schemas import (IncidentCreateSchema, IncidentDetailSchema, IncidentExportArgs, IncidentFilterSchema,
+                      IncidentListSchema, IncidentTransitionSchema, IncidentUpdateSchema, TimelineSchema)
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="The incident registry")
 
@@ -58,6 +60,19 @@ def register(data):
 def index(filters):
     items, total = service.list_incidents(actor=actor(), filters=filters)
     return {"items": _with_counts(items), "total": total}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/export.xlsx", methods=["GET"])
+@blp.arguments(IncidentExportArgs, location="query")
+@blp.doc(responses={"200": {"description": "The incident register (incidents, representatives masked, tasks)",
+                            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def export(filters):
+    workbook = service.export_incidents(actor=actor(), filters=filters)
+    filename = f"incidents-{shown_time(utcnow())[:10]}.xlsx"  # the date in the configured zone
+    return Response(workbook, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @blp.route("/<int:incident_id>", methods=["GET"])

@@ -154,12 +154,24 @@
       if (control.value && !(name === "status" && control.value === "active")) query.set(name, control.value);
     }
     history.replaceState(null, "", `${location.pathname}${query.toString() ? `?${query}` : ""}`);
+    exportLink();
     schedule();
+  }
+  // The export takes the same filters as the board shows.
+  function exportLink() {
+    const link = document.getElementById("export");
+    if (!link) return;
+    const query = new URLSearchParams();
+    for (const [name, control] of Object.entries(filters)) {
+      if (control.value) query.set(name === "unit" ? "unit_id" : name, control.value);
+    }
+    link.href = `/api/incidents/export.xlsx?${query}`;
   }
   for (const [name, value] of new URLSearchParams(location.search)) {
     if (filters[name] && [...(filters[name].options || [{ value }])].some((o) => o.value === value)) filters[name].value = value;
   }
 
+  exportLink();
   Store.onChange((what) => schedule(what.incidentId));
   for (const control of Object.values(filters)) control.addEventListener("input", filtersChanged);
   // Settled incidents are not in the page's starting state: fetched when asked for.
