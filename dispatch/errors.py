@@ -50,6 +50,13 @@ class Invalid(DispatchError):
     status, code = 422, "invalid"
 
 
+def found(row, what: str):
+    """The row fetched by id, or a 404 naming what was missing."""
+    if row is None:
+        raise NotFound(f"No such {what}.")
+    return row
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages as {"field.sub": [...]} so every bad field is named."""
     out: dict[str, list[str]] = {}

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound, Unauthorized
+from ..errors import Conflict, Invalid, Unauthorized, found
 from ..events import unit_of_work
 from . import permissions
 from .models import ROLES, ApiToken, Unit, User, UserSession
@@ -149,9 +149,7 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
 def set_user_active(*, actor: User, user_id: int, active: bool) -> User:
     """An admin disables (or restores) a user; a disabled user is signed out everywhere."""
     permissions.require_role(actor, "admin")
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
+    user = found(db.session.get(User, user_id), "user")
     with unit_of_work():
         user.active = active
         if not active:
@@ -165,8 +163,7 @@ def create_token(*, actor: User | None, user_id: int, name: str) -> tuple[ApiTok
     """A bearer token for another system; the secret is shown once."""
     if actor is not None:
         permissions.require_role(actor, "admin")
-    if db.session.get(User, user_id) is None:
-        raise NotFound("No such user.")
+    found(db.session.get(User, user_id), "user")
     secret = secrets.token_urlsafe(32)
     row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(secret))
     with unit_of_work() as uow:

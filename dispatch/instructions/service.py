@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, found
 from ..events import unit_of_work
 from ..incidents.models import Incident
 from ..schemas import shown_time
@@ -30,18 +30,14 @@ def _command_centre(session: Session) -> int:
 
 
 def _get(session: Session, instruction_id: int) -> Instruction:
-    instruction = session.get(Instruction, instruction_id)
-    if instruction is None:
-        raise NotFound("No such instruction.")
-    return instruction
+    return found(session.get(Instruction, instruction_id), "instruction")
 
 
 def issue_instruction(*, actor: User, incident_id: int, text: str) -> Instruction:
     """A leader writes an instruction; every unit with a task on the incident, and CC, must acknowledge it."""
     permissions.require_role(actor, "leader")
     with unit_of_work() as uow:
-        if uow.session.get(Incident, incident_id) is None:
-            raise NotFound("No such incident.")
+        found(uow.session.get(Incident, incident_id), "incident")
         units = set(involved_unit_ids(uow.session, incident_id)) | {_command_centre(uow.session)}
         instruction = Instruction(
             incident_id=incident_id, text=text, issued_by_id=actor.id, issued_at=utcnow(),

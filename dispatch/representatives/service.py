@@ -23,7 +23,7 @@ from .. import personal_data
 from ..auth import permissions
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, found
 from ..events import unit_of_work
 from ..incidents.models import Incident
 from ..incidents.service import snapshot
@@ -101,10 +101,7 @@ def _on_incident(session, incident_id: int) -> list[Representative]:
 
 
 def _require_incident(session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound("No such incident.")
-    return incident
+    return found(session.get(Incident, incident_id), "incident")
 
 
 def list_representatives(*, actor: User, incident_id: int) -> list[Listed]:
@@ -275,10 +272,7 @@ def _record(session, person: Person) -> PersonRecord:
 
 
 def _require_person(session, person_id: int) -> Person:
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    return person
+    return found(session.get(Person, person_id), "person")
 
 
 def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:

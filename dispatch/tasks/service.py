@@ -12,7 +12,7 @@ from .. import workflow
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, found
 from ..events import Event, unit_of_work
 from ..incidents.models import Incident
 from ..schemas import shown_time
@@ -83,9 +83,7 @@ def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]) -> Tas
     if data["unit_id"] in co_unit_ids:
         raise Invalid("The lead unit cannot also co-handle.", fields={"co_unit_ids": ["Contains the lead unit."]})
     with unit_of_work() as uow:
-        incident = uow.session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound("No such incident.")
+        incident = found(uow.session.get(Incident, incident_id), "incident")
         if incident.status == "closed":
             raise Conflict("The incident is closed.", current_status=incident.status)
         _known_units(uow.session, [data["unit_id"]], "unit_id")
