@@ -128,6 +128,7 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         or env.get("SOCKETIO_MESSAGE_QUEUE")
         or base.RATELIMIT_STORAGE_URI,
         ALLOWED_ORIGINS=[o for o in env.get("DISPATCH_ALLOWED_ORIGINS", "").split(",") if o],
+        BABEL_TRANSLATION_DIRECTORIES=env.get("DISPATCH_TRANSLATIONS_DIR") or str(BASE_DIR / "translations"),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )

@@ -6,6 +6,10 @@ missing PostgreSQL is an error, never a skip).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -19,16 +23,53 @@ from dispatch.migrate import upgrade
 from dispatch.models import metadata
 from realtime import init_app as init_realtime
 
-from .support import IN_CI, ApiClient, fresh_postgres_database, postgres_available
+from .support import (IN_CI, ROOT, ApiClient, drop_created_databases, fresh_postgres_database,
+                      postgres_available)
 
 BACKENDS = ["sqlite"] + (["postgresql"] if IN_CI or postgres_available() else [])
+# DISPATCH_TEST_CLOCK_SHIFT_DAYS=365 runs the in-process suite as if it were a year from now.
+CLOCK_SHIFT_DAYS = float(os.environ.get("DISPATCH_TEST_CLOCK_SHIFT_DAYS") or 0)
+_run = {}
 
 
-# Parallel runs on one machine each set their own name, so they never share a database.
-TEST_DB = os.environ.get("DISPATCH_TEST_DB", "dispatch_test")
+def pytest_configure(config):
+    """Before any app exists: catalogues compiled outside the source tree; the clock moved if asked."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = Path(tempfile.mkdtemp(prefix="dispatch-translations-"))
+    for source in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        target = compiled / source.relative_to(ROOT / "translations").with_suffix(".mo")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with source.open("rb") as po, target.open("wb") as mo:
+            write_mo(mo, read_po(po))
+    # real server processes started by the tests inherit it too
+    os.environ["DISPATCH_TRANSLATIONS_DIR"] = str(compiled)
+    _run["translations"] = compiled
+    if CLOCK_SHIFT_DAYS:
+        import time_machine
+
+        # time-machine moves only this process's wall clock (time.time, datetime.now) and lets
+        # it tick; monotonic clocks and sleeps stay real, so timeouts and timers behave.
+        _run["traveller"] = time_machine.travel(
+            datetime.now(timezone.utc) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True)
+        _run["traveller"].start()
 
 
-def database_url(backend: str, tmp_path_factory, name: str = TEST_DB) -> str:
+def pytest_report_header(config):
+    if CLOCK_SHIFT_DAYS:
+        return f"clock moved {CLOCK_SHIFT_DAYS:g} days ahead: now {datetime.now(timezone.utc).isoformat()}"
+    return None
+
+
+def pytest_unconfigure(config):
+    if "traveller" in _run:
+        _run.pop("traveller").stop()
+    shutil.rmtree(_run.pop("translations", ""), ignore_errors=True)
+    drop_created_databases()
+
+
+def database_url(backend: str, tmp_path_factory, name: str = "dispatch_test") -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp(name) / 'test.db'}"
     return fresh_postgres_database(name)

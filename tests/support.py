@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,20 +34,42 @@ def postgres_available() -> bool:
         return False
 
 
+# Every run names its databases apart, so two runs on one server never drop each other's.
+RUN_ID = os.environ.get("DISPATCH_TEST_RUN_ID") or f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+CREATED_DATABASES: list[str] = []
+
+
+def _admin_engine():
+    return create_engine(driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+
+
 def fresh_postgres_database(name: str) -> str:
-    """Drop and create a database of that name; return its URL.
+    """A new database for this run only (named after `name` and the run); its URL.
 
     Without PostgreSQL a developer's run skips the test; with CI=true it fails,
     so the PostgreSQL paths are tested on every submission.
     """
     if not IN_CI and not postgres_available():
         pytest.skip(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
-    engine = create_engine(driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    unique = f"{name}_{RUN_ID}"[:63]
+    engine = _admin_engine()
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{unique}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{unique}"'))
     engine.dispose()
-    return f"{PG_BASE}/{name}"
+    CREATED_DATABASES.append(unique)
+    return f"{PG_BASE}/{unique}"
+
+
+def drop_created_databases() -> None:
+    """At the end of the run: the databases this run made, and only those."""
+    if not CREATED_DATABASES:
+        return
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        for name in CREATED_DATABASES:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def free_port() -> int:

@@ -7,16 +7,17 @@ request it makes, and none may leave 127.0.0.1.
 """
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
-from .support import PASSWORD, ROOT, http_login, incident_payload, running_server
+from .support import PASSWORD, http_login, incident_payload, running_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -26,7 +27,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# Outside the source tree; DISPATCH_SCREENSHOTS chooses where to look at them.
+SCREENSHOTS = Path(os.environ.get("DISPATCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dispatch-screenshots")
 NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
 WAIT = 10_000  # ms: generous for a loaded machine; a passing step takes well under a second
 
@@ -37,18 +39,8 @@ def fresh_state():
     yield
 
 
-def compile_catalogues() -> None:
-    """What `make translations` does, so the pages have their Chinese words under plain pytest too."""
-    for source in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
-        with source.open("rb") as po:
-            catalogue = read_po(po)
-        with source.with_suffix(".mo").open("wb") as mo:
-            write_mo(mo, catalogue)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    compile_catalogues()
     folder = tmp_path_factory.mktemp("pages")
     with running_server(f"sqlite:///{folder / 'pages.db'}", instance_dir=folder,
                         env={"DISPATCH_HEARTBEAT_SECONDS": "1"}) as running:

@@ -79,6 +79,7 @@ def _overdue_counts(http, base, task_ids) -> dict[int, int]:
     return counts
 
 
+@pytest.mark.servers
 def test_two_server_processes_append_task_overdue_exactly_once(tmp_path):
     url = fresh_postgres_database("dispatch_overdue_race")
     env = {"DISPATCH_OVERDUE_SCAN_SECONDS": "0.2"}

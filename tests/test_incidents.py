@@ -18,7 +18,8 @@ def register(duty, **overrides):
 
 def test_duty_registers_an_incident_with_a_reference_and_reported_status(duty):
     incident = register(duty)
-    assert incident["ref"].startswith("INC-2026-") and len(incident["ref"].split("-")[2]) >= 4
+    # the year of the reference is the year of registration in the configured zone, whatever today is
+    assert incident["ref"].startswith(f"INC-{incident['created_at'][:4]}-") and len(incident["ref"].split("-")[2]) >= 4
     assert incident["status"] == "reported"
     assert incident["version"] == 1
     assert incident["peak_headcount"] == 300

@@ -24,6 +24,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROLES = ["duty", "leader", "admin", "psb", "lvb", "hrss", "hurd", "nr", "ee", "jus", "hlth", "em", "twn-e", "twn-w"]
 WAIT = 30  # seconds: the bound on every wait for a stream to catch up
 
+pytestmark = pytest.mark.servers
+
 
 def redis_available() -> bool:
     try:

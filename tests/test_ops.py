@@ -59,6 +59,7 @@ def test_one_log_line_per_request_without_secrets(client_for, caplog):
 
 
 @pytest.mark.postgres
+@pytest.mark.servers
 def test_a_slow_query_does_not_stall_other_requests_in_the_same_process(tmp_path):
     """One request waits on PostgreSQL (a row held by another transaction) while others are served."""
     url = fresh_postgres_database("dispatch_green")
@@ -92,6 +93,7 @@ def test_a_slow_query_does_not_stall_other_requests_in_the_same_process(tmp_path
     assert slow_result["response"].json()["headcount"] == 500
 
 
+@pytest.mark.servers
 def test_ctrl_c_stops_the_server_cleanly_and_a_restart_keeps_the_data(tmp_path):
     import signal
 
@@ -110,6 +112,7 @@ def test_ctrl_c_stops_the_server_cleanly_and_a_restart_keeps_the_data(tmp_path):
         assert "Demo users" not in again.log.read_text()  # the demo loads only into an empty database
 
 
+@pytest.mark.servers
 def test_gevent_replaces_eventlet_by_configuration(tmp_path):
     """DISPATCH_ASYNC_MODE=gevent: the same server serves the API and the live stream."""
     from realtime.client import LiveClient

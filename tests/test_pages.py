@@ -8,7 +8,6 @@ import re
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
@@ -18,16 +17,6 @@ from .support import ROOT, incident_payload
 
 PAGES = ("/board", "/wall", "/queue", "/incidents/1")
 STATE = re.compile(r'<script id="state" type="application/json">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogue():
-    """What `make translations` does, so the Chinese pages have their words under plain pytest too."""
-    for source in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
-        with source.open("rb") as po:
-            catalogue = read_po(po)
-        with source.with_suffix(".mo").open("wb") as mo:
-            write_mo(mo, catalogue)
 
 
 def page_state(response) -> dict:

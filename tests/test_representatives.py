@@ -71,13 +71,55 @@ def test_duty_adds_a_representative_and_sees_only_masked_numbers(duty):
     assert event["data"]["representative"] == rep and event["data"]["repeat"] is False
 
 
+def genuine(region: str, born: str, serial: str = "123") -> str:
+    """A resident identity number as issued: region code, birth date, serial and its check digit."""
+    body = region + born + serial
+    return body + personal_data.ric.calc_check_digit(body + "0")
+
+
+# Older petitioners, the cohort of most group petitions: the county code is the one the card was
+# issued under, which may be newer than the holder or retired since.
+OLDER_PETITIONERS = [
+    ("330102", "19700315", "杭州 上城区, born 1970"),
+    ("310115", "19850620", "上海 浦东新区 (code from 1992), born 1985"),
+    ("310115", "19380101", "上海 浦东新区, born 1938"),
+    ("110103", "19560101", "北京 崇文区 (retired 2010), born 1956"),
+    ("440305", "19621111", "深圳 南山区 (created 1990), born 1962"),
+    ("500101", "19720707", "重庆 万州区 (Chongqing a municipality from 1997), born 1972"),
+    ("460105", "19800101", "海口 秀英区 (Hainan a province from 1988), born 1980"),
+    ("510108", "19480808", "成都 成华区, born 1948"),
+    ("420106", "19671001", "武汉 武昌区, born 1967"),
+    ("210102", "19590505", "沈阳 和平区, born 1959"),
+    ("370102", "19750202", "济南 历下区, born 1975"),
+    ("650102", "19661212", "乌鲁木齐 天山区, born 1966"),
+    ("320583", "19541030", "昆山市 (a city from 1989), born 1954"),
+]
+
+
+@pytest.mark.parametrize("region,born,who", OLDER_PETITIONERS, ids=[who for _, _, who in OLDER_PETITIONERS])
+def test_a_genuine_number_of_an_older_petitioner_is_accepted(duty, region, born, who):
+    incident = register(duty)
+    number = genuine(region, born)
+    rep = add(duty, incident["id"], number)
+    assert rep["id_number"] == number[:4] + "*" * 10 + number[-4:]
+    assert lookup(duty, number)["total"] == 1
+
+
+def test_an_x_check_digit_in_lower_case_is_the_same_person(duty):
+    number = next(n for n in (genuine("330102", "19700315", f"{s:03d}") for s in range(1000)) if n.endswith("X"))
+    first, second = register(duty), register(duty)
+    add(duty, first["id"], number)
+    assert add(duty, second["id"], number.lower())["repeat_of"] == [first["id"]]
+
+
 @pytest.mark.parametrize("body,field", [
     ({"id_number": "310101195803121230"}, "id_number"),   # wrong check digit
     ({"id_number": "31010119580312123"}, "id_number"),    # 17 characters
     ({"id_number": "3101011958031212345"}, "id_number"),  # 19 characters
     ({"id_number": "310101198002301239"}, "id_number"),   # 30 February
     ({"id_number": "310101209901011236"}, "id_number"),   # born in the future
-    ({"id_number": "000000198001011235"}, "id_number"),   # no such county
+    ({"id_number": "000000198001011235"}, "id_number"),   # no such province
+    ({"id_number": genuine("990101", "19800101")}, "id_number"),  # no such province, checksum right
     ({"id_number": "3101011958O312123A"}, "id_number"),   # letters
     ({"id_number": 310101195803121234}, "id_number"),     # not a string
     ({"id_number": None}, "id_number"),

@@ -157,7 +157,6 @@ def unit_name(unit) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "../translations")
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: current_app.config["DISPATCH_TIMEZONE"])
     app.jinja_env.globals.update(label=label, unit_name=unit_name, locale_code=locale_code)
 
