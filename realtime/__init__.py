@@ -11,7 +11,7 @@ from flask_socketio import SocketIO
 
 socketio = SocketIO()
 
-from . import broadcast, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
+from . import broadcast, follower, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
 from .rooms import client_manager  # noqa: E402
 
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> SocketIO:
         cors_allowed_origins=allowed_origin(app.config["ALLOWED_ORIGINS"]),
         manage_session=False,  # the login session lives on the server; sockets read it, never write it
     )
+    follower.bind(app, socketio)
     return socketio
 
 
