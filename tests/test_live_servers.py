@@ -112,9 +112,8 @@ def assert_pushed_in_order_with_no_catch_up(clients):
 
 def mixed_clients(urls, count: int) -> list[LiveClient]:
     """Clients of every role over the given processes; every fourth one takes one `event` per event."""
-    return [follow(url, username, frames="each" if n % 4 == 3 else "batch")
-            for n, (url, username) in enumerate(zip(itertools.cycle(urls), itertools.cycle(ROLES)))
-            if n < count]
+    pairs = itertools.islice(zip(itertools.cycle(urls), itertools.cycle(ROLES)), count)
+    return [follow(url, username, frames="each" if n % 4 == 3 else "batch") for n, (url, username) in enumerate(pairs)]
 
 
 def close_all(clients):
