@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test lint translations chromium nginx cluster bench clean
+.PHONY: run test lint translations chromium nginx cluster bench bench-quick clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,12 @@ cluster: $(VENV)/.runtime translations nginx
 
 ## make bench: the benchmarks under bench/, each printing its figure beside its baseline
 bench: $(VENV)/.dev
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/*.py; do [ "$$script" = bench/live_scale.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
+	@echo "== bench/live_scale.py"; $(PY) bench/live_scale.py --clients 100 500 1000 --seconds 15
+
+## make bench-quick: the live benchmark at 100 and 300 clients for 5 s (CI runs it after the tests)
+bench-quick: $(VENV)/.dev
+	$(PY) bench/live_scale.py --clients 100 300 --seconds 5 --json bench/results/live_scale_quick.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache

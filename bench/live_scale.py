@@ -47,14 +47,22 @@ def bare_server(port: int, seconds: float) -> None:
     app = Flask(__name__)
     socketio = SocketIO(app, async_mode="eventlet")
 
+    finished = []
+
     @app.post("/start")
     def start():
         def emit_all():
+            began = time.monotonic()
             for seq in range(1, int(seconds * RATE) + 1):
                 socketio.emit("event", {"seq": seq, "at": time.time(), "data": {"filler": "x" * PAYLOAD_SIZE}})
-                socketio.sleep(1 / RATE)
+                socketio.sleep(max(0.0, began + seq / RATE - time.monotonic()))
+            finished.append(True)
         socketio.start_background_task(emit_all)
         return {"ok": True}
+
+    @app.get("/done")
+    def done():
+        return {"done": bool(finished)}
 
     @app.get("/healthz")
     def healthz():
@@ -63,7 +71,7 @@ def bare_server(port: int, seconds: float) -> None:
     socketio.run(app, host="127.0.0.1", port=port, log_output=False)
 
 
-def clients_process(url: str, count: int, auth: dict, seconds: float, ready, results) -> None:
+def clients_process(url: str, count: int, auth: dict, seconds: float, ready, stop, results) -> None:
     """`count` raw Engine.IO websocket clients on one core; per seq: deliveries and the last receipt."""
     import websocket
 
@@ -79,10 +87,17 @@ def clients_process(url: str, count: int, auth: dict, seconds: float, ready, res
         sockets.append(ws)
     ready.put(count)
     seen: dict[int, list] = {}  # seq -> [deliveries, last receipt, commit time if sent]
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + seconds  # the bound, whatever the main process does
     by_fd = {ws.sock.fileno(): ws for ws in sockets}
+    quiet_until = None  # once told to stop: read on until a second passes with nothing (at most 10 s)
     while time.monotonic() < deadline:
+        if stop.is_set() and quiet_until is None:
+            quiet_until, deadline = time.monotonic() + 1, min(deadline, time.monotonic() + 10)
+        if quiet_until is not None and time.monotonic() > quiet_until:
+            break
         readable, _, _ = select.select(list(by_fd), [], [], 0.5)
+        if readable and quiet_until is not None:
+            quiet_until = time.monotonic() + 1
         for fd in readable:
             ws = by_fd[fd]
             message = ws.recv()
@@ -129,20 +144,22 @@ def cpu_seconds(pid: int) -> float:
 def run_clients(url: str, count: int, auth: dict, seconds: float, write):
     """Connect `count` clients over a few processes, run `write`, gather what they received."""
     ctx = multiprocessing.get_context("spawn")
-    ready, results = ctx.Queue(), ctx.Queue()
+    ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
     per = max(1, min(250, count // 4 or 1))
     sizes = [per] * (count // per) + ([count % per] if count % per else [])
-    listen = seconds + 15
-    procs = [ctx.Process(target=clients_process, args=(url, size, auth, listen, ready, results)) for size in sizes]
+    listen = seconds * 4 + 60  # the bound on a slow write window; the main process stops them sooner
+    procs = [ctx.Process(target=clients_process, args=(url, size, auth, listen, ready, stop, results))
+             for size in sizes]
     for proc in procs:
         proc.start()
     connected = sum(ready.get(timeout=120) for _ in procs)
     assert connected == count
     time.sleep(1)
     outcome = write()
+    stop.set()
     merged: dict[int, list] = {}
     for _ in procs:
-        for seq, (n, last, at) in results.get(timeout=listen + 60).items():
+        for seq, (n, last, at) in results.get(timeout=listen + 30).items():
             entry = merged.setdefault(seq, [0, 0.0, at])
             entry[0] += n
             entry[1] = max(entry[1], last)
@@ -183,7 +200,7 @@ def dispatch_run(count: int, seconds: float, work: Path) -> dict:
                 assert response.status_code == 201, response.text
                 latencies.append(time.monotonic() - sent)
                 time.sleep(max(0.0, began + (n + 1) / RATE - time.monotonic()))
-            time.sleep(2)  # the fan-out of the last change
+            time.sleep(3)  # the fan-out of the last change
             return latencies, cpu_seconds(server.pid) - cpu_before
 
         received, (writes, cpu) = run_clients(base, count, {"token": token, "frames": "batch"}, seconds, write)
@@ -218,7 +235,11 @@ def bare_run(count: int, seconds: float, work: Path) -> dict:
         def write():
             cpu_before = cpu_seconds(server.pid)
             requests.post(f"http://127.0.0.1:{port}/start", timeout=10)
-            time.sleep(seconds + 2)
+            deadline = time.monotonic() + seconds * 4 + 30
+            while time.monotonic() < deadline and not requests.get(f"http://127.0.0.1:{port}/done",
+                                                                    timeout=30).json()["done"]:
+                time.sleep(0.5)
+            time.sleep(3)  # the fan-out of the last change
             return [], cpu_seconds(server.pid) - cpu_before
 
         received, (_, cpu) = run_clients(f"http://127.0.0.1:{port}", count, {}, seconds, write)
@@ -226,12 +247,16 @@ def bare_run(count: int, seconds: float, work: Path) -> dict:
         server.terminate()
         server.wait(10)
     events = int(seconds * RATE)
-    lags = []
+    lags, delivered = [], 0
     for seq in range(1, events + 1):
         deliveries, last, at = received.get(seq, [0, 0.0, None])
-        assert deliveries == count, f"bare seq {seq}: {deliveries} of {count} clients"
-        lags.append(last - at)
-    return summary("bare Flask-SocketIO", count, lags, cpu, events * count, [])
+        delivered += deliveries
+        if deliveries:
+            lags.append(last - at)
+    # the baseline's losses are reported, not hidden (Dispatch's are asserted to be none)
+    row = summary("bare Flask-SocketIO", count, lags, cpu, max(delivered, 1), [])
+    row["deliveries_expected"] = events * count
+    return row
 
 
 def summary(name, count, lags, cpu, deliveries, writes) -> dict:
@@ -266,9 +291,10 @@ def main() -> None:
         for row in (ours, theirs):
             lag, writes = row["last_client_ms"], row["write_ms"] or {"p50": 0, "p99": 0}
             ratio = f"{row['cpu_ratio_to_bare']:.2f}" if "cpu_ratio_to_bare" in row else ""
+            lost = row.get("deliveries_expected", row["deliveries"]) - row["deliveries"]
             print(f"{count:>7} {row['server']:>20} {lag['p50']:>8.1f} {lag['p99']:>8.1f} {lag['max']:>8.1f} "
-                  f"{row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} {writes['p99']:>6.1f} {ratio:>9}",
-                  flush=True)
+                  f"{row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} {writes['p99']:>6.1f} {ratio:>9}"
+                  + (f"  ({lost} deliveries missing)" if lost else ""), flush=True)
         rows += [ours, theirs]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine_cores": os.cpu_count(), "rate": RATE, "seconds": args.seconds,
