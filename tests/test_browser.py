@@ -471,3 +471,80 @@ def test_every_page_renders_in_both_languages(open_session, server, locale):
             for english in ("Board", "Unit queue", "Sign in", "Tasks by unit", "Not acknowledged"):
                 assert english not in untranslated.replace("Leaders' screen", ""), f"{name}: {english!r} untranslated"
         shoot(session.page, f"{name}-{language}")
+
+
+# -- the pages' figures and order are the API's (the rules come from the server) ----------------
+
+def _tasks_in_every_state(server, incident_id: int) -> dict:
+    """One task in each state that matters for the figures, through the API; returns the units used."""
+    duty, http = http_login(server.url, "duty"), {}
+    units = {u["code"]: u["id"] for u in duty.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    past = "2020-01-01T08:00:00+08:00"
+
+    def dispatch(code, title, **extra):
+        answer = duty.post(f"{server.url}/api/incidents/{incident_id}/tasks", timeout=10, json={
+            "unit_id": units[code], "title": title, "priority": extra.pop("priority", "normal"), **extra})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    def act(username, task_id, action, **extra):
+        client = http.setdefault(username, http_login(server.url, username))
+        answer = client.post(f"{server.url}/api/tasks/{task_id}/transitions", json={"action": action, **extra},
+                             timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    late_returned = dispatch("HRSS", "Late and returned", due_at=past, past_due_ok=True)
+    act("hrss", late_returned, "return", reason="Not ours: the township signs the wage guarantee.")
+    dispatch("HRSS", "Late and waiting", due_at=past, past_due_ok=True, priority="low")
+    claimed = dispatch("HRSS", "Claimed, urgent", priority="urgent")
+    act("hrss", claimed, "claim")
+    submitted = dispatch("HRSS", "Handed in late", due_at=past, past_due_ok=True)
+    act("hrss", submitted, "claim"), act("hrss", submitted, "start"), act("hrss", submitted, "submit", note="Done.")
+    done = dispatch("HRSS", "Verified")
+    act("hrss", done, "claim"), act("hrss", done, "start"), act("hrss", done, "submit", note="Done.")
+    act("duty", done, "verify")
+    escalated = dispatch("PSB", "Pressed three times", co_unit_ids=[units["HRSS"]])
+    for n in range(3):
+        answer = duty.post(f"{server.url}/api/tasks/{escalated}/supervision-notices", json={"note": f"Notice {n}"},
+                           timeout=10)
+        assert answer.status_code == 201, answer.text
+    return units
+
+
+def _caught_up(page, server) -> None:
+    last = http_login(server.url, "duty").get(f"{server.url}/api/events?limit=1", timeout=10).json()["last_seq"]
+    page.wait_for_function("(seq) => Live.lastSeq >= seq", arg=last, timeout=WAIT)
+
+
+def test_board_wall_and_queue_figures_and_order_equal_the_apis_for_tasks_in_every_state(open_session, server):
+    title = unique("Parity")
+    incident = register_through_api(server, title)
+    board = open_session("duty", path="/board")
+    wall = open_session("leader", path="/wall")
+    units = _tasks_in_every_state(server, incident["id"])
+    queue = open_session("hrss", path="/queue")
+    api = http_login(server.url, "duty")
+    for session in (board, wall, queue):
+        _caught_up(session.page, server)
+
+    listed = {item["id"]: item for item in api.get(f"{server.url}/api/incidents",
+                                                  params={"status": "on_board", "limit": 500}, timeout=10).json()["items"]}
+    row = listed[incident["id"]]
+    assert (row["open_tasks"], row["overdue_tasks"], row["escalated_tasks"]) == (5, 2, 1)  # returned counts as overdue
+    for session in (board, wall):
+        seen = session.page.evaluate("(id) => { const c = Store.summary().get(id) || {};"
+                                     " return [c.open, c.overdue, c.escalated]; }", incident["id"])
+        assert seen == [row["open_tasks"], row["overdue_tasks"], row["escalated_tasks"]]
+    shown_overdue = sum(item["overdue_tasks"] for item in listed.values())
+    expect(wall.page.locator("#wall-tiles .tile-alert .big")).to_have_text(str(shown_overdue))
+    cell = board_row(board.page, title).locator("td.counts")
+    expect(cell).to_contain_text("5")
+    expect(cell.locator(".overdue-pill")).to_contain_text("2")
+
+    ordered = api.get(f"{server.url}/api/tasks", params={"unit_id": units["HRSS"], "status": "open", "limit": 500},
+                      timeout=10).json()["items"]
+    on_page = queue.page.evaluate("() => [...document.querySelectorAll('#queue-tasks [data-task-id]')]"
+                                  ".map((n) => Number(n.dataset.taskId))")
+    assert on_page == [task["id"] for task in ordered]
+    assert "Late and returned" not in [task["title"] for task in ordered]  # it left the unit's queue
+    shoot(board.page, "parity-board")

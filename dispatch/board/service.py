@@ -75,11 +75,13 @@ def with_counts(incidents: list[Incident]) -> list[IncidentView]:
 
 
 def _needs_attention():
-    """Incidents whose open tasks are overdue or escalated: they stay in sight whatever their status."""
+    """Incidents with open tasks that are overdue or escalated (rules.ON_BOARD_TASKS): in sight whatever
+    their status."""
     now = utcnow()
+    clauses = {"overdue": rules.overdue_clause(Task.status, Task.due_at, now),
+               "escalated": rules.escalated_clause(Task.supervision_count)}
     late = select(Task.incident_id).where(
-        rules.open_clause(Task.status),
-        or_(rules.overdue_clause(Task.status, Task.due_at, now), rules.escalated_clause(Task.supervision_count)))
+        rules.open_clause(Task.status), or_(*(clauses[name] for name in rules.ON_BOARD_TASKS)))
     return Incident.id.in_(late)
 
 

@@ -39,6 +39,14 @@ class TaskCreateSchema(StrictSchema):
     instructions = fields.String(load_default="", validate=LONG_TEXT)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     due_at = Time(allow_none=True)
+    # a deadline already past is a typing slip unless the officer says it is meant (work recorded late)
+    past_due_ok = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _deadline_ahead(self, data, **kwargs):
+        if data.get("due_at") is not None and data["due_at"] <= utcnow() and not data.get("past_due_ok"):
+            raise ValidationError("The deadline is in the past: choose a later time, or confirm with past_due_ok.",
+                                  "due_at")
 
 
 class TaskTransitionSchema(StrictSchema):

@@ -12,6 +12,50 @@ function t(key, params) {
 }
 function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
 
+// The derived rules, as the server sends them (dispatch/board/rules.py): never restated here.
+const Rules = (() => {
+  const r = Client.rules || {};
+  const settled = new Set(r.settled || []);
+  const neverOverdue = new Set(r.never_overdue || []);
+  const active = new Set(r.active_incident || []);
+  const rank = r.priority_rank || {};
+  const soonMs = (r.due_soon_minutes || 0) * 60000;
+  const isOpen = (task) => !settled.has(task.status);
+  // One argument each, so they can be handed to filter() as they are.
+  const isOverdue = (task) => !neverOverdue.has(task.status) && !!task.due_at && Date.parse(task.due_at) < Date.now();
+  const isDueSoon = (task) => {
+    const due = Date.parse(task.due_at), now = Date.now();
+    return !neverOverdue.has(task.status) && !!task.due_at && due >= now && due < now + soonMs;
+  };
+  const isEscalated = (task) => (task.supervision_count || 0) >= (r.escalate_after || Infinity);
+  const keys = {
+    overdue: (task) => (isOverdue(task) ? 0 : 1),
+    open: (task) => (isOpen(task) ? 0 : 1),
+    priority: (task) => rank[task.priority] ?? Object.keys(rank).length,
+    due_at: (task) => Date.parse(task.due_at),
+    id: (task) => task.id,
+  };
+  // The server's urgency order, key by key.
+  function byUrgency(a, b) {
+    for (const name of r.urgency || []) {
+      const diff = keys[name](a) - keys[name](b);
+      if (diff) return diff;
+    }
+    return 0;
+  }
+  // A unit's queue: open work it leads or co-handles, less what it returned (until command reroutes it).
+  const inQueue = (task, unitId) => isOpen(task) && (task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId))
+    && !(task.status === "returned" && task.unit_id === unitId);
+  // On the board and the wall: an active incident, or one whose open tasks are late or escalated
+  // (`counts` from Store.summary()).
+  const onBoard = r.on_board || { statuses: [], or_open_tasks: [] };
+  const boardStatuses = new Set(onBoard.statuses);
+  const isOnBoard = (incident, counts) => boardStatuses.has(incident.status)
+    || onBoard.or_open_tasks.some((name) => counts && counts[name] > 0);
+  return { isOpen, isOverdue, isDueSoon, isEscalated, byUrgency, inQueue, isOnBoard,
+    isActive: (incident) => active.has(incident.status), soonMs };
+})();
+
 const Api = (() => {
   let csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || null;
   async function ensureCsrf() {
@@ -107,7 +151,7 @@ function paintDeadline(node) {
   const left = Time.left(due);
   const settled = node.dataset.settled === "1";
   node.classList.toggle("overdue", left < 0 && !settled);
-  node.classList.toggle("soon", left >= 0 && left < 3600 * 1000 && !settled);
+  node.classList.toggle("soon", left >= 0 && left < Rules.soonMs && !settled);
   const countdown = settled ? "" : left < 0 ? t("overdue_by", { t: Time.span(left) }) : t("due_in", { t: Time.span(left) });
   node.textContent = Time.at(due) + (countdown ? ` · ${countdown}` : "");
 }

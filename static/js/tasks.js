@@ -16,7 +16,6 @@ const TaskView = (() => {
   };
   const CO_UNIT_ACTIONS = new Set(["progress"]);
   const EXTENSION_ACTIONS = new Set(["approve_extension", "reject_extension"]);
-  const RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
 
   function allowedActions(task) {
     const table = (Client.transitions.task || {})[task.status] || [];
@@ -63,13 +62,9 @@ const TaskView = (() => {
     ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values) });
   }
 
-  const isSettled = (task) => task.status === "done" || task.status === "cancelled";
-  const overdue = (task) => Store.isOverdue(task);
-  // Most urgent first: overdue, then the nearest deadline, then priority.
-  function byUrgency(a, b) {
-    return (overdue(b) - overdue(a)) || (isSettled(a) - isSettled(b))
-      || Date.parse(a.due_at) - Date.parse(b.due_at) || RANK[a.priority] - RANK[b.priority];
-  }
+  const isSettled = (task) => !Rules.isOpen(task);
+  const overdue = (task) => Rules.isOverdue(task);
+  const byUrgency = Rules.byUrgency;
 
   // One line of what else matters: who else works on it, an extension asked for, supervision.
   function meta(task, showIncident) {
@@ -77,8 +72,8 @@ const TaskView = (() => {
     if (showIncident && task.unit_id !== State.unit_id) parts.push(`${t("unit")}: ${Units.name(task.unit_id)}`);
     if ((task.co_unit_ids || []).length) parts.push(`${t("co_units")}: ${task.co_unit_ids.map(Units.name).join("、")}`);
     if (task.extension_pending) parts.push(h("span", { class: "repeat" }, t("extension_asked", { t: Time.at(task.requested_due_at) })));
-    if (task.supervision_count) parts.push(h("span", { class: task.escalated ? "repeat" : "" }, t("notices", { n: task.supervision_count })));
-    if (task.escalated) parts.push(h("strong", { class: "repeat" }, t("escalated")));
+    if (task.supervision_count) parts.push(h("span", { class: Rules.isEscalated(task) ? "repeat" : "" }, t("notices", { n: task.supervision_count })));
+    if (Rules.isEscalated(task)) parts.push(h("strong", { class: "repeat" }, t("escalated")));
     if (!parts.length) return null;
     return h("div", { class: "task-meta" }, parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
   }
