@@ -21,10 +21,23 @@ from .errors import Conflict, Forbidden
 from .events import unit_of_work
 from .incidents import service as incidents
 from .instructions import service as instructions
+from .representatives import service as representatives
 from .tasks import deadlines
 from .tasks import service as tasks
 
 log = logging.getLogger("dispatch.coordination")
+
+
+class _IncidentsForRepresentatives:
+    """The incidents as the representatives area may reach them (representatives.service.Incidents)."""
+
+    rows = staticmethod(incidents.rows)
+    snapshot = staticmethod(incidents.snapshot)
+
+
+def connect() -> None:
+    """Wire the areas' ports at start (create_app)."""
+    representatives.connect(_IncidentsForRepresentatives())
 
 
 def _no_unsettled_tasks(session, incident, action: str) -> None:

@@ -88,6 +88,16 @@ def get_incident(*, actor: User, incident_id: int) -> Incident:
     return _get(db.session, incident_id)
 
 
+def rows(session: Session, ids: set[int], *, lock: bool = False) -> dict[int, Incident]:
+    """Incidents by id; locked in id order (and read afresh) when asked, so lockers never deadlock."""
+    if not ids:
+        return {}
+    query = select(Incident).where(Incident.id.in_(ids)).order_by(Incident.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {incident.id: incident for incident in session.scalars(query)}
+
+
 def locked(session: Session, incident_id: int) -> Incident:
     """The incident, locked for the rest of the transaction (404 when there is none)."""
     return _get(session, incident_id, for_update=True)
