@@ -16,12 +16,23 @@ MAX_ID = 2**31 - 1
 ID = validate.Range(min=1, max=MAX_ID)
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPATCH_TIMEZONE"] if has_app_context() else "UTC")
+
+
 def shown_time(value: datetime | None) -> str | None:
     """Stored in UTC, shown in the configured zone (DISPATCH_TIMEZONE), always with its offset."""
     if value is None:
         return None
-    zone = current_app.config["DISPATCH_TIMEZONE"] if has_app_context() else "UTC"
-    return value.astimezone(ZoneInfo(zone)).isoformat()
+    return value.astimezone(_zone()).isoformat()
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """The wall-clock time in the configured zone, to the second, without a zone: what a
+    spreadsheet cell holds (it has no zone of its own)."""
+    if value is None:
+        return None
+    return value.astimezone(_zone()).replace(tzinfo=None, microsecond=0)
 
 
 def _unstorable(value) -> bool:

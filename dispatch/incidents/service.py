@@ -186,7 +186,7 @@ def export_incidents(*, actor: User, filters: dict[str, Any]) -> bytes:
     refs = {incident.id: incident.ref for incident in incidents}
     counts = _task_counts(ids)
     now = utcnow()
-    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    units = {unit.id: unit for unit in db.session.scalars(select(Unit))}
     representatives = db.session.scalars(
         select(Representative).where(Representative.incident_id.in_(ids), Representative.removed_at.is_(None))
         .order_by(Representative.incident_id.desc(), Representative.id))
