@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -86,3 +87,29 @@ def unit_name(unit) -> str:
     name_zh = unit.get("name_zh") if isinstance(unit, dict) else unit.name_zh
     name = unit.get("name") if isinstance(unit, dict) else unit.name
     return name_zh if locale_code() == "zh" and name_zh else name
+
+
+def either(names: list[str]) -> str:
+    """"A or B or C" in the request's language."""
+    text = names[0] if names else ""
+    for name in names[1:]:
+        text = _("{first} or {second}").format(first=text, second=name)
+    return text
+
+
+def action_name(action: str) -> str:
+    """An incident's or a task's action, as its button says it."""
+    return label("incident_action", action) if action in LABELS["incident_action"] else label("task_action", action)
+
+
+def state_name(state: str) -> str:
+    """An incident's or a task's status, as its badge says it."""
+    return label("status", state) if state in LABELS["status"] else label("task_status", state)
+
+
+def joined(names: list[str]) -> str:
+    """"A; B; C" with the language's own separator."""
+    text = names[0] if names else ""
+    for name in names[1:]:
+        text = _("{first}; {second}").format(first=text, second=name)
+    return text

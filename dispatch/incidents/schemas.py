@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
@@ -38,7 +39,7 @@ class IncidentUpdateSchema(StrictSchema):
     @validates_schema
     def _something_to_change(self, data, **kwargs):
         if len(data) == 1 and "version" in data:
-            raise ValidationError("Nothing to change.", "_schema")
+            raise ValidationError(_("Nothing to change: send at least one field besides the version."), "_schema")
 
 
 class IncidentTransitionSchema(StrictSchema):

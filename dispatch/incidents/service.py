@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -12,8 +13,9 @@ from .. import personal_data, workflow
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, found
 from ..events import Event, unit_of_work
+from ..labels import joined
 from ..representatives.models import Representative
 from ..tasks.models import NOT_OVERDUE, SETTLED, Task, TaskCoUnit
 from ..tasks.service import task_counts as _task_counts
@@ -78,10 +80,7 @@ def _get(session, incident_id: int, *, for_update: bool = False) -> Incident:
     query = select(Incident).where(Incident.id == incident_id).options(selectinload(Incident.headcount_history))
     if for_update:
         query = query.with_for_update()
-    incident = session.scalar(query)
-    if incident is None:
-        raise NotFound("No such incident.")
-    return incident
+    return found(session.scalar(query), "incident")
 
 
 def get_incident(*, actor: User, incident_id: int) -> Incident:
@@ -126,7 +125,8 @@ def update_incident(*, actor: User, incident_id: int, version: int, changes: dic
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         if incident.version != version:
-            raise Conflict("Someone else changed this incident; reload it.",
+            raise Conflict(_("Someone else changed this incident in the meantime: reload it to see the latest, then "
+                             "make your change again."),
                            current_version=incident.version, current_status=incident.status)
         now = utcnow()
         changed = {}
@@ -161,7 +161,9 @@ def transition_incident(*, actor: User, incident_id: int, action: str, note: str
             open_tasks = unsettled_tasks(uow.session, incident.id)
             if open_tasks:
                 raise Conflict(
-                    "The incident still has unsettled tasks.", current_status=incident.status,
+                    _("The incident cannot be closed: tasks still unsettled ({n}): {tasks}. Verify or cancel "
+                      "them first.").format(n=len(open_tasks), tasks=joined([t.title for t in open_tasks])),
+                    current_status=incident.status,
                     unsettled_tasks=[{"id": t.id, "title": t.title, "status": t.status, "unit_id": t.unit_id}
                                      for t in open_tasks],
                 )

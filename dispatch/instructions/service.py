@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -69,9 +70,11 @@ def acknowledge_instruction(*, actor: User, instruction_id: int, note: str | Non
             .with_for_update(of=InstructionAddressee)  # two liaisons of one unit: one acknowledgement
         )
         if addressee is None:
-            raise Forbidden("This instruction is not addressed to your unit.")
+            raise Forbidden(_("This instruction is not addressed to your unit: only the units it names acknowledge "
+                              "it."))
         if addressee.acknowledged:
-            raise Conflict("Your unit has already acknowledged this instruction.", current_status="acknowledged",
+            raise Conflict(_("Your unit has already acknowledged this instruction; nothing more to do."),
+                           current_status="acknowledged",
                            acknowledged_at=shown_time(addressee.acknowledged_at))
         addressee.acknowledged_at = utcnow()
         addressee.acknowledged_by_id = actor.id

@@ -5,7 +5,7 @@ The words the scripts need are rendered into each page as one JSON catalogue
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 
@@ -66,7 +66,10 @@ STRINGS = {
 
 
 def select_locale() -> str:
+    """The pages' choice, and the API's: `?lang`, then the cookie, then Accept-Language, else Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a background scan: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang") or request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
+from ..labels import action_name
 from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
@@ -55,7 +57,7 @@ class TaskTransitionSchema(StrictSchema):
     def _action_has_what_it_needs(self, data, **kwargs):
         name, carriers = NEEDS.get(data.get("action"), (None, ()))
         if name and not any(_given(data.get(carrier)) for carrier in carriers):
-            raise ValidationError(f"Required for {data['action']}.", name)
+            raise ValidationError(_("Required for “{action}”.").format(action=action_name(data["action"])), name)
 
 
 class TaskFilterSchema(PageArgs):
