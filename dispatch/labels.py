@@ -89,6 +89,13 @@ def unit_name(unit) -> str:
     return name_zh if locale_code() == "zh" and name_zh else name
 
 
+def user_name(user) -> str:
+    """A user's display name in the page's language (the Chinese one when they have one)."""
+    if user is None:
+        return ""
+    return user.display_name_zh if locale_code() == "zh" and user.display_name_zh else user.display_name
+
+
 def either(names: list[str]) -> str:
     """"A or B or C" in the request's language."""
     text = names[0] if names else ""

@@ -126,7 +126,8 @@ def change_password(*, actor: User, current_password: str, new_password: str) ->
 
 
 def create_user(*, actor: User | None, username: str, password: str, role: str,
-                display_name: str | None = None, unit_code: str | None = None) -> User:
+                display_name: str | None = None, display_name_zh: str | None = None,
+                unit_code: str | None = None) -> User:
     """An admin adds a user (actor None: from the command line of the server)."""
     if actor is not None:
         permissions.require_role(actor, "admin")
@@ -144,7 +145,8 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
                       fields={"unit_code": [_("Required for a liaison.")]})
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_("That username is taken: choose another."), fields={"username": [_("Already taken.")]})
-    user = User(username=username, display_name=display_name or username, role=role,
+    user = User(username=username, display_name=display_name or username, display_name_zh=display_name_zh or "",
+                role=role,
                 unit_id=unit.id if unit else None, password_hash=hash_password(password), active=True)
     with unit_of_work() as uow:
         uow.session.add(user)

@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..auth.schemas import UnitSchema
 from ..db import db
 from ..events import last_seq
+from ..labels import user_name
 from ..incidents import service as incidents
 from ..incidents.models import ACTIVE_STATUSES, Incident
 from ..incidents.schemas import IncidentSchema
@@ -34,8 +35,11 @@ BOARD_TASK_FIELDS = ("id", "incident_id", "unit_id", "co_unit_ids", "title", "st
 def common(actor: User) -> dict:
     return {
         "last_seq": last_seq(),
-        "user": {"id": actor.id, "role": actor.role, "unit_id": actor.unit_id, "name": actor.display_name},
+        "user": {"id": actor.id, "role": actor.role, "unit_id": actor.unit_id, "name": user_name(actor)},
         "units": UnitSchema(many=True).dump(auth.list_units(actor=actor)),
+        # who acted, named in the page's language (an event keeps the name it was written with)
+        "users": [{"id": id, "name": name, "name_zh": name_zh} for id, name, name_zh in db.session.execute(
+            select(User.id, User.display_name, User.display_name_zh).order_by(User.id))],
     }
 
 

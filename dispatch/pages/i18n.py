@@ -9,7 +9,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 
-from ..labels import LABELS, label, locale_code, unit_name
+from ..labels import LABELS, label, locale_code, unit_name, user_name
 
 COOKIE = "lang"
 
@@ -86,7 +86,7 @@ def catalogue() -> dict:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: current_app.config["DISPATCH_TIMEZONE"])
-    app.jinja_env.globals.update(label=label, unit_name=unit_name, locale_code=locale_code)
+    app.jinja_env.globals.update(label=label, unit_name=unit_name, user_name=user_name, locale_code=locale_code)
 
     @app.after_request
     def _remember_language(response):

@@ -248,6 +248,17 @@ const Units = (() => {
     [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
 })();
 
+// Who acted, in the page's language: a Chinese page shows a user's Chinese name when they have one,
+// otherwise the name the event was written with.
+const Users = (() => {
+  const byId = new Map((State.users || []).map((u) => [u.id, u]));
+  const name = (id, written) => {
+    const user = byId.get(id);
+    return Client.locale === "zh" && user && user.name_zh ? user.name_zh : written || (user ? user.name : "");
+  };
+  return { name };
+})();
+
 // The choices the server accepts, named in the page's language (labels may come from another group).
 function optionsOf(group, labels) { return (Client.choices[group] || []).map((key) => [key, label(labels || group, key)]); }
 function levelBadge(level) { return h("span", { class: `level level-${level}`, title: label("level_long", level) }, label("level", level)); }
