@@ -183,6 +183,12 @@ def list_units(*, actor: User) -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.id)))
 
 
+def list_names(*, actor: User) -> list[User]:
+    """Every user, for naming who acted (screens read only the names: the list of users is the admin's)."""
+    permissions.require_user(actor)
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
 def list_users(*, actor: User) -> list[User]:
     permissions.require_role(actor, "admin")
     return list(db.session.scalars(select(User).order_by(User.id)))

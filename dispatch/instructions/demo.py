@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .. import coordination
 from ..auth.models import User
 from ..db import db
 from ..demo_language import in_demo_language
@@ -20,7 +21,7 @@ def _user(username: str) -> User:
 
 def seed(duty, incidents) -> None:
     """Called by dispatch.demo.load_demo with the duty officer and the registered incidents."""
-    instruction = service.issue_instruction(
+    instruction = coordination.issue_instruction(
         actor=_user("leader"), incident_id=incidents[0].id, text=in_demo_language(TEXT))
     for username in ("duty", "psb"):
         service.acknowledge_instruction(actor=_user(username), instruction_id=instruction.id)

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from .. import coordination
 from ..auth.models import Unit, User
 from ..db import db, utcnow
 from ..demo_language import in_demo_language
-from . import service
 from .deadlines import scan_overdue
 
 # (incident index, lead unit, co-handling units, priority, hours until due or None for the default,
@@ -62,11 +62,11 @@ def seed(duty, incidents) -> None:
     """Called by dispatch.demo.load_demo with the duty officer and the registered incidents."""
     for (index, lead, co, priority, hours, steps), (title, notes) in zip(TASKS, in_demo_language(WORDS)):
         due_at = utcnow() + timedelta(hours=hours) if hours is not None else None
-        task = service.dispatch_task(actor=duty, incident_id=incidents[index].id, data={
+        task = coordination.dispatch_task(actor=duty, incident_id=incidents[index].id, data={
             "unit_id": _unit(lead), "co_unit_ids": [_unit(code) for code in co], "title": title,
             "instructions": "", "priority": priority, "due_at": due_at})
         said = iter(notes)
         for username, action, speaks in steps:
             extra = {"note": next(said)} if speaks else {}
-            service.transition_task(actor=_user(username), task_id=task.id, action=action, **extra)
+            coordination.transition_task(actor=_user(username), task_id=task.id, action=action, **extra)
     scan_overdue()  # the late one is flagged at once, not at the server's first scan

@@ -1,7 +1,7 @@
 """Users have a Chinese display name beside the one they had, shown on Chinese pages.
 
 Revision ID: 0007_user_names_zh
-Revises: 0003_tasks
+Revises: 0004_instructions_to_involved
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_user_names_zh"
-down_revision = "0003_tasks"
+down_revision = "0004_instructions_to_involved"
 branch_labels = None
 depends_on = None
 
