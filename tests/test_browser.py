@@ -471,3 +471,26 @@ def test_every_page_renders_in_both_languages(open_session, server, locale):
             for english in ("Board", "Unit queue", "Sign in", "Tasks by unit", "Not acknowledged"):
                 assert english not in untranslated.replace("Leaders' screen", ""), f"{name}: {english!r} untranslated"
         shoot(session.page, f"{name}-{language}")
+
+
+@pytest.mark.parametrize("locale,out_of_range,check,acted", [
+    ("zh-CN", "超出范围：须在 1 到 1000000 之间。", "部分内容有误：请按各项旁的提示修改。", "值班员王立新"),
+    ("en-GB", "Out of range: from 1 to 1000000.", "Some fields need correcting: see the message beside each field.",
+     "Duty Officer Wang")])
+def test_a_refused_form_shows_the_servers_own_words_in_the_pages_language(open_session, server, locale,
+                                                                           out_of_range, check, acted):
+    duty = open_session("duty", locale=locale, path="/board")
+    duty.page.keyboard.press("n")
+    dialog = duty.page.locator("dialog[open]")
+    dialog.locator("[name=title]").fill(unique("Headcount check"))
+    dialog.locator("[name=location]").fill("North bridge")
+    dialog.locator("[name=headcount]").fill("0")
+    dialog.locator("[name=demands]").fill("Wages")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator("#f-headcount-error")).to_have_text(out_of_range, timeout=WAIT)
+    expect(dialog.locator(".form-error")).to_have_text(check)  # nothing prepended, nothing appended
+    shoot(duty.page, f"refused-form-{locale}")
+    dialog.locator("button.quiet").click()
+    # who acted on the demo's first incident, named in the page's language
+    duty.page.goto(f"{server.url}/incidents/1")
+    expect(duty.page.locator("#timeline")).to_contain_text(acted, timeout=WAIT)
