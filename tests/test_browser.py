@@ -548,3 +548,26 @@ def test_board_wall_and_queue_figures_and_order_equal_the_apis_for_tasks_in_ever
     assert on_page == [task["id"] for task in ordered]
     assert "Late and returned" not in [task["title"] for task in ordered]  # it left the unit's queue
     shoot(board.page, "parity-board")
+
+
+@pytest.mark.parametrize("locale,out_of_range,check,acted", [
+    ("zh-CN", "超出范围：须在 1 到 1000000 之间。", "部分内容有误：请按各项旁的提示修改。", "值班员王立新"),
+    ("en-GB", "Out of range: from 1 to 1000000.", "Some fields need correcting: see the message beside each field.",
+     "Duty Officer Wang")])
+def test_a_refused_form_shows_the_servers_own_words_in_the_pages_language(open_session, server, locale,
+                                                                           out_of_range, check, acted):
+    duty = open_session("duty", locale=locale, path="/board")
+    duty.page.keyboard.press("n")
+    dialog = duty.page.locator("dialog[open]")
+    dialog.locator("[name=title]").fill(unique("Headcount check"))
+    dialog.locator("[name=location]").fill("North bridge")
+    dialog.locator("[name=headcount]").fill("0")
+    dialog.locator("[name=demands]").fill("Wages")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator("#f-headcount-error")).to_have_text(out_of_range, timeout=WAIT)
+    expect(dialog.locator(".form-error")).to_have_text(check)  # nothing prepended, nothing appended
+    shoot(duty.page, f"refused-form-{locale}")
+    dialog.locator("button.quiet").click()
+    # who acted on the demo's first incident, named in the page's language
+    duty.page.goto(f"{server.url}/incidents/1")
+    expect(duty.page.locator("#timeline")).to_contain_text(acted, timeout=WAIT)

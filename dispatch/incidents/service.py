@@ -6,6 +6,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,7 +16,7 @@ from .. import workflow
 from ..auth import permissions
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, found
 from ..events import Event, unit_of_work
 from ..workflow import Transition
 from .models import Incident, RefCounter
@@ -77,10 +78,7 @@ def _get(session, incident_id: int, *, for_update: bool = False) -> Incident:
     query = select(Incident).where(Incident.id == incident_id).options(selectinload(Incident.headcount_history))
     if for_update:
         query = query.with_for_update()
-    incident = session.scalar(query)
-    if incident is None:
-        raise NotFound("No such incident.")
-    return incident
+    return found(session.scalar(query), "incident")
 
 
 def get_incident(*, actor: User, incident_id: int) -> Incident:
@@ -109,7 +107,8 @@ def update_incident(*, actor: User, incident_id: int, version: int, changes: dic
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         if incident.version != version:
-            raise Conflict("Someone else changed this incident; reload it.",
+            raise Conflict(_("Someone else changed this incident in the meantime: reload it to see the latest, then "
+                             "make your change again."),
                            current_version=incident.version, current_status=incident.status)
         now = utcnow()
         changed = {}

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -57,7 +58,8 @@ def _known_units(session: Session, unit_ids: list[int]) -> None:
     known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
     missing = [unit_id for unit_id in unit_ids if unit_id not in known]
     if missing:
-        raise Invalid("No such unit.", fields={"unit_ids": [f"No such unit: {missing[0]}."]})
+        raise Invalid(_("No such unit: choose one from the list."),
+                      fields={"unit_ids": [_("No unit has the id {id}.").format(id=missing[0])]})
 
 
 def address_units(*, actor: User | None, incident_id: int, unit_ids: list[int]) -> list[Instruction]:
@@ -97,9 +99,11 @@ def acknowledge_instruction(*, actor: User, instruction_id: int, note: str | Non
             .with_for_update(of=InstructionAddressee)  # two liaisons of one unit: one acknowledgement
         )
         if addressee is None:
-            raise Forbidden("This instruction is not addressed to your unit.")
+            raise Forbidden(_("This instruction is not addressed to your unit: only the units it names acknowledge "
+                              "it."))
         if addressee.acknowledged:
-            raise Conflict("Your unit has already acknowledged this instruction.", current_status="acknowledged",
+            raise Conflict(_("Your unit has already acknowledged this instruction; nothing more to do."),
+                           current_status="acknowledged",
                            acknowledged_at=shown_time(addressee.acknowledged_at))
         addressee.acknowledged_at = utcnow()
         addressee.acknowledged_by_id = actor.id

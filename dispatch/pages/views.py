@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..auth.current import actor
 from ..board import rules
@@ -94,5 +95,5 @@ def queue():
     if unit_id is None:
         unit_id = next((u["id"] for u in data.common(user)["units"] if u["kind"] != "command"), None)
         if unit_id is None:
-            raise NotFound("No unit.")
+            raise NotFound(_("There is no unit yet: an administrator adds the units first."))
     return _page("queue.html", data.queue(user, unit_id))

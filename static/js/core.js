@@ -78,7 +78,9 @@ const Api = (() => {
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw Object.assign(new Error(error.message || response.statusText), { status: response.status, body: data, fields: error.fields || {} });
+      // the server's own words, already in the page's language (a proxy's page has none: explain() words it)
+      throw Object.assign(new Error(error.message || ""), { status: response.status, body: data,
+        said: error.message || "", fields: error.fields || {} });
     }
     return data;
   }
@@ -179,13 +181,16 @@ function flash(message, kind) {
   clearTimeout(flash.timer);
   flash.timer = setTimeout(() => { box.hidden = true; }, kind === "ok" ? 2500 : 8000);
 }
+// What went wrong, in the page's language: the server's message as it is (it says what to do next),
+// or, when there is none (no answer, a proxy's error page), the page's own words for the status.
 function explain(error) {
-  if (error.status === 401) return t("error_signed_out");
-  if (error.status === 403) return `${t("error_forbidden")} ${error.message}`;
-  if (error.status === 409) return `${t("error_conflict")} ${error.message}`;
-  if (error.status === 422 || error.status === 400) return `${t("error_invalid")} ${error.message}`;
   if (error.status === 0) return t("error_network");
-  return `${t("error")}: ${error.message}`;
+  if (error.said) return error.said;
+  if (error.status === 401) return t("error_signed_out");
+  if (error.status === 403) return t("error_forbidden");
+  if (error.status === 409) return t("error_conflict");
+  if (error.status === 422 || error.status === 400) return t("error_invalid");
+  return t("error");
 }
 
 // ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
@@ -253,17 +258,21 @@ function openForm({ title, fields, submitLabel, onSubmit, danger }) {
       dialog.close();
       flash(t("saved"), "ok");
     } catch (error) {
-      problem.textContent = explain(error);
-      for (const [name, messages] of Object.entries(error.fields || {})) markField(name, [].concat(messages).join(" "));
+      // each field's text beside it; what names no field of this form (the cap, "_schema") under the message
+      const unplaced = Object.entries(error.fields || {})
+        .filter(([name, messages]) => !markField(name, [].concat(messages).join(" ")))
+        .map(([, messages]) => [].concat(messages).join(" "));
+      problem.textContent = [explain(error), ...unplaced].join(" ");
     } finally {
       submit.disabled = false;
     }
   });
   function markField(name, message) {
     const control = controls[name];
-    if (!control) return;
+    if (!control) return false;
     control.setAttribute("aria-invalid", "true");
     document.getElementById(`f-${name}-error`).textContent = message;
+    return true;
   }
   dialog.showModal();
   const first = form.querySelector("input, select, textarea");
@@ -281,6 +290,17 @@ const Units = (() => {
   };
   return { byId, name, all: () => [...byId.values()], options: (filter) =>
     [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
+})();
+
+// Who acted, in the page's language: a Chinese page shows a user's Chinese name when they have one,
+// otherwise the name the event was written with.
+const Users = (() => {
+  const byId = new Map((State.users || []).map((u) => [u.id, u]));
+  const name = (id, written) => {
+    const user = byId.get(id);
+    return Client.locale === "zh" && user && user.name_zh ? user.name_zh : written || (user ? user.name : "");
+  };
+  return { name };
 })();
 
 // The choices the server accepts, named in the page's language (labels may come from another group).

@@ -133,7 +133,7 @@
     return h("li", { dataset: { seq: event.seq, type: event.type } },
       h("time", { datetime: event.at }, Time.at(event.at)),
       h("div", {}, h("strong", {}, label("event", event.type)), " ", h("span", {}, describe(event)),
-        event.actor ? h("span", { class: "who" }, ` · ${event.actor.name}`) : null));
+        event.actor ? h("span", { class: "who" }, ` · ${Users.name(event.actor.id, event.actor.name)}`) : null));
   }
   function timelineView() {
     document.getElementById("timeline").replaceChildren(...timeline.slice().reverse().map(timelineItem));
