@@ -61,6 +61,11 @@ STRINGS = {
     "due_default": _l("Deadline (empty: the standard time limit for the level and priority)"),
     "multi_hint": _l("Ctrl + click or Shift + arrows to choose several"),
     "and_more": _l("and {n} more"),
+    "stale_reloaded": _l("Someone saved this incident first. The form now edits their version and keeps what you typed; check what they changed, then save again."),
+    "resolve_confirm": _l("{n} tasks are still open. Resolve anyway? They stay on the board until settled. Press Save again to resolve."),
+    "past_due_ok": _l("The deadline is already past (recording work done late)"),
+    "addressees": _l("Units that must acknowledge"),
+    "addressees_hint": _l("Proposed: every unit working the incident and the command centre. Hold Ctrl to choose several."),
     "none": _l("None"), "choose_incident": _l("Incident"), "from_to": _l("from {a} to {b}"),
 }
 

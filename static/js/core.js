@@ -111,6 +111,7 @@ const Time = (() => {
   const lang = Client.locale === "zh" ? "zh-CN" : "en-GB";
   const clock = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hour12: false });
   const full = new Intl.DateTimeFormat(lang, { timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const withYear = new Intl.DateTimeFormat(lang, { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
   const seconds = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
@@ -123,11 +124,13 @@ const Time = (() => {
   }
   return {
     zone,
-    // today: the clock time; another day: date and time
+    // today: the clock time; another day: date and time; another year: with the year
     at(value) {
       if (!value) return "";
       const date = new Date(value);
-      return dayKey.format(date) === dayKey.format(new Date()) ? clock.format(date) : full.format(date);
+      const day = dayKey.format(date), today = dayKey.format(new Date());
+      if (day === today) return clock.format(date);
+      return day.slice(0, 4) === today.slice(0, 4) ? full.format(date) : withYear.format(date);
     },
     now: () => seconds.format(new Date()),
     age: (value) => t("ago", { t: span(Date.now() - ms(value)) }),
@@ -193,6 +196,15 @@ function explain(error) {
   return t("error");
 }
 
+// A refusal raised by the page itself, shown in the form like the server's (with nodes to look at).
+function refusal(said, nodes) { return Object.assign(new Error(said), { said, nodes: nodes || [] }); }
+// Tasks named with links to their incident, for a refusal or a confirmation.
+function taskLinks(tasks) {
+  return h("ul", { class: "task-links" }, tasks.map((task) => h("li", {},
+    h("a", { href: `/incidents/${task.incident_id || ""}#task-${task.id}` }, task.title), " · ",
+    label("task_status", task.status), " · ", Units.name(task.unit_id))));
+}
+
 // ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
 // field: {name, label, type: text|textarea|number|select|datetime|multiselect, options: [[value, text]], value, required}
 function fieldControl(field, id) {
@@ -206,10 +218,12 @@ function fieldControl(field, id) {
     for (const option of select.options) option.selected = chosen.includes(option.value);
     return select;
   }
+  if (field.type === "checkbox") return h("input", { ...common, type: "checkbox", checked: field.value || null });
   const type = field.type === "datetime" ? "datetime-local" : field.type || "text";
   return h("input", { ...common, type, value: field.value ?? "", min: field.min ?? null, autocomplete: "off" });
 }
 function readControl(field, control) {
+  if (field.type === "checkbox") return control.checked || undefined;
   if (field.type === "multiselect") return [...control.selectedOptions].map((o) => Number(o.value));
   if (field.type === "number") return control.value === "" ? undefined : Number(control.value);
   if (field.type === "select" && field.numeric) return control.value === "" ? undefined : Number(control.value);
@@ -262,7 +276,8 @@ function openForm({ title, fields, submitLabel, onSubmit, danger }) {
       const unplaced = Object.entries(error.fields || {})
         .filter(([name, messages]) => !markField(name, [].concat(messages).join(" ")))
         .map(([, messages]) => [].concat(messages).join(" "));
-      problem.textContent = [explain(error), ...unplaced].join(" ");
+      // a refusal may bring what to look at (links to the tasks in the way, what changed meanwhile)
+      problem.replaceChildren([explain(error), ...unplaced].join(" "), ...(error.nodes || []));
     } finally {
       submit.disabled = false;
     }
