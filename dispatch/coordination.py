@@ -62,7 +62,7 @@ def transition_incident(*, actor: User, incident_id: int, action: str, note: str
 
 def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]):
     """The task on its (locked) incident; its units join the incident's instructions."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "dispatch_task")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         task = tasks.dispatch_task(actor=actor, incident=incident, data=data)
@@ -81,7 +81,7 @@ def transition_task(*, actor: User, task_id: int, action: str, **args: Any):
 
 def issue_instruction(*, actor: User, incident_id: int, text: str, unit_ids: list[int] | None = None):
     """A leader's instruction to the units chosen, or to every unit working the incident and CC."""
-    permissions.require_role(actor, "leader")
+    permissions.require(actor, "issue_instruction")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         return instructions.issue_instruction(
@@ -91,7 +91,7 @@ def issue_instruction(*, actor: User, incident_id: int, text: str, unit_ids: lis
 
 def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None):
     """Command, or a liaison whose unit works the incident, reports how many are at the scene."""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "report_headcount")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         if actor.role == "liaison" and not tasks.has_live_task(uow.session, incident.id, actor.unit_id):

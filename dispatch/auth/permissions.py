@@ -8,6 +8,33 @@ from ..labels import either, label
 from .models import User
 
 
+# Who may do what, by role: the services require these, and the pages receive them (`for_pages`) to
+# decide which buttons to offer, so a page never restates a rule. Per-unit rules (a liaison acts for
+# their own unit) are checked by the services against the row, with `require_unit_member`.
+MAY = {
+    "register_incident": ("command",), "edit_incident": ("command",), "move_incident": ("command",),
+    "report_headcount": ("command", "liaison"),
+    "record_representative": ("command",), "look_up_persons": ("command",), "reveal_person": ("command",),
+    "dispatch_task": ("command",), "act_on_task": ("command", "liaison"), "supervise_task": ("command",),
+    "issue_instruction": ("leader",), "acknowledge_instruction": ("liaison", "command"),
+    "export_register": ("command", "leader"),
+    "administer": ("admin",),
+}
+
+
+def may(actor: User | None, ability: str) -> bool:
+    return actor is not None and actor.active and actor.role in MAY[ability]
+
+
+def require(actor: User | None, ability: str) -> User:
+    """The actor, if their role may do this (401 signed out, 403 otherwise)."""
+    return require_role(actor, *MAY[ability])
+
+
+def for_pages(actor: User | None) -> dict[str, bool]:
+    return {ability: may(actor, ability) for ability in MAY}
+
+
 def require_user(actor: User | None) -> User:
     if actor is None or not actor.active:
         raise Unauthorized(_("Sign in first."))

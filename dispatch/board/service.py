@@ -182,7 +182,7 @@ EXPORT_LIMIT = 5000
 
 def export_rows(*, actor: User, filters: dict[str, Any]) -> dict[str, list[dict]]:
     """The register as rows for a workbook: incidents with their counts, representatives masked, tasks."""
-    permissions.require_role(actor, "command", "leader")
+    permissions.require(actor, "export_register")
     views, _total = list_incidents(actor=actor, filters={**filters, "limit": EXPORT_LIMIT, "offset": 0})
     ids = [view.id for view in views]
     refs = {view.id: view.ref for view in views}

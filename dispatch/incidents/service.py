@@ -58,7 +58,7 @@ def _next_ref(session, year: int) -> str:
 
 def register_incident(*, actor: User, data: dict[str, Any]) -> Incident:
     """Command registers a petition or mass incident; every board shows it as reported."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "register_incident")
     with unit_of_work() as uow:
         now = utcnow()
         incident = Incident(
@@ -103,7 +103,7 @@ def locked(session: Session, incident_id: int) -> Incident:
 
 def update_incident(*, actor: User, incident_id: int, version: int, changes: dict[str, Any]) -> Incident:
     """Command edits the facts; a stale version is refused so no one overwrites what they have not seen."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "edit_incident")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         if incident.version != version:
@@ -130,7 +130,7 @@ def update_incident(*, actor: User, incident_id: int, version: int, changes: dic
 def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None) -> Incident:
     """How many are at the scene now, as reported from there; the history and the peak follow it.
     (Who may report is decided with the tasks, in dispatch/coordination.py.)"""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "report_headcount")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         previous = incident.headcount
@@ -150,7 +150,7 @@ Guard = Callable[[Session, Incident, str], None]
 def transition_incident(*, actor: User, incident_id: int, action: str, note: str | None = None,
                         guard: Guard | None = None) -> Incident:
     """Command moves the incident on (respond, contain, resolve, close, reopen)."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "move_incident")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         step = workflow.apply(INCIDENT_TRANSITIONS, incident.status, action, actor.role)

@@ -36,7 +36,7 @@ def issue_instruction(*, actor: User, incident_id: int, text: str, involved_unit
                       unit_ids: list[int] | None = None) -> Instruction:
     """A leader writes an instruction to the units they choose, or by default to every unit working the
     incident and CC; each must acknowledge it. (The incident is checked by dispatch/coordination.py.)"""
-    permissions.require_role(actor, "leader")
+    permissions.require(actor, "issue_instruction")
     with unit_of_work() as uow:
         if unit_ids:
             _known_units(uow.session, unit_ids)
@@ -82,7 +82,7 @@ def address_units(*, actor: User | None, incident_id: int, unit_ids: list[int]) 
 
 def _acknowledging_unit(session: Session, actor: User) -> int:
     """A liaison acknowledges for their unit; command acknowledges for the command centre."""
-    permissions.require_role(actor, "liaison", "command")
+    permissions.require(actor, "acknowledge_instruction")
     if actor.role == "command":
         return actor.unit_id or _command_centre(session)
     return actor.unit_id

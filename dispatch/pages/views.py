@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..auth import permissions
 from ..auth.current import actor
 from ..board import rules
 from ..errors import DispatchError, NotFound
@@ -34,10 +35,11 @@ def _page(template: str, state: dict, **context):
     client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
                           "priority": PRIORITIES},
-              "rules": rules.for_pages(),
+              "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS)}}
-    return render_template(template, user=actor(), state=state, client=client, words=catalogue(), **context)
+    return render_template(template, user=actor(), state=state, client=client, words=catalogue(),
+                           may=client["may"], **context)
 
 
 def _safe_next(target: str | None) -> str:

@@ -237,7 +237,7 @@ def _check_room(active: list[Representative], person: Person, incident) -> None:
 
 def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -> Listed:
     """Command records a group's representative; a person seen on an earlier incident marks a repeat petition."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
         person = _person_for_update(session, data)
@@ -258,7 +258,7 @@ def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -
 
 def remove_representative(*, actor: User, representative_id: int) -> None:
     """Command takes a representative off the incident; the person stays, the log keeps the fact."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
         listed_now = session.get(Representative, representative_id)
@@ -298,7 +298,7 @@ def _require_person(session, person_id: int) -> Person:
 
 def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
     """Command looks a person up by identity number: one keyed-hash match, nothing decrypted."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "look_up_persons")
     digest = _sealed(personal_data.lookup_hash, {"id_number": id_number}, "id_number")
     person = db.session.scalar(select(Person).where(Person.id_number_hash == digest))
     return [_record(db.session, person)] if person is not None else []
@@ -306,7 +306,7 @@ def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
 
 def get_person(*, actor: User, person_id: int) -> PersonRecord:
     """Command sees one person (masked) and every incident they took part in, newest first."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "look_up_persons")
     return _record(db.session, _require_person(db.session, person_id))
 
 
@@ -314,7 +314,7 @@ def reveal_person(*, actor: User, person_id: int, reason: str,
                   incident_id: int | None = None) -> dict[str, str | None]:
     """Command sees one person's full numbers, for a stated reason; everyone sees that it happened
     (on that incident's timeline too, when the reveal was made from one the person took part in)."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "reveal_person")
     with unit_of_work() as uow:
         person = _require_person(uow.session, person_id)
         if incident_id is not None and uow.session.scalar(

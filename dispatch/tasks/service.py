@@ -80,7 +80,7 @@ def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
     """Command hands work to a lead unit (and co-handling units); the units see it dispatched.
 
     `incident` is the locked incident (its id, level and status), handed in by dispatch/coordination.py."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "dispatch_task")
     co_unit_ids = list(dict.fromkeys(data.get("co_unit_ids") or []))
     if data["unit_id"] in co_unit_ids:
         raise Invalid(_("The lead unit cannot also be a co-handling unit: take it off the co-handling units."),
@@ -109,7 +109,7 @@ def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
 
 def _require_actor_for(actor: User, task: Task, action: str) -> None:
     """Only the lead unit's liaison acts for the unit; a co-handling unit may only report progress."""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "act_on_task")
     if actor.role != "liaison" or actor.unit_id == task.unit_id:
         return
     if action in CO_UNIT_ACTIONS and actor.unit_id in task.co_unit_ids:
@@ -219,7 +219,7 @@ def transition_task(*, actor: User, task_id: int, action: str, version: int | No
 
 def issue_supervision_notice(*, actor: User, task_id: int, note: str) -> SupervisionNotice:
     """Command presses the unit on a late or stuck task; enough notices escalate it to the leaders."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "supervise_task")
     with unit_of_work() as uow:
         task = _get(uow.session, task_id, for_update=True)
         if not rules.is_open(task.status):

@@ -2,8 +2,7 @@
 "use strict";
 
 const IncidentForms = (() => {
-  const me = State.user || {};
-  const canCommand = me.role === "command";
+  const canCommand = Client.may.edit_incident;
 
   function detailFields(incident) {
     return [

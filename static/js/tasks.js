@@ -81,7 +81,7 @@ const TaskView = (() => {
 
   function render(task, { showIncident } = {}) {
     const actions = allowedActions(task);
-    const canSupervise = me.role === "command" && overdue(task);
+    const canSupervise = Client.may.supervise_task && overdue(task);
     const incident = showIncident ? Store.incidents.get(task.incident_id) : null;
     const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, id: `task-${task.id}`, dataset: { taskId: task.id, status: task.status } },
       h("div", {},
