@@ -35,7 +35,7 @@ socketio = init_realtime(app)
 def serve() -> None:
     from dispatch.demo import DEMO_PASSWORD, load_demo_if_empty
     from dispatch.migrate import upgrade
-    from dispatch.tasks.deadlines import run_deadline_loop
+    from dispatch.coordination import run_deadline_loop
 
     with app.app_context():
         upgrade()

@@ -4,8 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from ..auth import permissions
 from ..auth.current import actor
+from ..board import rules
 from ..errors import DispatchError, NotFound
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
@@ -32,9 +35,11 @@ def _page(template: str, state: dict, **context):
     client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
                           "priority": PRIORITIES},
+              "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS)}}
-    return render_template(template, user=actor(), state=state, client=client, words=catalogue(), **context)
+    return render_template(template, user=actor(), state=state, client=client, words=catalogue(),
+                           may=client["may"], **context)
 
 
 def _safe_next(target: str | None) -> str:
@@ -71,12 +76,12 @@ def login():
 
 @pages.route("/board")
 def board():
-    return _page("board.html", data.board(actor()))
+    return _page("board.html", data.board_page(actor()))
 
 
 @pages.route("/wall")
 def wall():
-    return _page("wall.html", data.board(actor()))
+    return _page("wall.html", data.board_page(actor()))
 
 
 @pages.route("/incidents/<int:incident_id>")
@@ -92,5 +97,5 @@ def queue():
     if unit_id is None:
         unit_id = next((u["id"] for u in data.common(user)["units"] if u["kind"] != "command"), None)
         if unit_id is None:
-            raise NotFound("No unit.")
+            raise NotFound(_("There is no unit yet: an administrator adds the units first."))
     return _page("queue.html", data.queue(user, unit_id))

@@ -1,12 +1,12 @@
 """What comes in to the task endpoints and what goes out."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..board import rules
 from ..db import utcnow
+from ..labels import action_name
 from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
@@ -41,6 +41,14 @@ class TaskCreateSchema(StrictSchema):
     instructions = fields.String(load_default="", validate=LONG_TEXT)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     due_at = Time(allow_none=True)
+    # a deadline already past is a typing slip unless the officer says it is meant (work recorded late)
+    past_due_ok = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _deadline_ahead(self, data, **kwargs):
+        if data.get("due_at") is not None and data["due_at"] <= utcnow() and not data.get("past_due_ok"):
+            raise ValidationError(_("The deadline is in the past: choose a later time, or confirm with past_due_ok."),
+                                  "due_at")
 
 
 class TaskTransitionSchema(StrictSchema):
@@ -55,12 +63,13 @@ class TaskTransitionSchema(StrictSchema):
     def _action_has_what_it_needs(self, data, **kwargs):
         name, carriers = NEEDS.get(data.get("action"), (None, ()))
         if name and not any(_given(data.get(carrier)) for carrier in carriers):
-            raise ValidationError(f"Required for {data['action']}.", name)
+            raise ValidationError(_("Required for “{action}”.").format(action=action_name(data["action"])), name)
 
 
 class TaskFilterSchema(PageArgs):
     unit_id = fields.Integer(validate=ID)
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    # "open": every status but done and cancelled, and for the unit that returned a task, returned
+    status = fields.String(validate=validate.OneOf(STATUSES + ("open",)))
     incident_id = fields.Integer(validate=ID)
     overdue = fields.Boolean()
     due_soon = fields.Boolean()
@@ -96,13 +105,13 @@ class TaskSchema(Schema):
         return task.requested_due_at is not None
 
     def _overdue(self, task) -> bool:
-        return task.is_overdue(utcnow())
+        return rules.is_overdue(task.status, task.due_at, utcnow())
 
     def _due_soon(self, task) -> bool:
-        return task.is_due_soon(utcnow(), timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"]))
+        return rules.is_due_soon(task.status, task.due_at, utcnow())
 
     def _escalated(self, task) -> bool:
-        return task.supervision_count >= current_app.config["SUPERVISION_ESCALATE_AFTER"]
+        return rules.is_escalated(task.supervision_count)
 
 
 class TaskDetailSchema(TaskSchema):
@@ -126,4 +135,4 @@ class SupervisionNoticeSchema(Schema):
 
     def _escalated(self, notice) -> bool:
         """Whether the task had been escalated to the leaders by this notice or an earlier one."""
-        return notice.number >= current_app.config["SUPERVISION_ESCALATE_AFTER"]
+        return rules.is_escalated(notice.number)

@@ -5,19 +5,21 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import workflow
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, Invalid, NotFound, found
+from ..errors import Conflict, Forbidden, Invalid, found
 from ..events import Event, unit_of_work
-from ..incidents.models import Incident
+from ..labels import state_name
 from ..schemas import shown_time
 from ..workflow import Transition
-from .models import NOT_OVERDUE, SETTLED, SupervisionNotice, Task, TaskCoUnit
+from ..board import rules
+from .models import SupervisionNotice, Task, TaskCoUnit
 from .schemas import TaskSchema
 
 WORKING = ("dispatched", "claimed", "in_progress")
@@ -46,7 +48,6 @@ TASK_TRANSITIONS: workflow.Table = {
 }
 # A co-handling unit reports on the work but does not take it or hand it in.
 CO_UNIT_ACTIONS = frozenset({"progress"})
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def snapshot(task: Task) -> dict[str, Any]:
@@ -59,16 +60,15 @@ def _get(session: Session, task_id: int, *, for_update: bool = False) -> Task:
     if for_update:
         query = query.with_for_update()
     task = session.scalar(query)
-    if task is None:
-        raise NotFound("No such task.")
-    return task
+    return found(task, "task")
 
 
 def _known_units(session: Session, unit_ids: list[int], field: str) -> None:
     found = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
     missing = [unit_id for unit_id in unit_ids if unit_id not in found]
     if missing:
-        raise Invalid("No such unit.", fields={field: [f"No such unit: {missing[0]}."]})
+        raise Invalid(_("No such unit: choose one from the list."),
+                      fields={field: [_("No unit has the id {id}.").format(id=missing[0])]})
 
 
 def default_due_at(level: str, priority: str, now: datetime) -> datetime:
@@ -76,16 +76,19 @@ def default_due_at(level: str, priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["TASK_DUE_HOURS"][level][priority])
 
 
-def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]) -> Task:
-    """Command hands work to a lead unit (and co-handling units); the units see it dispatched."""
-    permissions.require_role(actor, "command")
+def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
+    """Command hands work to a lead unit (and co-handling units); the units see it dispatched.
+
+    `incident` is the locked incident (its id, level and status), handed in by dispatch/coordination.py."""
+    permissions.require(actor, "dispatch_task")
     co_unit_ids = list(dict.fromkeys(data.get("co_unit_ids") or []))
     if data["unit_id"] in co_unit_ids:
-        raise Invalid("The lead unit cannot also co-handle.", fields={"co_unit_ids": ["Contains the lead unit."]})
+        raise Invalid(_("The lead unit cannot also be a co-handling unit: take it off the co-handling units."),
+                      fields={"co_unit_ids": [_("Contains the lead unit.")]})
     with unit_of_work() as uow:
-        incident = found(uow.session.get(Incident, incident_id), "incident")
         if incident.status == "closed":
-            raise Conflict("The incident is closed.", current_status=incident.status)
+            raise Conflict(_("The incident is closed: reopen it before dispatching tasks."),
+                           current_status=incident.status)
         _known_units(uow.session, [data["unit_id"]], "unit_id")
         _known_units(uow.session, co_unit_ids, "co_unit_ids")
         now = utcnow()
@@ -106,12 +109,12 @@ def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]) -> Tas
 
 def _require_actor_for(actor: User, task: Task, action: str) -> None:
     """Only the lead unit's liaison acts for the unit; a co-handling unit may only report progress."""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "act_on_task")
     if actor.role != "liaison" or actor.unit_id == task.unit_id:
         return
     if action in CO_UNIT_ACTIONS and actor.unit_id in task.co_unit_ids:
         return
-    raise Forbidden("This task belongs to another unit.")
+    raise Forbidden(_("This task belongs to another unit: only its lead unit's liaison may do this."))
 
 
 # What an action changes beyond the status, and what its event says besides the task.
@@ -141,15 +144,16 @@ def _return(session, task, actor, args, now):
 def _request_extension(session, task, actor, args, now):
     wanted = args["due_at"]
     if wanted <= task.due_at or wanted <= now:
-        raise Invalid("Ask for a time later than the current deadline.",
-                      fields={"due_at": ["Must be later than the current deadline and now."]})
+        raise Invalid(_("Ask for a time later than the current deadline: choose a later date and time."),
+                      fields={"due_at": [_("Must be later than the current deadline and than now.")]})
     task.requested_due_at = wanted
     return {"requested_due_at": shown_time(wanted), "note": args.get("note") or ""}
 
 
 def _pending_extension(task: Task) -> datetime:
     if task.requested_due_at is None:
-        raise Conflict("No extension is pending.", current_status=task.status)
+        raise Conflict(_("No extension is pending on this task: reload it to see its current deadline."),
+                       current_status=task.status)
     return task.requested_due_at
 
 
@@ -169,7 +173,8 @@ def _reject_extension(session, task, actor, args, now):
 def _reroute(session, task, actor, args, now):
     new_unit = args["unit_id"]
     if new_unit == task.unit_id:
-        raise Invalid("Reroute to another unit.", fields={"unit_id": ["The task is already with this unit."]})
+        raise Invalid(_("The task is already with this unit: choose another unit to reroute it to."),
+                      fields={"unit_id": [_("The task is already with this unit.")]})
     _known_units(session, [new_unit], "unit_id")
     previous = task.unit_id
     task.unit_id = new_unit
@@ -198,7 +203,8 @@ def transition_task(*, actor: User, task_id: int, action: str, version: int | No
         _require_actor_for(actor, task, action)
         step = workflow.apply(TASK_TRANSITIONS, task.status, action, actor.role)
         if version is not None and version != task.version:
-            raise Conflict("Someone else changed this task; reload it.",
+            raise Conflict(_("Someone else changed this task in the meantime: reload it to see the latest, then "
+                             "try again."),
                            current_version=task.version, current_status=task.status)
         now = utcnow()
         said = EFFECTS[action](uow.session, task, actor, args, now)
@@ -213,11 +219,12 @@ def transition_task(*, actor: User, task_id: int, action: str, version: int | No
 
 def issue_supervision_notice(*, actor: User, task_id: int, note: str) -> SupervisionNotice:
     """Command presses the unit on a late or stuck task; enough notices escalate it to the leaders."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "supervise_task")
     with unit_of_work() as uow:
         task = _get(uow.session, task_id, for_update=True)
-        if task.status in SETTLED:
-            raise Conflict("The task is settled.", current_status=task.status)
+        if not rules.is_open(task.status):
+            raise Conflict(_("The task is already settled (“{status}”): a supervision notice is for open tasks.")
+                           .format(status=state_name(task.status)), current_status=task.status)
         task.supervision_count += 1
         notice = SupervisionNotice(task=task, number=task.supervision_count, note=note,
                                    issued_by_id=actor.id, issued_at=utcnow())
@@ -242,60 +249,50 @@ def get_task(*, actor: User, task_id: int) -> Task:
     return task
 
 
-def _overdue(now: datetime):
-    return (Task.status.not_in(NOT_OVERDUE)) & (Task.due_at < now)
-
-
-def _due_soon(now: datetime):
-    window = now + timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"])
-    return (Task.status.not_in(NOT_OVERDUE)) & (Task.due_at >= now) & (Task.due_at < window)
-
-
-def _urgency(now: datetime) -> tuple:
-    """A unit's queue: overdue first, then by priority, then by deadline."""
-    return (case((_overdue(now), 0), else_=1),
-            case(PRIORITY_RANK, value=Task.priority, else_=len(PRIORITY_RANK)),
-            Task.due_at, Task.id)
+def _co_handled_by(unit_id: int):
+    return Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == unit_id))
 
 
 def list_tasks(*, actor: User, filters: dict[str, Any]) -> tuple[list[Task], int]:
+    """Tasks by unit, status, incident and the derived flags; a unit's list comes most urgent first."""
     permissions.require_user(actor)
     now = utcnow()
     query = select(Task)
-    for name in ("unit_id", "status", "incident_id"):
-        if filters.get(name) is not None:
-            query = query.where(getattr(Task, name) == filters[name])
-    flags = {"overdue": _overdue(now), "due_soon": _due_soon(now),
-             "escalated": Task.supervision_count >= current_app.config["SUPERVISION_ESCALATE_AFTER"]}
+    unit_id = filters.get("unit_id")
+    if filters.get("status") == "open":
+        query = query.where(rules.in_queue_clause(unit_id, Task.status, Task.unit_id, _co_handled_by(unit_id))
+                            if unit_id is not None else rules.open_clause(Task.status))
+    else:
+        if unit_id is not None:
+            query = query.where(Task.unit_id == unit_id)
+        if filters.get("status"):
+            query = query.where(Task.status == filters["status"])
+    if filters.get("incident_id") is not None:
+        query = query.where(Task.incident_id == filters["incident_id"])
+    flags = {"overdue": rules.overdue_clause(Task.status, Task.due_at, now),
+             "due_soon": rules.due_soon_clause(Task.status, Task.due_at, now),
+             "escalated": rules.escalated_clause(Task.supervision_count)}
     for name, condition in flags.items():
         if name in filters:
             query = query.where(condition if filters[name] else ~condition)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    order = _urgency(now) if filters.get("unit_id") else (Task.id.desc(),)
+    order = (rules.urgency_order(Task.status, Task.priority, Task.due_at, Task.id, now) if unit_id is not None
+             else (Task.id.desc(),))
     items = db.session.scalars(query.order_by(*order).limit(filters["limit"]).offset(filters["offset"]))
     return list(items), total
 
 
-def task_counts(incident_ids: list[int]) -> dict[int, dict[str, int]]:
-    """For the board: each incident's open (unsettled) and overdue tasks, in one query."""
-    counts = {incident_id: {"open": 0, "overdue": 0} for incident_id in incident_ids}
-    if not incident_ids:
-        return counts
-    rows = db.session.execute(
-        select(Task.incident_id,
-               func.count().filter(Task.status.not_in(SETTLED)),
-               func.count().filter(_overdue(utcnow())))
-        .where(Task.incident_id.in_(incident_ids)).group_by(Task.incident_id)
-    )
-    for incident_id, open_count, overdue_count in rows:
-        counts[incident_id] = {"open": open_count, "overdue": overdue_count}
-    return counts
+def unsettled_on(session: Session, incident_id: int) -> list[Task]:
+    """The tasks that still hold an incident open."""
+    return list(session.scalars(
+        select(Task).where(Task.incident_id == incident_id, rules.open_clause(Task.status)).order_by(Task.id)))
 
 
-def dump_for_incident(*, actor: User, incident_id: int) -> list[dict]:
-    permissions.require_user(actor)
-    rows = db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id))
-    return TaskSchema(many=True).dump(rows)
+def has_live_task(session: Session, incident_id: int, unit_id: int) -> bool:
+    """Whether the unit leads or co-handles an open task on the incident."""
+    return session.scalar(select(Task.id).where(
+        Task.incident_id == incident_id, rules.open_clause(Task.status),
+        or_(Task.unit_id == unit_id, _co_handled_by(unit_id))).limit(1)) is not None
 
 
 def involved_unit_ids(session: Session, incident_id: int) -> list[int]:
