@@ -136,6 +136,17 @@ def start_server(args: list[str], env: dict, log: Path, port: int):
     raise SystemExit(f"{args[0]} did not start; see {log}")
 
 
+def stop_server(process) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:  # busy draining a thousand sockets: it need not finish
+        process.kill()
+        process.wait(10)
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -213,8 +224,7 @@ def dispatch_run(count: int, seconds: float, work: Path) -> dict:
             log += page
             after = page[-1]["seq"]
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_server(server)
     lags = []
     for event in log:
         deliveries, last, _ = received.get(event["seq"], [0, 0.0, None])
@@ -244,8 +254,7 @@ def bare_run(count: int, seconds: float, work: Path) -> dict:
 
         received, (_, cpu) = run_clients(f"http://127.0.0.1:{port}", count, {}, seconds, write)
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_server(server)
     events = int(seconds * RATE)
     lags, delivered = [], 0
     for seq in range(1, events + 1):
