@@ -67,6 +67,7 @@ LABELS = {
         "instruction.issued": _l("Leader's instruction issued"),
         "instruction.acknowledged": _l("Instruction acknowledged"),
         "instruction.overdue": _l("Instruction not acknowledged in time"),
+        "incident.headcount_reported": _l("Headcount reported from the scene"),
     },
 }
 
@@ -119,6 +120,16 @@ STRINGS = {
     "multi_hint": _l("Ctrl + click or Shift + arrows to choose several"),
     "and_more": _l("and {n} more"),
     "none": _l("None"), "choose_incident": _l("Incident"), "from_to": _l("from {a} to {b}"),
+    # What a liaison's task action did, said plainly (the flash after the click).
+    "done_claim": _l("Claimed"), "done_start": _l("Started; the task is in progress"),
+    "done_progress": _l("Progress note sent to the command centre"),
+    "done_submit": _l("Submitted as done; awaiting the command centre's review"),
+    "done_return": _l("Returned to the command centre for rerouting"),
+    "done_request_extension": _l("Extension requested; awaiting the command centre's approval"),
+    "report_headcount": _l("Report headcount"), "headcount_now": _l("Headcount at the scene now"),
+    "headcount_reported": _l("Headcount reported: {n} people"),
+    "reps_used": _l("{n} / {max} representatives recorded"),
+    "dismiss": _l("Dismiss"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 
 
