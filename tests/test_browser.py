@@ -707,9 +707,14 @@ def test_the_wall_reads_across_the_room_and_names_incidents_by_title(open_sessio
     page.locator(f"#wall-incidents .wall-incident[data-id='{incident['id']}']").click()
     expect(page.locator("#instruction-incident")).to_have_value(str(incident["id"]))
     expect(page.locator(f"#wall-incidents .wall-incident[data-id='{incident['id']}']")).to_have_class(re.compile("selected"))
-    page.fill("#instruction-text", "Hear the drivers out today.")
+    order = unique("Hear the drivers out today.")
+    page.fill("#instruction-text", order)
     page.click("#instruction-form button[type=submit]")
-    expect(page.locator("#wall-unacked")).to_contain_text("Hear the drivers out today.", timeout=WAIT)
+    expect(page.locator("#instruction-text")).to_have_value("", timeout=WAIT)
+    expect(page.locator("#flash .flash-text")).to_have_text(
+        "Instruction issued; the units are asked to acknowledge it" if language == "en" else "批示已下达，待各单位签收")
     expect(page.locator("#instruction-incident")).to_have_value(str(incident["id"]))
+    instructions = http_login(server.url, "leader").get(f"{server.url}/api/incidents/{incident['id']}", timeout=10)
+    assert [x["text"] for x in instructions.json()["instructions"]] == [order]  # on the incident chosen on the wall
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     page.screenshot(path=str(SCREENSHOTS / f"wall-1920-{language}.png"))

@@ -105,8 +105,9 @@ const TaskView = (() => {
     const incident = showIncident ? Store.incidents.get(task.incident_id) : null;
     const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, dataset: { taskId: task.id, status: task.status } },
       h("div", {},
-        incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ", h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`),
-          " · ", h("span", { class: "incident-headcount" }, t("people", { n: incident.headcount }))) : null,
+        incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ",
+          h("span", { class: "incident-headcount" }, t("people", { n: incident.headcount })), " · ",
+          h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
         h("span", { class: "task-title" }, task.title), " ",
         h("span", { class: `prio-${task.priority}` }, `[${label("priority", task.priority)}]`),
         task.instructions ? h("div", { class: "task-meta" }, task.instructions) : null,

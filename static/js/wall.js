@@ -116,7 +116,7 @@
       await Api.post(`/api/incidents/${choice.value}/instructions`, { text: text.value.trim() });
       text.value = "";
       text.removeAttribute("aria-invalid");
-      flash(t("saved"), "ok");
+      flash(t("instruction_issued"), "ok");
     } catch (e) { error.textContent = explain(e); }
   });
 
