@@ -106,7 +106,7 @@ const TaskView = (() => {
     const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, dataset: { taskId: task.id, status: task.status } },
       h("div", {},
         incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ",
-          h("span", { class: "incident-headcount" }, t("people", { n: incident.headcount })), " · ",
+          h("span", { class: "incident-headcount" }, t("people", { n: incident.headcount })), " ",
           h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
         h("span", { class: "task-title" }, task.title), " ",
         h("span", { class: `prio-${task.priority}` }, `[${label("priority", task.priority)}]`),
