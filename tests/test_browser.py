@@ -713,6 +713,7 @@ def test_the_wall_reads_across_the_room_and_names_incidents_by_title(open_sessio
     expect(page.locator("#instruction-text")).to_have_value("", timeout=WAIT)
     expect(page.locator("#flash .flash-text")).to_have_text(
         "Instruction issued; the units are asked to acknowledge it" if language == "en" else "批示已下达，待各单位签收")
+    assert page.evaluate(UNDER_THE_TOAST) == []
     expect(page.locator("#instruction-incident")).to_have_value(str(incident["id"]))
     instructions = http_login(server.url, "leader").get(f"{server.url}/api/incidents/{incident['id']}", timeout=10)
     assert [x["text"] for x in instructions.json()["instructions"]] == [order]  # on the incident chosen on the wall

@@ -129,7 +129,7 @@ STRINGS = {
     "report_headcount": _l("Report headcount"), "headcount_now": _l("Headcount at the scene now"),
     "headcount_reported": _l("Headcount reported: {n} people"),
     "reps_used": _l("{n} / {max} representatives recorded"),
-    "dismiss": _l("Dismiss"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
+    "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 
 

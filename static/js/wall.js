@@ -59,9 +59,9 @@
         h("div", { class: "instruction-text" }, x.text), InstructionView.ackChips({ ...x, addressees: Store.unacknowledged(x) }));
     }) : [h("li", { class: "muted" }, t("all_acknowledged"))]));
     fillIncidentChoice(incidents);
-    fit(document.getElementById("wall-incidents"), ".wall-incident");
-    fit(document.getElementById("wall-escalations"), "li");
-    fit(document.getElementById("wall-unacked"), "li");
+    fit(document.getElementById("wall-incidents"), ".wall-incident", "and_more");
+    fit(document.getElementById("wall-escalations"), "li", "more_items");
+    fit(document.getElementById("wall-unacked"), "li", "more_items");
   }
 
   // Which incident an escalation or an instruction belongs to, by its level and title.
@@ -73,7 +73,7 @@
   }
 
   // A wall has no scroll bar anyone will use: what does not fit its panel is counted, not cut off.
-  function fit(list, selector) {
+  function fit(list, selector, words) {
     const panel = list.closest(".panel");
     const items = [...list.querySelectorAll(selector)];
     const more = h("p", { class: "muted more", hidden: true });
@@ -83,7 +83,7 @@
       hidden += 1;
       items[items.length - hidden].hidden = true;
       more.hidden = false;
-      more.textContent = t("and_more", { n: hidden });
+      more.textContent = t(words, { n: hidden });
     }
   }
 
