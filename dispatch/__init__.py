@@ -6,13 +6,13 @@ import logging
 import time
 
 from flask import Flask, g, request
-from werkzeug.exceptions import BadRequest
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from config import load_config
 
 from .db import db as database  # not `db`: that name is the dispatch.db module
-from .errors import register_error_handlers
+from .errors import BadRequest, register_error_handlers
 from .extensions import api, limiter
 from .schemas import MAX_ID
 
@@ -88,7 +88,7 @@ def _guard_json(app: Flask) -> None:
                 try:
                     json.loads(raw)
                 except (ValueError, RecursionError):
-                    raise BadRequest("The body is not valid JSON.") from None
+                    raise BadRequest(_("The body is not valid JSON: check its brackets, quotes and commas.")) from None
 
 
 def _log_requests(app: Flask) -> None:

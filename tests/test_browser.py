@@ -719,3 +719,77 @@ def test_the_wall_reads_across_the_room_and_names_incidents_by_title(open_sessio
     assert [x["text"] for x in instructions.json()["instructions"]] == [order]  # on the incident chosen on the wall
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     page.screenshot(path=str(SCREENSHOTS / f"wall-1920-{language}.png"))
+@pytest.mark.parametrize("locale,out_of_range,check,acted", [
+    ("zh-CN", "超出范围：须在 1 到 1000000 之间。", "部分内容有误：请按各项旁的提示修改。", "值班员王立新"),
+    ("en-GB", "Out of range: from 1 to 1000000.", "Some fields need correcting: see the message beside each field.",
+     "Duty Officer Wang")])
+def test_a_refused_form_shows_the_servers_own_words_in_the_pages_language(open_session, server, locale,
+                                                                           out_of_range, check, acted):
+    duty = open_session("duty", locale=locale, path="/board")
+    duty.page.keyboard.press("n")
+    dialog = duty.page.locator("dialog[open]")
+    dialog.locator("[name=title]").fill(unique("Headcount check"))
+    dialog.locator("[name=location]").fill("North bridge")
+    dialog.locator("[name=headcount]").fill("0")
+    dialog.locator("[name=demands]").fill("Wages")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator("#f-headcount-error")).to_have_text(out_of_range, timeout=WAIT)
+    expect(dialog.locator(".form-error")).to_have_text(check)  # nothing prepended, nothing appended
+    shoot(duty.page, f"refused-form-{locale}")
+    dialog.locator("button.quiet").click()
+    # who acted on the demo's first incident, named in the page's language
+    duty.page.goto(f"{server.url}/incidents/1")
+    expect(duty.page.locator("#timeline")).to_contain_text(acted, timeout=WAIT)
+
+
+def test_nothing_hidden_resolve_asks_naming_open_tasks_close_names_them_a_stale_edit_keeps_what_was_typed(
+        open_session, server):
+    title = unique("Crowd at the bus station")
+    incident = register_through_api(server, title)
+    http = http_login(server.url, "duty")
+    units = {u["code"]: u["id"] for u in http.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    task_title = unique("Talk to the drivers")
+    assert http.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10, json={
+        "unit_id": units["PSB"], "title": task_title}).status_code == 201
+    duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    page = duty.page
+    expect(page.locator("#tasks")).to_contain_text(task_title, timeout=WAIT)
+
+    # someone else saves first; what the officer typed stays and what changed is shown
+    page.click("#edit-incident")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=headcount]").fill("450")
+    assert http.patch(f"{server.url}/api/incidents/{incident['id']}", timeout=10,
+                      json={"version": incident["version"], "title": title + " (east exit)"}).status_code == 200
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error")).to_contain_text("Someone saved this incident first", timeout=WAIT)
+    expect(dialog.locator(".form-error .changed")).to_contain_text("(east exit)")
+    expect(dialog.locator("[name=headcount]")).to_have_value("450")
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator("dialog[open]")).to_have_count(0, timeout=WAIT)
+    saved = http.get(f"{server.url}/api/incidents/{incident['id']}", timeout=10).json()
+    assert saved["headcount"] == 450 and saved["title"].endswith("(east exit)")
+
+    # resolving with work open asks first, naming it with a link
+    page.click("#change-status")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=action]").select_option("resolve")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error")).to_contain_text("1 tasks are still open", timeout=WAIT)
+    expect(dialog.locator(".form-error a", has_text=task_title)).to_have_attribute("href", re.compile(r"#task-\d+$"))
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator("dialog[open]")).to_have_count(0, timeout=WAIT)
+    assert http.get(f"{server.url}/api/incidents/{incident['id']}", timeout=10).json()["status"] == "resolved"
+
+    # closing is refused by the rule, not as an edit clash, and names the task
+    page.click("#change-status")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=action]").select_option("close")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error a", has_text=task_title)).to_be_visible(timeout=WAIT)
+    expect(dialog.locator(".form-error")).not_to_contain_text("Someone saved")
+    shoot(page, "close-refused-names-tasks")
+    dialog.locator("button.quiet").click()
+    # the task of the resolved incident stays on the board while open and late
+    board = open_session("duty", path="/board")
+    expect(board_row(board.page, title)).to_have_count(0)  # open but not late: the board shows active work

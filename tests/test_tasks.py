@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dispatch.auth.models import User
 from dispatch.db import db, utcnow
-from dispatch.demo import INCIDENTS
+from dispatch.demo import demo_incidents
 from dispatch.incidents import service as incidents
 from dispatch.instructions import demo as instructions_demo
 from dispatch.tasks import demo as tasks_demo
@@ -199,13 +199,13 @@ def seed_demo_work() -> None:
     """The demo's incidents, then this area's demo tasks and instructions (units and users are seeded already)."""
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     registered = [incidents.register_incident(actor=duty, data={**data, "occurred_at": utcnow()})
-                  for data in INCIDENTS]
+                  for data in demo_incidents()]
     incidents.transition_incident(actor=duty, incident_id=registered[0].id, action="respond")
     tasks_demo.seed(duty, registered)
     instructions_demo.seed(duty, registered)
 
 
-def test_the_demo_has_tasks_in_several_states_across_units_and_one_overdue(app, duty):
+def test_the_demo_has_tasks_in_several_states_across_units_and_one_overdue(app, duty, demo_language):
     with app.app_context():
         seed_demo_work()
     items = duty.get("/api/tasks?limit=100").get_json()["items"]

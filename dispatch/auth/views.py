@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request, session
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..errors import Unauthorized
@@ -23,7 +24,7 @@ def _login_key() -> str:
 def _session_body():
     current = actor()
     if current is None:
-        raise Unauthorized("Not signed in.")
+        raise Unauthorized(_("Not signed in: sign in first."))
     csrf = g.user_session.csrf_token if g.user_session is not None else None
     return {"user": current, "csrf_token": csrf}
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
 
@@ -34,7 +35,7 @@ class IncidentCreateSchema(StrictSchema):
     @validates_schema
     def _not_in_the_future(self, data, **kwargs):
         if data.get("occurred_at") is not None and data["occurred_at"] > utcnow() + FUTURE_TOLERANCE:
-            raise ValidationError("The time it happened is in the future: check the date and time.", "occurred_at")
+            raise ValidationError(_("The time it happened is in the future: check the date and time."), "occurred_at")
 
 
 class IncidentUpdateSchema(StrictSchema):
@@ -51,7 +52,7 @@ class IncidentUpdateSchema(StrictSchema):
     @validates_schema
     def _something_to_change(self, data, **kwargs):
         if len(data) == 1 and "version" in data:
-            raise ValidationError("Nothing to change.", "_schema")
+            raise ValidationError(_("Nothing to change: send at least one field besides the version."), "_schema")
 
 
 class IncidentTransitionSchema(StrictSchema):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,7 +28,7 @@ from .. import personal_data
 from ..auth import permissions
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound, found
+from ..errors import HTTP_MESSAGES, MISSING, Conflict, Invalid, NotFound, found
 from ..events import unit_of_work
 from .models import Person, Representative
 from .schemas import PersonBriefSchema, RepresentativeSchema
@@ -200,7 +201,7 @@ def _sealed(seal, data: dict[str, Any], name: str):
     try:
         return seal(data[name])
     except personal_data.InvalidPersonalData as error:
-        raise Invalid("Some fields are invalid.", fields={name: [str(error)]}) from None
+        raise Invalid(str(HTTP_MESSAGES[422]), fields={name: [str(error)]}) from None
 
 
 def _person_for_update(session, data: dict[str, Any]) -> Person:
@@ -224,23 +225,24 @@ def _person_for_update(session, data: dict[str, Any]) -> Person:
 def _check_room(active: list[Representative], person: Person, incident) -> None:
     for representative in active:
         if representative.person_id == person.id:
-            raise Conflict("This person is already a representative of the incident.",
+            raise Conflict(_("This person is already a representative of this incident: no need to record them "
+                             "again."),
                            current_status=incident.status, representative_id=representative.id)
     cap = current_app.config["MAX_REPRESENTATIVES"]
     if len(active) >= cap:
-        raise Invalid(f"An incident has at most {cap} representatives.", max_representatives=cap,
-                      fields={"representatives": [f"At most {cap} per incident."]})
+        raise Invalid(_("An incident has at most {n} representatives: remove one before recording another.")
+                      .format(n=cap), max_representatives=cap,
+                      fields={"representatives": [_("At most {n} per incident.").format(n=cap)]})
 
 
 def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -> Listed:
     """Command records a group's representative; a person seen on an earlier incident marks a repeat petition."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
         person = _person_for_update(session, data)
         incidents = _lock_incidents(session, {incident_id} | _person_incident_ids(session, person.id))
-        if incident_id not in incidents:
-            raise NotFound("No such incident.")
+        found(incidents.get(incident_id), "incident")
         incident = incidents[incident_id]
         _check_room(_on_incident(session, incident_id), person, incident)
         representative = Representative(incident_id=incident_id, person_id=person.id,
@@ -256,18 +258,18 @@ def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -
 
 def remove_representative(*, actor: User, representative_id: int) -> None:
     """Command takes a representative off the incident; the person stays, the log keeps the fact."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
-        found = session.get(Representative, representative_id)
-        if found is None or found.removed_at is not None:
-            raise NotFound("No such representative.")
-        session.scalar(select(Person).where(Person.id == found.person_id).with_for_update())
-        incidents = _lock_incidents(session, {found.incident_id} | _person_incident_ids(session, found.person_id))
+        listed_now = session.get(Representative, representative_id)
+        if listed_now is None or listed_now.removed_at is not None:
+            raise NotFound(str(MISSING["representative"]))
+        session.scalar(select(Person).where(Person.id == listed_now.person_id).with_for_update())
+        incidents = _lock_incidents(session, {listed_now.incident_id} | _person_incident_ids(session, listed_now.person_id))
         representative = session.scalar(select(Representative).where(Representative.id == representative_id)
                                         .execution_options(populate_existing=True))
         if representative.removed_at is not None:  # someone else removed it while we waited
-            raise NotFound("No such representative.")
+            raise NotFound(str(MISSING["representative"]))
         representative.removed_at = utcnow()
         listed = _listed(session, [representative])[0]
         session.flush()
@@ -296,7 +298,7 @@ def _require_person(session, person_id: int) -> Person:
 
 def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
     """Command looks a person up by identity number: one keyed-hash match, nothing decrypted."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "look_up_persons")
     digest = _sealed(personal_data.lookup_hash, {"id_number": id_number}, "id_number")
     person = db.session.scalar(select(Person).where(Person.id_number_hash == digest))
     return [_record(db.session, person)] if person is not None else []
@@ -304,7 +306,7 @@ def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
 
 def get_person(*, actor: User, person_id: int) -> PersonRecord:
     """Command sees one person (masked) and every incident they took part in, newest first."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "look_up_persons")
     return _record(db.session, _require_person(db.session, person_id))
 
 
@@ -312,14 +314,14 @@ def reveal_person(*, actor: User, person_id: int, reason: str,
                   incident_id: int | None = None) -> dict[str, str | None]:
     """Command sees one person's full numbers, for a stated reason; everyone sees that it happened
     (on that incident's timeline too, when the reveal was made from one the person took part in)."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "reveal_person")
     with unit_of_work() as uow:
         person = _require_person(uow.session, person_id)
         if incident_id is not None and uow.session.scalar(
                 select(Representative.id).where(Representative.person_id == person.id,
                                                 Representative.incident_id == incident_id).limit(1)) is None:
-            raise Invalid("This person is not a representative on that incident.",
-                          fields={"incident_id": ["Not an incident of this person."]})
+            raise Invalid(_("This person is not a representative on that incident: reveal from one of their own "
+                            "incidents."), fields={"incident_id": [_("Not an incident of this person.")]})
         revealed = {
             "id_number": personal_data.decrypt(person.id_number_encrypted, field="id_number"),
             "phone": personal_data.decrypt(person.phone_encrypted, field="phone") if person.phone_encrypted else None,

@@ -80,7 +80,9 @@ const Api = (() => {
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw Object.assign(new Error(error.message || response.statusText), { status: response.status, body: data, fields: error.fields || {} });
+      // the server's own words, already in the page's language (a proxy's page has none: explain() words it)
+      throw Object.assign(new Error(error.message || ""), { status: response.status, body: data,
+        said: error.message || "", fields: error.fields || {} });
     }
     return data;
   }
@@ -111,6 +113,7 @@ const Time = (() => {
   const lang = Client.locale === "zh" ? "zh-CN" : "en-GB";
   const clock = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hour12: false });
   const full = new Intl.DateTimeFormat(lang, { timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const withYear = new Intl.DateTimeFormat(lang, { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
   const seconds = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
@@ -123,11 +126,13 @@ const Time = (() => {
   }
   return {
     zone,
-    // today: the clock time; another day: date and time
+    // today: the clock time; another day: date and time; another year: with the year
     at(value) {
       if (!value) return "";
       const date = new Date(value);
-      return dayKey.format(date) === dayKey.format(new Date()) ? clock.format(date) : full.format(date);
+      const day = dayKey.format(date), today = dayKey.format(new Date());
+      if (day === today) return clock.format(date);
+      return day.slice(0, 4) === today.slice(0, 4) ? full.format(date) : withYear.format(date);
     },
     now: () => seconds.format(new Date()),
     age: (value) => t("ago", { t: span(Date.now() - ms(value)) }),
@@ -185,13 +190,25 @@ function flash(message, kind) {
 document.addEventListener("click", (event) => {
   if (event.target.closest(".flash-close")) { clearTimeout(flash.timer); document.getElementById("flash").hidden = true; }
 });
+// What went wrong, in the page's language: the server's message as it is (it says what to do next),
+// or, when there is none (no answer, a proxy's error page), the page's own words for the status.
 function explain(error) {
-  if (error.status === 401) return t("error_signed_out");
-  if (error.status === 403) return `${t("error_forbidden")} ${error.message}`;
-  if (error.status === 409) return `${t("error_conflict")} ${error.message}`;
-  if (error.status === 422 || error.status === 400) return `${t("error_invalid")} ${error.message}`;
   if (error.status === 0) return t("error_network");
-  return `${t("error")}: ${error.message}`;
+  if (error.said) return error.said;
+  if (error.status === 401) return t("error_signed_out");
+  if (error.status === 403) return t("error_forbidden");
+  if (error.status === 409) return t("error_conflict");
+  if (error.status === 422 || error.status === 400) return t("error_invalid");
+  return t("error");
+}
+
+// A refusal raised by the page itself, shown in the form like the server's (with nodes to look at).
+function refusal(said, nodes) { return Object.assign(new Error(said), { said, nodes: nodes || [] }); }
+// Tasks named with links to their incident, for a refusal or a confirmation.
+function taskLinks(tasks) {
+  return h("ul", { class: "task-links" }, tasks.map((task) => h("li", {},
+    h("a", { href: `/incidents/${task.incident_id || ""}#task-${task.id}` }, task.title), " · ",
+    label("task_status", task.status), " · ", Units.name(task.unit_id))));
 }
 
 // ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
@@ -207,10 +224,12 @@ function fieldControl(field, id) {
     for (const option of select.options) option.selected = chosen.includes(option.value);
     return select;
   }
+  if (field.type === "checkbox") return h("input", { ...common, type: "checkbox", checked: field.value || null });
   const type = field.type === "datetime" ? "datetime-local" : field.type || "text";
   return h("input", { ...common, type, value: field.value ?? "", min: field.min ?? null, autocomplete: "off" });
 }
 function readControl(field, control) {
+  if (field.type === "checkbox") return control.checked || undefined;
   if (field.type === "multiselect") return [...control.selectedOptions].map((o) => Number(o.value));
   if (field.type === "number") return control.value === "" ? undefined : Number(control.value);
   if (field.type === "select" && field.numeric) return control.value === "" ? undefined : Number(control.value);
@@ -259,17 +278,22 @@ function openForm({ title, fields, submitLabel, onSubmit, danger, done }) {
       dialog.close();
       flash(typeof done === "function" ? done(result, values) : done || t("saved"), "ok");
     } catch (error) {
-      problem.textContent = explain(error);
-      for (const [name, messages] of Object.entries(error.fields || {})) markField(name, [].concat(messages).join(" "));
+      // each field's text beside it; what names no field of this form (the cap, "_schema") under the message
+      const unplaced = Object.entries(error.fields || {})
+        .filter(([name, messages]) => !markField(name, [].concat(messages).join(" ")))
+        .map(([, messages]) => [].concat(messages).join(" "));
+      // a refusal may bring what to look at (links to the tasks in the way, what changed meanwhile)
+      problem.replaceChildren([explain(error), ...unplaced].join(" "), ...(error.nodes || []));
     } finally {
       submit.disabled = false;
     }
   });
   function markField(name, message) {
     const control = controls[name];
-    if (!control) return;
+    if (!control) return false;
     control.setAttribute("aria-invalid", "true");
     document.getElementById(`f-${name}-error`).textContent = message;
+    return true;
   }
   dialog.showModal();
   const first = form.querySelector("input, select, textarea");
@@ -287,6 +311,17 @@ const Units = (() => {
   };
   return { byId, name, all: () => [...byId.values()], options: (filter) =>
     [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
+})();
+
+// Who acted, in the page's language: a Chinese page shows a user's Chinese name when they have one,
+// otherwise the name the event was written with.
+const Users = (() => {
+  const byId = new Map((State.users || []).map((u) => [u.id, u]));
+  const name = (id, written) => {
+    const user = byId.get(id);
+    return Client.locale === "zh" && user && user.name_zh ? user.name_zh : written || (user ? user.name : "");
+  };
+  return { name };
 })();
 
 // The choices the server accepts, named in the page's language (labels may come from another group).

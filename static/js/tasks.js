@@ -51,8 +51,8 @@ const TaskView = (() => {
   // Who may report the headcount from the scene: command, or a liaison whose unit works the incident
   // (the server decides; this only spares the others a button that would be refused).
   function mayReportHeadcount(incidentId) {
-    if (me.role === "command") return true;
-    return me.role === "liaison" && Store.tasksOf(incidentId).some((task) => Rules.worksOn(task, me.unit_id));
+    if (!Client.may.report_headcount) return false;
+    return me.role !== "liaison" || Store.tasksOf(incidentId).some((task) => Rules.worksOn(task, me.unit_id));
   }
   function reportHeadcount(incident) {
     openForm({ title: `${t("report_headcount")} · ${incident.ref} ${incident.title}`, submitLabel: t("report_headcount"),
@@ -80,6 +80,7 @@ const TaskView = (() => {
       { name: "instructions", label: t("f_instructions"), type: "textarea" },
       { name: "priority", label: t("f_priority"), type: "select", options: optionsOf("priority"), value: "normal", required: true },
       { name: "due_at", label: t("due_default"), type: "datetime" },
+      { name: "past_due_ok", label: t("past_due_ok"), type: "checkbox" },
     ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values) });
   }
 
@@ -101,9 +102,9 @@ const TaskView = (() => {
 
   function render(task, { showIncident } = {}) {
     const actions = allowedActions(task);
-    const canSupervise = me.role === "command" && overdue(task);
+    const canSupervise = Client.may.supervise_task && overdue(task);
     const incident = showIncident ? Store.incidents.get(task.incident_id) : null;
-    const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, dataset: { taskId: task.id, status: task.status } },
+    const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, id: `task-${task.id}`, dataset: { taskId: task.id, status: task.status } },
       h("div", {},
         incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ",
           h("span", { class: "incident-headcount" }, t("people", { n: incident.headcount })), " ",
@@ -134,10 +135,21 @@ const InstructionView = (() => {
       flash(`${t("acknowledged")} ✓`, "ok");
     } catch (error) { flash(explain(error)); }
   }
+  // The leader chooses who must acknowledge; preselected: every unit working the incident and CC (the default).
   function issue(incident) {
+    const working = new Set(Store.tasksOf(incident.id).filter((task) => task.status !== "cancelled")
+      .flatMap((task) => [task.unit_id, ...(task.co_unit_ids || [])]));
+    for (const unit of Units.all()) if (unit.kind === "command") working.add(unit.id);
     openForm({ title: `${t("issue_instruction")} · ${incident.ref} ${incident.title}`, submitLabel: t("issue_instruction"),
-      fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true }],
-      onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/instructions`, values) });
+      fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true },
+               { name: "unit_ids", label: t("addressees"), type: "multiselect", hint: t("addressees_hint"),
+                 options: Units.options(), value: [...working] }],
+      onSubmit: (values) => {
+        // left as proposed: addressed to whoever works the incident, so units dispatched later join it
+        const chosen = new Set(values.unit_ids || []);
+        if (!chosen.size || (chosen.size === working.size && [...working].every((id) => chosen.has(id)))) delete values.unit_ids;
+        return Api.post(`/api/incidents/${incident.id}/instructions`, values);
+      } });
   }
   function ackChips(instruction) {
     return h("div", { class: "ack-list" }, (instruction.addressees || []).map((a) => h("span", {
