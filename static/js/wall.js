@@ -3,7 +3,6 @@
 
 (() => {
   const LEVELS = ["I", "II", "III", "IV"];
-  const PER_LEVEL = 8;
   const shownIncidents = (summary) => [...Store.incidents.values()].filter((i) => Rules.isOnBoard(i, summary.get(i.id)));
 
   function tile(value, caption, tone) {
@@ -26,16 +25,15 @@
     document.getElementById("wall-incidents").replaceChildren(...LEVELS.flatMap((level) => {
       const here = incidents.filter((i) => i.level === level).sort((a, b) => b.headcount - a.headcount);
       if (!here.length) return [];
-      // A wall has no scroll bar anyone will use: the largest crowds of each level, then how many more.
-      const more = here.length - PER_LEVEL;
-      return [h("h3", {}, `${label("level_long", level)} · ${here.length}`), ...here.slice(0, PER_LEVEL).map((i) => {
+      // The most severe levels and the largest crowds first: what does not fit is counted by fit() below.
+      return [h("h3", {}, `${label("level_long", level)} · ${here.length}`), ...here.map((i) => {
         const c = summary.get(i.id) || {};
         return h("div", { class: `wall-incident ${String(i.id) === chosen ? "selected" : ""}`, dataset: { id: i.id },
           tabindex: choice ? "0" : null, onclick: () => pick(i.id), onfocus: () => pick(i.id) }, levelBadge(i.level),
           h("div", {}, h("div", {}, i.title), h("div", { class: "sub" }, `${i.ref} · ${i.location} · `, statusBadge(i.status), " ", h("span", { "data-age": i.occurred_at }, Time.age(i.occurred_at)))),
           h("div", { class: "num" }, h("strong", { class: "big-num" }, i.headcount), h("div", { class: "sub" }, t("peak", { n: i.peak_headcount })),
             c.overdue ? h("div", { class: "overdue-pill" }, t("n_overdue", { n: c.overdue })) : null));
-      }), more > 0 ? h("p", { class: "muted" }, t("and_more", { n: more })) : null].filter(Boolean);
+      })];
     }));
     if (!incidents.length) document.getElementById("wall-incidents").append(h("p", { class: "muted" }, t("no_incidents")));
 
