@@ -62,7 +62,7 @@ const TaskView = (() => {
       done: (_result, values) => t("headcount_reported", { n: values.headcount }) });
   }
   function headcountButton(incident) {
-    return h("button", { type: "button", class: "report-headcount", dataset: { incidentId: incident.id },
+    return h("button", { type: "button", class: "small report-headcount", dataset: { incidentId: incident.id },
       onclick: () => reportHeadcount(incident) }, t("report_headcount"));
   }
 
