@@ -648,6 +648,11 @@ def test_a_liaison_on_a_phone_claims_reports_from_the_scene_and_returns_a_task(o
     _fits_the_phone(page)
     shoot(page, f"phone-returned-{language}")
 
+    page.goto(f"{server.url}/board")
+    expect_live(page)
+    _fits_the_phone(page)
+    shoot(page, f"phone-board-{language}")
+
     page.goto(f"{server.url}/incidents/{incident['id']}")
     expect_live(page)
     expect(page.locator("#facts")).to_contain_text("340")
