@@ -67,6 +67,7 @@ LABELS = {
         "instruction.issued": _l("Leader's instruction issued"),
         "instruction.acknowledged": _l("Instruction acknowledged"),
         "instruction.overdue": _l("Instruction not acknowledged in time"),
+        "incident.headcount_reported": _l("Headcount reported from the scene"),
     },
 }
 
