@@ -126,7 +126,7 @@ def _on_incident(session, incident_id: int) -> list[Representative]:
 
 def _require_incident(session, incident_id: int) -> None:
     if incident_id not in _incidents.rows(session, {incident_id}):
-        raise NotFound("No such incident.")
+        raise NotFound(str(MISSING["incident"]))
 
 
 def list_representatives(*, actor: User, incident_id: int) -> list[Listed]:
