@@ -1,6 +1,8 @@
 """The incident registry through the API."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from dispatch.incidents.models import STATUSES

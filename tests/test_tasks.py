@@ -104,7 +104,7 @@ def test_a_units_queue_puts_overdue_first_then_priority_then_deadline(duty, clie
     for name, priority, hours in [("normal-5h", "normal", 5), ("urgent-3h", "urgent", 3), ("low-late", "low", -1),
                                   ("high-2h", "high", 2), ("urgent-1h", "urgent", 1)]:
         made[name] = dispatch(duty, incident["id"], units["PSB"], priority=priority, title=name,
-                              due_at=iso(timedelta(hours=hours)))["id"]
+                              due_at=iso(timedelta(hours=hours)), past_due_ok=hours < 0)["id"]
     dispatch(duty, incident["id"], units["HRSS"], priority="urgent")
     queue = client_for("psb").get(f"/api/tasks?unit_id={units['PSB']}").get_json()
     assert [t["title"] for t in queue["items"]] == ["low-late", "urgent-1h", "urgent-3h", "high-2h", "normal-5h"]
