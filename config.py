@@ -49,8 +49,17 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    LOGIN_RATE_LIMIT = "5 per minute"  # failed sign-ins per address and username
-    LOGIN_RATE_LIMIT_PER_ADDRESS = "30 per minute"  # failed sign-ins per address
+    # Failed sign-ins (dispatch/auth/throttle.py): past the free ones within the window,
+    # each further attempt waits 1, 2, 4 ... seconds, up to the maximum.
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_FREE_FAILURES_PER_USERNAME = 5  # from any address
+    LOGIN_MAX_DELAY_PER_USERNAME = 60
+    LOGIN_FREE_FAILURES_PER_ADDRESS = 20  # a shared office address: many colleagues, some typos
+    LOGIN_MAX_DELAY_PER_ADDRESS = 10
+    # Password hashes computed at once (each takes a core and ARGON2_MEMORY_COST KiB).
+    HASH_CONCURRENCY = 2
+    # Reverse proxies in front of the server that set X-Forwarded-For/-Proto/-Host (0: none).
+    PROXY_HOPS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -94,7 +103,9 @@ class ProductionConfig(Config):
 
 # Numbers a deployment may tune without code: DISPATCH_<NAME> in the environment.
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
-           "RESUME_MAX_GAP")
+           "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
+           "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 

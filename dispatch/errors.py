@@ -50,6 +50,16 @@ class Invalid(DispatchError):
     status, code = 422, "invalid"
 
 
+class TooManyRequests(DispatchError):
+    """Asked too often; `retry_after` (seconds) says when to try again."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **extra: Any):
+        super().__init__(message, retry_after=retry_after, **extra)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 def found(row, what: str):
     """The row fetched by id, or a 404 naming what was missing."""
     if row is None:
@@ -85,7 +95,7 @@ def _http_code(status: int) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DispatchError)
     def _dispatch_error(exc: DispatchError):
-        return jsonify(exc.body()), exc.status
+        return jsonify(exc.body()), exc.status, getattr(exc, "headers", {})
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

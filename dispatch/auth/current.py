@@ -53,5 +53,6 @@ def actor():
 
 
 def init_app(app: Flask) -> None:
-    service.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    service.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"],
+                             app.config["HASH_CONCURRENCY"])
     app.before_request(resolve_actor)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -14,7 +15,8 @@ from sqlalchemy import delete, select
 from ..db import db, utcnow
 from ..errors import Conflict, Invalid, Unauthorized, found
 from ..events import unit_of_work
-from . import permissions
+from ..offload import run_off_loop
+from . import permissions, throttle
 from .models import ROLES, ApiToken, Unit, User, UserSession
 
 _hasher = PasswordHasher()
@@ -24,34 +26,55 @@ signals = Namespace()
 sessions_ended = signals.signal("sessions-ended")
 # A fixed hash to verify against when the username is unknown, so timing does not tell.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# A flood of sign-ins queues here instead of taking every core and the database pool.
+_hash_slots = threading.BoundedSemaphore(2)
 
 
-def configure_hasher(time_cost: int, memory_cost: int) -> None:
-    global _hasher, _DUMMY_HASH
+def configure_hasher(time_cost: int, memory_cost: int, concurrency: int = 2) -> None:
+    global _hasher, _DUMMY_HASH, _hash_slots
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
     _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    _hash_slots = threading.BoundedSemaphore(max(1, concurrency))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hash_slots:
+        return run_off_loop(_hasher.hash, password)
 
 
-def _password_matches(user: User | None, password: str) -> bool:
+def _verify(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerifyMismatchError, InvalidHashError):
         return False
+
+
+def _password_matches(stored_hash: str | None, password: str, *, before=None) -> bool:
+    """Argon2 on a real thread, a few at a time. Call it holding no database connection:
+    a sign-in waiting for a hash slot must not keep one of the pool's connections."""
+    with _hash_slots:
+        if before is not None:
+            before()  # checked again in the slot: a burst that queued together is judged one by one
+        return run_off_loop(_verify, stored_hash, password)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(username: str, password: str) -> UserSession:
-    """Check the password and open a new server-side session (a fresh id every login)."""
+def login(username: str, password: str, address: str | None = None) -> UserSession:
+    """Check the password and open a new server-side session (a fresh id every login).
+
+    Failures slow further attempts for the username and for the address (throttle.py)."""
+    throttle.check(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
-    if not _password_matches(user, password) or not user.active:
+    stored_hash = user.password_hash if user is not None and user.active else None
+    db.session.close()  # the connection goes back to the pool before the slow hash
+    if not _password_matches(stored_hash, password, before=lambda: throttle.check(username, address)):
+        throttle.failed(username, address)
         raise Unauthorized("Wrong username or password.")
+    throttle.succeeded(username)
+    user = db.session.get(User, user.id)
     now = utcnow()
     user_session = UserSession(
         id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
@@ -115,10 +138,13 @@ def token_user(token: str | None) -> User | None:
 def change_password(*, actor: User, current_password: str, new_password: str) -> None:
     """The user's own password; every session of theirs ends, this one too."""
     permissions.require_user(actor)
-    if not _password_matches(actor, current_password):
+    stored_hash = actor.password_hash
+    db.session.close()
+    if not _password_matches(stored_hash, current_password):
         raise Invalid("The current password is wrong.", fields={"current_password": ["Wrong password."]})
+    new_hash = hash_password(new_password)
     with unit_of_work():
-        actor.password_hash = hash_password(new_password)
+        db.session.get(User, actor.id).password_hash = new_hash
         _end_all_sessions(actor.id)
     sessions_ended.send(None, user_id=actor.id, session_id=None)
 
