@@ -13,17 +13,30 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 def _instance_dir() -> Path:
+    """instance/ holds the keys and the SQLite database: the server's user alone may read it."""
     path = Path(os.environ.get("DISPATCH_INSTANCE_DIR", BASE_DIR / "instance"))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    for kept in path.iterdir():  # what an older version left readable by others
+        if kept.is_file() and not kept.is_symlink() and kept.stat().st_mode & 0o077:
+            kept.chmod(0o600)
     return path
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty and readable by the owner only, unless it exists."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _kept_secret(name: str, make) -> str:
     """A secret generated once on first run and kept under instance/ (the default set-up)."""
     path = _instance_dir() / name
     if not path.exists():
+        private_file(path)  # never readable by others, not even for a moment
         path.write_text(make())
-        path.chmod(0o600)
     return path.read_text().strip()
 
 

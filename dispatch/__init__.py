@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import load_config
 
+from . import security
 from .db import db as database  # not `db`: that name is the dispatch.db module
 from .errors import register_error_handlers
 from .extensions import api, limiter
@@ -33,6 +34,7 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     database.init_app(app)
+    security.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)

@@ -1,4 +1,4 @@
-"""Server commands: `flask --app wsgi users create`, `tokens create`, `demo`, `db upgrade`."""
+"""Server commands: `flask --app wsgi users create`, `tokens create`, `demo`, `db upgrade`, `audit verify`."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ from .migrate import upgrade
 users = AppGroup("users", help="Manage users.")
 tokens = AppGroup("tokens", help="Manage API tokens.")
 dbcli = AppGroup("db", help="Database schema.")
+audit = AppGroup("audit", help="The event log's tamper evidence.")
 
 
 @users.command("create")
@@ -52,10 +53,24 @@ def db_upgrade():
     click.echo("database is up to date")
 
 
+@audit.command("verify")
+def audit_verify():
+    """Check the event log's hash chain: exit 0 with the number of events, or 1 naming the first broken seq."""
+    from .audit import verify_chain
+
+    verdict = verify_chain()
+    if not verdict.holds:
+        click.echo(f"audit chain broken at seq {verdict.broken_seq}: {verdict.reason} "
+                   f"({verdict.verified} events before it verified)", err=True)
+        raise SystemExit(1)
+    click.echo(f"{verdict.verified} events verified; last hash {verdict.head}")
+
+
 def init_app(app: Flask) -> None:
     from .demo import demo_command
 
     app.cli.add_command(users)
     app.cli.add_command(tokens)
     app.cli.add_command(dbcli)
+    app.cli.add_command(audit)
     app.cli.add_command(demo_command)

@@ -170,3 +170,20 @@ def http_login(base: str, username: str) -> requests.Session:
     response.raise_for_status()
     http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return http
+
+
+@contextmanager
+def another_app(database_url: str, **overrides):
+    """A second app (other settings or another database) for one test; the suite's app is bound again after."""
+    from dispatch import create_app
+    from dispatch.db import db
+
+    saved = db.engine
+    try:
+        yield create_app("test", DATABASE_URL=database_url, **overrides)
+    finally:
+        db.session.remove()
+        if db.engine is not saved:
+            db.engine.dispose()
+        db.engine = saved
+        db.session.configure(bind=saved)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from dispatch.auth.models import UserSession
 from dispatch.db import db, utcnow
 
-from .support import PASSWORD, incident_payload
+from .support import PASSWORD, another_app, incident_payload
 
 
 def test_sign_in_returns_the_user_and_a_csrf_token(client_for):
@@ -164,17 +164,12 @@ def test_one_address_trying_many_usernames_is_slowed(app, monkeypatch):
 
 @pytest.mark.parametrize("hops,second_address_code", [(1, 401), (0, 429)])
 def test_behind_the_reverse_proxy_the_client_address_comes_from_x_forwarded_for(app, hops, second_address_code):
-    from dispatch import create_app
+    with another_app(app.config["DATABASE_URL"], PROXY_HOPS=hops, LOGIN_FREE_FAILURES_PER_ADDRESS=2) as proxied:
+        def attempt(client_address, username):
+            return sign_in_from(proxied, "127.0.0.1", username, HTTP_X_FORWARDED_FOR=client_address).status_code
 
-    proxied = create_app("test", DATABASE_URL=app.config["DATABASE_URL"], PROXY_HOPS=hops,
-                         LOGIN_FREE_FAILURES_PER_ADDRESS=2)
-    proxied.config["TEST_PASSWORD_HASH"] = app.config["TEST_PASSWORD_HASH"]
-
-    def attempt(client_address, username):
-        return sign_in_from(proxied, "127.0.0.1", username, HTTP_X_FORWARDED_FOR=client_address).status_code
-
-    assert [attempt("203.0.113.7", f"user{n}") for n in range(3)] == [401, 401, 429]
-    assert attempt("203.0.113.8", "user9") == second_address_code
+        assert [attempt("203.0.113.7", f"user{n}") for n in range(3)] == [401, 401, 429]
+        assert attempt("203.0.113.8", "user9") == second_address_code
 
 
 def test_users_create_command_adds_a_user_who_can_sign_in(app, client_for):

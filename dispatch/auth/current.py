@@ -4,8 +4,6 @@ Resolved once per request into `g.actor`; services receive it as a plain value.
 """
 from __future__ import annotations
 
-import hmac
-
 from flask import Flask, g, request, session
 
 from ..errors import Forbidden, Unauthorized
@@ -44,7 +42,7 @@ def resolve_actor() -> None:
 def _check_csrf() -> None:
     if request.method not in SAFE_METHODS and (request.method, request.path) not in CSRF_EXEMPT:
         sent = request.headers.get("X-CSRF-Token", "")
-        if not hmac.compare_digest(sent, g.user_session.csrf_token):
+        if not service.csrf_matches(g.user_session, sent):
             raise Forbidden("Missing or wrong X-CSRF-Token header.", fields={"X-CSRF-Token": ["Required."]})
 
 

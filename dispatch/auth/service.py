@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -59,10 +61,23 @@ def _password_matches(stored_hash: str | None, password: str, *, before=None) ->
 
 
 def _token_hash(token: str) -> str:
+    """SHA-256 of a random secret (API token, session id, CSRF token): the form it is stored in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(username: str, password: str, address: str | None = None) -> UserSession:
+@dataclass(frozen=True)
+class NewSession:
+    """A login just opened: the secrets go to the browser once, their hashes to the database."""
+
+    session_id: str
+    csrf_token: str
+
+
+def csrf_matches(user_session: UserSession, sent: str) -> bool:
+    return hmac.compare_digest(_token_hash(sent), user_session.csrf_hash)
+
+
+def login(username: str, password: str, address: str | None = None) -> NewSession:
     """Check the password and open a new server-side session (a fresh id every login).
 
     Failures slow further attempts for the username and for the address (throttle.py)."""
@@ -76,24 +91,25 @@ def login(username: str, password: str, address: str | None = None) -> UserSessi
     throttle.succeeded(username)
     user = db.session.get(User, user.id)
     now = utcnow()
+    opened = NewSession(session_id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
     user_session = UserSession(
-        id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+        id=_token_hash(opened.session_id), user_id=user.id, csrf_hash=_token_hash(opened.csrf_token),
         created_at=now, last_seen_at=now,
     )
     with unit_of_work() as uow:
         uow.session.add(user_session)
-    return user_session
+    return opened
 
 
 def logout(session_id: str | None) -> None:
     if not session_id:
         return
-    user_session = db.session.get(UserSession, session_id)
+    user_session = db.session.get(UserSession, _token_hash(session_id))
     if user_session is None:
         return
     user_id = user_session.user_id
     with unit_of_work() as uow:
-        uow.session.execute(delete(UserSession).where(UserSession.id == session_id))
+        uow.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
     sessions_ended.send(None, user_id=user_id, session_id=session_id)
 
 
@@ -105,7 +121,7 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
     """The user behind a session id, if the session is still alive (idle and absolute limits)."""
     if not session_id:
         return None
-    user_session = db.session.get(UserSession, session_id)
+    user_session = db.session.get(UserSession, _token_hash(session_id))
     if user_session is None:
         return None
     now = utcnow()
@@ -113,7 +129,7 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     if now - user_session.last_seen_at > idle or now - user_session.created_at > absolute:
         with unit_of_work() as uow:
-            uow.session.execute(delete(UserSession).where(UserSession.id == session_id))
+            uow.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
         return None
     user = db.session.get(User, user_session.user_id)
     if user is None or not user.active:

@@ -17,7 +17,8 @@ def _session_body():
     current = actor()
     if current is None:
         raise Unauthorized("Not signed in.")
-    csrf = g.user_session.csrf_token if g.user_session is not None else None
+    # the token itself is only in the signed session cookie; the database keeps its hash
+    csrf = session.get("csrf") if g.user_session is not None else None
     return {"user": current, "csrf_token": csrf}
 
 
@@ -26,11 +27,11 @@ def _session_body():
 @blp.response(200, SessionSchema)
 def sign_in(data):
     # the client's address as the reverse proxy saw it (ProxyFix, DISPATCH_PROXY_HOPS)
-    user_session = service.login(data["username"], data["password"], request.remote_addr)
+    opened = service.login(data["username"], data["password"], request.remote_addr)
     session.clear()  # a new session id at every login
-    session["sid"] = user_session.id
+    session["sid"], session["csrf"] = opened.session_id, opened.csrf_token
     session.permanent = True
-    g.actor, g.user_session = service.session_user(user_session.id)
+    g.actor, g.user_session = service.session_user(opened.session_id)
     return _session_body()
 
 

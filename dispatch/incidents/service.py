@@ -101,8 +101,8 @@ def list_incidents(*, actor: User, filters: dict[str, Any]) -> tuple[list[Incide
         if filters.get(name):
             query = query.where(getattr(Incident, name) == filters[name])
     if filters.get("q"):
-        like = f"%{filters['q'].lower()}%"
-        query = query.where(or_(*(func.lower(column).like(like) for column in
+        # autoescape: a % or _ in the search is that character, not a wildcard
+        query = query.where(or_(*(func.lower(column).contains(filters["q"].lower(), autoescape=True) for column in
                                   (Incident.ref, Incident.title, Incident.location, Incident.demands))))
     if filters.get("unit_id"):
         # the unit leads or co-handles a task there
