@@ -181,36 +181,82 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
         raise Invalid("A liaison belongs to one unit.", fields={"unit_code": ["Required for a liaison."]})
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("That username is taken.", fields={"username": ["Already taken."]})
+    password_hash = hash_password(password)
     user = User(username=username, display_name=display_name or username, role=role,
-                unit_id=unit.id if unit else None, password_hash=hash_password(password), active=True)
+                unit_id=unit.id if unit else None, password_hash=password_hash, active=True)
     with unit_of_work() as uow:
         uow.session.add(user)
+        uow.session.flush()
+        uow.append_event("user.created", actor=actor, unit_id=user.unit_id, data=_about(user))
     return user
 
 
+def _about(user: User) -> dict:
+    """Who an administration event is about: never a password, hash or token."""
+    return {"user_id": user.id, "username": user.username, "display_name": user.display_name,
+            "role": user.role, "unit_id": user.unit_id}
+
+
 def set_user_active(*, actor: User, user_id: int, active: bool) -> User:
-    """An admin disables (or restores) a user; a disabled user is signed out everywhere."""
+    """An admin disables (or restores) a user; a disabled user is signed out everywhere.
+    Everyone sees it in the log (`user.disabled`, `user.enabled`)."""
     permissions.require_role(actor, "admin")
     user = found(db.session.get(User, user_id), "user")
-    with unit_of_work():
+    if user.active == active:
+        return user  # nothing changes, nothing is recorded
+    with unit_of_work() as uow:
         user.active = active
         if not active:
             _end_all_sessions(user.id)
+        uow.append_event("user.enabled" if active else "user.disabled", actor=actor, unit_id=user.unit_id,
+                         data=_about(user))
     if not active:
         sessions_ended.send(None, user_id=user.id, session_id=None)
     return user
 
 
-def create_token(*, actor: User | None, user_id: int, name: str) -> tuple[ApiToken, str]:
-    """A bearer token for another system; the secret is shown once."""
+def _about_token(row: ApiToken, user: User) -> dict:
+    return {"token_id": row.id, "name": row.name, "user_id": user.id, "username": user.username,
+            "role": user.role}
+
+
+def create_token(*, actor: User | None, user_id: int | None = None, name: str) -> tuple[ApiToken, str]:
+    """A bearer token acting as its user, issued by that user (actor None: the server's command
+    line); the secret is shown once, and `token.issued` tells everyone, command included."""
     if actor is not None:
-        permissions.require_role(actor, "admin")
-    found(db.session.get(User, user_id), "user")
+        user_id = actor.id if user_id is None else user_id
+        permissions.require_token_holder(actor, user_id)
+    user = found(db.session.get(User, user_id), "user")
     secret = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(secret))
+    row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(secret))
     with unit_of_work() as uow:
         uow.session.add(row)
+        uow.session.flush()
+        uow.append_event("token.issued", actor=actor, unit_id=user.unit_id, data=_about_token(row, user))
     return row, secret
+
+
+def list_tokens(*, actor: User) -> list[ApiToken]:
+    """One's own tokens; the administrator sees every token (never a secret)."""
+    actor = permissions.require_user(actor)
+    query = select(ApiToken).order_by(ApiToken.id)
+    if actor.role != "admin":
+        query = query.where(ApiToken.user_id == actor.id)
+    return list(db.session.scalars(query))
+
+
+def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
+    """The token stops working at once; its user or the administrator revokes it (`token.revoked`)."""
+    permissions.require_user(actor)
+    row = found(db.session.get(ApiToken, token_id), "token")
+    permissions.require_self_or_admin(actor, row.user_id)
+    if row.revoked:
+        raise Conflict("This token is already revoked.", current_status="revoked")
+    with unit_of_work() as uow:
+        row.revoked, row.revoked_at = True, utcnow()
+        uow.append_event("token.revoked", actor=actor, unit_id=row.user.unit_id,
+                         data=_about_token(row, row.user))
+    return row
 
 
 def list_units(*, actor: User) -> list[Unit]:

@@ -8,7 +8,8 @@ from ..schemas import PageArgs, page_of, paged
 from . import service
 from .current import actor
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
-                      TokenSchema, UnitSchema, UserCreateSchema, UserSchema, UserUpdateSchema)
+                      TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema,
+                      UserUpdateSchema)
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="Sessions, units, users, tokens")
 
@@ -90,3 +91,16 @@ def update_user(data, user_id):
 def create_token(data):
     row, secret = service.create_token(actor=actor(), **data)
     return {"id": row.id, "user_id": row.user_id, "name": row.name, "token": secret}
+
+
+@blp.route("/tokens", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(TokenListedSchema))
+def tokens(args):
+    return paged(service.list_tokens(actor=actor()), args)
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.response(204)
+def revoke_token(token_id):
+    service.revoke_token(actor=actor(), token_id=token_id)

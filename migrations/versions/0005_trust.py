@@ -1,4 +1,4 @@
-"""Trust: the event log is hash-chained; login sessions keep only hashes of their secrets.
+"""Trust: the event log is hash-chained; login sessions keep only hashes of their secrets; revoked tokens say when.
 
 Revision ID: 0005_trust
 Revises: 0003_tasks
@@ -50,6 +50,8 @@ def upgrade() -> None:
     _chain_existing_events()
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.alter_column("hash", existing_type=sa.String(length=64), nullable=False)
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("revoked_at", dispatch.db.UTCDateTime(timezone=True), nullable=True))
     op.execute("DELETE FROM user_sessions")
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
         batch_op.drop_column("csrf_token")
@@ -57,6 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_column("revoked_at")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_column("hash")
     op.execute("DELETE FROM user_sessions")
