@@ -58,7 +58,7 @@ def fill(url: str, incidents: int, tasks: int) -> None:
     from dispatch.auth.models import Unit, User
     from dispatch.db import db, utcnow
     from dispatch.incidents import service as incident_service
-    from dispatch.tasks import service as task_service
+    from dispatch import coordination
 
     app = create_app("test", DATABASE_URL=url)
     with app.app_context():
@@ -73,7 +73,7 @@ def fill(url: str, incidents: int, tasks: int) -> None:
                 "occurred_at": now - timedelta(minutes=n), "headcount": 10 + n, "demands": "Bench demands",
                 "level": LEVELS[n % len(LEVELS)]}).id)
         for n in range(tasks):
-            task_service.dispatch_task(actor=duty, incident_id=created[n % len(created)], data={
+            coordination.dispatch_task(actor=duty, incident_id=created[n % len(created)], data={
                 "unit_id": units[n % len(units)], "co_unit_ids": [], "title": f"Bench task {n}",
                 "instructions": "", "priority": "normal", "due_at": now + timedelta(hours=1 + n % 5)})
         db.session.remove()

@@ -21,6 +21,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, se
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, db, utcnow
+from .board.event_data import facts, presented
 from .schemas import shown_time
 
 signals = Namespace()
@@ -80,7 +81,7 @@ class Event(Base):
                 if self.actor_name is not None
                 else None
             ),
-            "data": self.data or {},
+            "data": presented(self.data),
         }
 
 
@@ -110,7 +111,7 @@ class UnitOfWork:
             actor_id=getattr(actor, "id", None),
             actor_name=getattr(actor, "display_name", None),
             actor_role=getattr(actor, "role", None),
-            data=data or {},
+            data=facts(data),
         )
         self.pending.append(event)
         return event
@@ -155,13 +156,22 @@ def _no_bulk_changes_to_events(state) -> None:
 
 @contextmanager
 def unit_of_work() -> Iterator[UnitOfWork]:
-    """One transaction: the change, its events, COMMIT, then the live push."""
+    """One transaction: the change, its events, COMMIT, then the live push.
+
+    Inside another unit of work it joins that one: a write that spans areas
+    (dispatch/coordination.py) is still one transaction with one COMMIT.
+    """
     session = db.session()
+    outer = session.info.get("unit_of_work")
+    if outer is not None:
+        yield outer
+        return
     if session.in_transaction():
         # end the request's read transaction so this one can begin as a writer
         session.commit()
     session.connection(execution_options={"dispatch_write": True})
     uow = UnitOfWork(session)
+    session.info["unit_of_work"] = uow
     try:
         yield uow
         uow._number_and_write()
@@ -169,6 +179,8 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop("unit_of_work", None)
     if uow.pending:
         events_committed.send(None, events=list(uow.pending))
 

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from dispatch.db import utcnow
+from dispatch import coordination
 from dispatch.tasks import deadlines
 
 from .support import fresh_postgres_database, http_login, incident_payload, running_server
@@ -65,7 +66,7 @@ def test_the_deadline_loop_scans_after_each_sleep_of_the_configured_interval(app
         slept.append(seconds)
 
     with pytest.raises(Stop):
-        deadlines.run_deadline_loop(app, sleep=sleep)
+        coordination.run_deadline_loop(app, sleep=sleep)
     assert slept == [app.config["DISPATCH_OVERDUE_SCAN_SECONDS"]] * 2
     assert len(events_of(duty, "task.overdue", task_id=late_task["id"])) == 1
 

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from dispatch.db import db, utcnow
 from dispatch.instructions import service as instructions
 from dispatch.instructions.models import Instruction
-from dispatch.tasks import deadlines
+from dispatch import coordination
 
 from .test_task_support import act, dispatch, events_of, new_incident, unit_ids
 
@@ -120,8 +120,8 @@ def test_an_instruction_unacknowledged_too_long_is_flagged_once(app, leader, dut
     limit = app.config["INSTRUCTION_ACK_OVERDUE_MINUTES"]
     backdate(app, instruction["id"], limit + 5)
     with app.app_context():
-        assert deadlines.scan()["instructions"] == 1
-        assert deadlines.scan()["instructions"] == 0
+        assert coordination.scan()["instructions"] == 1
+        assert coordination.scan()["instructions"] == 0
     shown = leader.get(f"/api/instructions/{instruction['id']}").get_json()
     assert shown["overdue"] is True
     waiting = {a["unit_code"]: a for a in shown["addressees"]}
@@ -138,7 +138,7 @@ def test_a_fully_acknowledged_instruction_is_never_flagged(app, leader, duty, cl
         assert acknowledge(client_for(username), instruction["id"]).status_code == 201
     backdate(app, instruction["id"], 600)
     with app.app_context():
-        assert deadlines.scan()["instructions"] == 0
+        assert coordination.scan()["instructions"] == 0
     assert leader.get(f"/api/instructions/{instruction['id']}").get_json()["overdue"] is False
 
 

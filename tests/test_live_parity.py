@@ -60,6 +60,8 @@ def count_what_is_open(incident: dict) -> None:
     """The board row's counts, derived on the screen from the tasks and instructions it holds."""
     incident["open_tasks"] = sum(task["status"] not in SETTLED for task in incident["tasks"])
     incident["overdue_tasks"] = sum(bool(task["overdue"]) for task in incident["tasks"])
+    incident["escalated_tasks"] = sum(task["status"] not in SETTLED and bool(task["escalated"])
+                                      for task in incident["tasks"])
     incident["unacknowledged_instructions"] = sum(
         bool(instruction["unacknowledged_unit_ids"]) for instruction in incident["instructions"])
 

@@ -71,7 +71,7 @@ def test_masking_a_masked_form_changes_nothing_and_never_shows_more(value):
 
 @pytest.mark.parametrize("raw,why", [
     ("310101195803121230", "check digit"), ("310101198002301239", "date of birth"),
-    ("310101209901011236", "date of birth"), ("000000198001011235", "region"),
+    ("310101209901011236", "date of birth"), ("000000198001011235", "province"),
     ("31010119580312123", "17 digits"), (None, "Not a resident"), ("1" * 41, "Not a resident"),
 ])
 def test_bad_identity_numbers_are_refused_saying_why_never_echoing_the_number(raw, why):

@@ -11,6 +11,7 @@ from dispatch import personal_data
 from dispatch.auth.models import User
 from dispatch.db import db, utcnow
 from dispatch.demo import INCIDENTS
+from dispatch.board import service as board
 from dispatch.incidents import service as incidents_service
 from dispatch.representatives import demo as representatives_demo
 from dispatch.representatives.models import Person
@@ -403,9 +404,9 @@ def test_demo_representatives_include_a_repeat_petition(ctx):
             for h, data in zip((3, 26, 50, 6), INCIDENTS)]
     representatives_demo.seed(duty, made)
     db.session.remove()
-    repeats = [i for i in incidents_service.list_incidents(actor=duty, filters={"repeat": True, "limit": 50,
+    repeats = [i for i in board.list_incidents(actor=duty, filters={"repeat": True, "limit": 50,
                                                                              "offset": 0})[0]]
-    assert [i.id for i in repeats] == [made[0].id] and repeats[0].repeat_of_id == made[1].id
+    assert [i.id for i in repeats] == [made[0].id] and repeats[0].incident.repeat_of_id == made[1].id
     assert db.session.scalar(select(func.count()).select_from(Person)) == 5
 
 

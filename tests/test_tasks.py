@@ -13,6 +13,7 @@ from dispatch.demo import INCIDENTS
 from dispatch.incidents import service as incidents
 from dispatch.instructions import demo as instructions_demo
 from dispatch.tasks import demo as tasks_demo
+from dispatch.board import service as board
 from dispatch.tasks import service as tasks
 
 from .test_task_support import act, dispatch, events_of, iso, last_seq, new_incident, unit_ids, walk
@@ -189,8 +190,9 @@ def test_task_counts_give_each_incident_its_open_and_overdue_tasks(app, duty, un
     dispatch(duty, incident["id"], units["HRSS"])
     act(duty, dispatch(duty, incident["id"], units["EM"])["id"], "cancel")
     with app.app_context():
-        counts = tasks.task_counts([incident["id"], quiet["id"]])
-    assert counts == {incident["id"]: {"open": 2, "overdue": 1}, quiet["id"]: {"open": 0, "overdue": 0}}
+        counts = board.task_counts([incident["id"], quiet["id"]])
+    assert counts == {incident["id"]: {"open": 2, "overdue": 1, "escalated": 0},
+                      quiet["id"]: {"open": 0, "overdue": 0, "escalated": 0}}
 
 
 def seed_demo_work() -> None:

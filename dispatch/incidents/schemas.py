@@ -46,8 +46,14 @@ class IncidentTransitionSchema(StrictSchema):
     note = fields.String(validate=LONG_TEXT)
 
 
+class HeadcountReportSchema(StrictSchema):
+    headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
+    note = fields.String(validate=LONG_TEXT)
+
+
 class IncidentFilterSchema(PageArgs):
-    status = fields.String(validate=validate.OneOf(STATUSES + ("active",)))
+    # "active": still being worked; "on_board": active, or with open tasks that are overdue or escalated
+    status = fields.String(validate=validate.OneOf(STATUSES + ("active", "on_board")))
     level = fields.String(validate=validate.OneOf(LEVELS))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     kind = fields.String(validate=validate.OneOf(KINDS))
@@ -94,6 +100,7 @@ class IncidentListItemSchema(IncidentSchema):
 
     open_tasks = fields.Integer()
     overdue_tasks = fields.Integer()
+    escalated_tasks = fields.Integer()
     unacknowledged_instructions = fields.Integer()
 
 

@@ -1,25 +1,24 @@
 """The incident registry: register, find, edit, move through its statuses."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from sqlalchemy import func, or_, select, update
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from .. import personal_data, workflow
+from .. import workflow
 from ..auth import permissions
-from ..auth.models import Unit, User
+from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import Conflict, NotFound
 from ..events import Event, unit_of_work
-from ..representatives.models import Representative
-from ..tasks.models import NOT_OVERDUE, SETTLED, Task, TaskCoUnit
-from ..tasks.service import task_counts as _task_counts
 from ..workflow import Transition
-from . import export
-from .models import ACTIVE_STATUSES, Incident, RefCounter
+from .models import Incident, RefCounter
 from .schemas import IncidentSchema
 
 INCIDENT_TRANSITIONS: workflow.Table = {
@@ -62,7 +61,7 @@ def register_incident(*, actor: User, data: dict[str, Any]) -> Incident:
     with unit_of_work() as uow:
         now = utcnow()
         incident = Incident(
-            ref=_next_ref(uow.session, now.year), status="reported", version=1,
+            ref=_next_ref(uow.session, now.astimezone(ZoneInfo(current_app.config["DISPATCH_TIMEZONE"])).year), status="reported", version=1,
             peak_headcount=0, created_by_id=actor.id, created_at=now, updated_at=now,
             **{k: v for k, v in data.items() if k != "headcount"},
         )
@@ -89,35 +88,9 @@ def get_incident(*, actor: User, incident_id: int) -> Incident:
     return _get(db.session, incident_id)
 
 
-def list_incidents(*, actor: User, filters: dict[str, Any]) -> tuple[list[Incident], int]:
-    permissions.require_user(actor)
-    query = select(Incident)
-    status = filters.get("status")
-    if status == "active":
-        query = query.where(Incident.status.in_(ACTIVE_STATUSES))
-    elif status:
-        query = query.where(Incident.status == status)
-    for name in ("level", "category", "kind"):
-        if filters.get(name):
-            query = query.where(getattr(Incident, name) == filters[name])
-    if filters.get("q"):
-        # autoescape: a % or _ in the search is that character, not a wildcard
-        query = query.where(or_(*(func.lower(column).contains(filters["q"].lower(), autoescape=True) for column in
-                                  (Incident.ref, Incident.title, Incident.location, Incident.demands))))
-    if filters.get("unit_id"):
-        # the unit leads or co-handles a task there
-        unit_id = filters["unit_id"]
-        tasks_of_unit = select(Task.incident_id).where(
-            or_(Task.unit_id == unit_id, Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == unit_id))))
-        query = query.where(Incident.id.in_(tasks_of_unit))
-    if "repeat" in filters:
-        query = query.where(Incident.repeat_of_id.is_not(None) if filters["repeat"] else Incident.repeat_of_id.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.options(selectinload(Incident.headcount_history))
-        .order_by(Incident.id.desc()).limit(filters["limit"]).offset(filters["offset"])
-    ).all()
-    return list(items), total
+def locked(session: Session, incident_id: int) -> Incident:
+    """The incident, locked for the rest of the transaction (404 when there is none)."""
+    return _get(session, incident_id, for_update=True)
 
 
 def update_incident(*, actor: User, incident_id: int, version: int, changes: dict[str, Any]) -> Incident:
@@ -145,26 +118,35 @@ def update_incident(*, actor: User, incident_id: int, version: int, changes: dic
     return incident
 
 
-def unsettled_tasks(session, incident_id: int) -> list[Task]:
-    return list(session.scalars(
-        select(Task).where(Task.incident_id == incident_id, Task.status.not_in(SETTLED)).order_by(Task.id)
-    ))
+def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None) -> Incident:
+    """How many are at the scene now, as reported from there; the history and the peak follow it.
+    (Who may report is decided with the tasks, in dispatch/coordination.py.)"""
+    permissions.require_role(actor, "command", "liaison")
+    with unit_of_work() as uow:
+        incident = _get(uow.session, incident_id, for_update=True)
+        previous = incident.headcount
+        now = utcnow()
+        incident.record_headcount(headcount, now, actor.id)
+        incident.version += 1
+        incident.updated_at = now
+        uow.append_event("incident.headcount_reported", actor=actor, incident=incident, unit_id=actor.unit_id,
+                         data={"from": previous, "to": headcount, "note": note or "", "incident": snapshot(incident)})
+    return incident
 
 
-def transition_incident(*, actor: User, incident_id: int, action: str, note: str | None = None) -> Incident:
+# A check another area makes before a move goes through: (session, incident, action) -> None or raise.
+Guard = Callable[[Session, Incident, str], None]
+
+
+def transition_incident(*, actor: User, incident_id: int, action: str, note: str | None = None,
+                        guard: Guard | None = None) -> Incident:
     """Command moves the incident on (respond, contain, resolve, close, reopen)."""
     permissions.require_role(actor, "command")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         step = workflow.apply(INCIDENT_TRANSITIONS, incident.status, action, actor.role)
-        if action == "close":
-            open_tasks = unsettled_tasks(uow.session, incident.id)
-            if open_tasks:
-                raise Conflict(
-                    "The incident still has unsettled tasks.", current_status=incident.status,
-                    unsettled_tasks=[{"id": t.id, "title": t.title, "status": t.status, "unit_id": t.unit_id}
-                                     for t in open_tasks],
-                )
+        if guard is not None:
+            guard(uow.session, incident, action)
         previous = incident.status
         incident.status = step.to
         incident.version += 1
@@ -173,36 +155,6 @@ def transition_incident(*, actor: User, incident_id: int, action: str, note: str
                          data={"from": previous, "to": step.to, "note": note or "",
                                "incident": snapshot(incident)})
     return incident
-
-
-EXPORT_LIMIT = 5000
-
-
-def export_incidents(*, actor: User, filters: dict[str, Any]) -> bytes:
-    """Command and leaders take the register away as a workbook; personal data only masked."""
-    permissions.require_role(actor, "command", "leader")
-    incidents, _total = list_incidents(actor=actor, filters={**filters, "limit": EXPORT_LIMIT, "offset": 0})
-    ids = [incident.id for incident in incidents]
-    refs = {incident.id: incident.ref for incident in incidents}
-    counts = _task_counts(ids)
-    now = utcnow()
-    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
-    representatives = db.session.scalars(
-        select(Representative).where(Representative.incident_id.in_(ids), Representative.removed_at.is_(None))
-        .order_by(Representative.incident_id.desc(), Representative.id))
-    tasks = db.session.scalars(select(Task).where(Task.incident_id.in_(ids))
-                               .order_by(Task.incident_id.desc(), Task.id))
-    return export.workbook_bytes(
-        [{**IncidentSchema().dump(incident), "occurred_at": incident.occurred_at,
-          "open_tasks": counts[incident.id]["open"], "overdue_tasks": counts[incident.id]["overdue"]}
-         for incident in incidents],
-        [{"ref": refs[rep.incident_id], "name": rep.person.name, "note": rep.note,
-          "id_number": personal_data.mask_id_number(rep.person.id_number_masked),
-          "phone": personal_data.mask_phone(rep.person.phone_masked)} for rep in representatives],
-        [{"ref": refs[task.incident_id], "unit": units.get(task.unit_id), "title": task.title,
-          "priority": task.priority, "status": task.status, "due_at": task.due_at,
-          "overdue": task.due_at < now and task.status not in NOT_OVERDUE} for task in tasks],
-    )
 
 
 def timeline(*, actor: User, incident_id: int) -> list[Event]:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..db import db
+from .. import coordination
 from . import service
 
 
@@ -14,7 +15,7 @@ def _user(username: str) -> User:
 
 def seed(duty, incidents) -> None:
     """Called by dispatch.demo.load_demo with the duty officer and the registered incidents."""
-    instruction = service.issue_instruction(
+    instruction = coordination.issue_instruction(
         actor=_user("leader"), incident_id=incidents[0].id,
         text="Talk with the workers, not at them: publish the arrears figures today and keep the road open.")
     for username in ("duty", "psb"):

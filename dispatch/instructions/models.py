@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Unit
@@ -20,6 +20,9 @@ class Instruction(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When instruction.overdue was appended: once per instruction.
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Addressed to every unit working the incident (the default), so units dispatched to later join it;
+    # False when the leader chose the units.
+    to_involved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     addressees: Mapped[list[InstructionAddressee]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="InstructionAddressee.unit_id",

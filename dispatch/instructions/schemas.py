@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
+from ..board import rules
 from ..db import utcnow
 from ..schemas import ID, PageArgs, StrictSchema, Time, page_of, shown_time
 
@@ -14,16 +14,14 @@ FLAG = {"type": "boolean"}
 UNIT_IDS = {"type": "array", "items": {"type": "integer"}}
 
 
-def _ack_limit() -> timedelta:
-    return timedelta(minutes=current_app.config["INSTRUCTION_ACK_OVERDUE_MINUTES"])
-
-
 def _waited(instruction) -> timedelta:
     return utcnow() - instruction.issued_at
 
 
 class InstructionCreateSchema(StrictSchema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    # the units that must acknowledge; left out: every unit with a live task on the incident, and CC
+    unit_ids = fields.List(fields.Integer(strict=True, validate=ID), validate=validate.Length(min=1, max=50))
 
 
 class AcknowledgementCreateSchema(StrictSchema):
@@ -58,7 +56,7 @@ class AddresseeSchema(Schema):
         return None if addressee.acknowledged else int(_waited(addressee.instruction).total_seconds())
 
     def _overdue(self, addressee) -> bool:
-        return not addressee.acknowledged and _waited(addressee.instruction) >= _ack_limit()
+        return not addressee.acknowledged and rules.ack_overdue(addressee.instruction.issued_at, utcnow())
 
 
 class InstructionSchema(Schema):
@@ -80,7 +78,7 @@ class InstructionSchema(Schema):
 
     def _overdue(self, instruction) -> bool:
         """Someone has still not acknowledged after the configured time: flagged to command and leaders."""
-        late = _waited(instruction) >= _ack_limit()
+        late = rules.ack_overdue(instruction.issued_at, utcnow())
         return late and any(not a.acknowledged for a in instruction.addressees)
 
 

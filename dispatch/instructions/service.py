@@ -11,11 +11,9 @@ from sqlalchemy.orm import Session
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, found
+from ..errors import Conflict, Forbidden, Invalid, found
 from ..events import unit_of_work
-from ..incidents.models import Incident
 from ..schemas import shown_time
-from ..tasks.service import involved_unit_ids
 from .models import Instruction, InstructionAddressee
 from .schemas import InstructionSchema
 
@@ -33,14 +31,19 @@ def _get(session: Session, instruction_id: int) -> Instruction:
     return found(session.get(Instruction, instruction_id), "instruction")
 
 
-def issue_instruction(*, actor: User, incident_id: int, text: str) -> Instruction:
-    """A leader writes an instruction; every unit with a task on the incident, and CC, must acknowledge it."""
+def issue_instruction(*, actor: User, incident_id: int, text: str, involved_unit_ids: list[int],
+                      unit_ids: list[int] | None = None) -> Instruction:
+    """A leader writes an instruction to the units they choose, or by default to every unit working the
+    incident and CC; each must acknowledge it. (The incident is checked by dispatch/coordination.py.)"""
     permissions.require_role(actor, "leader")
     with unit_of_work() as uow:
-        found(uow.session.get(Incident, incident_id), "incident")
-        units = set(involved_unit_ids(uow.session, incident_id)) | {_command_centre(uow.session)}
+        if unit_ids:
+            _known_units(uow.session, unit_ids)
+            units = set(unit_ids)
+        else:
+            units = set(involved_unit_ids) | {_command_centre(uow.session)}
         instruction = Instruction(
-            incident_id=incident_id, text=text, issued_by_id=actor.id, issued_at=utcnow(),
+            incident_id=incident_id, text=text, issued_by_id=actor.id, issued_at=utcnow(), to_involved=not unit_ids,
             addressees=[InstructionAddressee(unit_id=unit_id) for unit_id in sorted(units)],
         )
         uow.session.add(instruction)
@@ -48,6 +51,31 @@ def issue_instruction(*, actor: User, incident_id: int, text: str) -> Instructio
         uow.append_event("instruction.issued", actor=actor, incident=incident_id,
                          data={"instruction": snapshot(instruction)})
     return instruction
+
+
+def _known_units(session: Session, unit_ids: list[int]) -> None:
+    known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
+    missing = [unit_id for unit_id in unit_ids if unit_id not in known]
+    if missing:
+        raise Invalid("No such unit.", fields={"unit_ids": [f"No such unit: {missing[0]}."]})
+
+
+def address_units(*, actor: User | None, incident_id: int, unit_ids: list[int]) -> list[Instruction]:
+    """Units newly working an incident join its instructions that are addressed to every unit working it."""
+    with unit_of_work() as uow:
+        changed = []
+        for instruction in uow.session.scalars(
+                select(Instruction).where(Instruction.incident_id == incident_id, Instruction.to_involved)
+                .order_by(Instruction.id)):
+            new = sorted(set(unit_ids) - {a.unit_id for a in instruction.addressees})
+            if not new:
+                continue
+            instruction.addressees.extend(InstructionAddressee(unit_id=unit_id) for unit_id in new)
+            uow.session.flush()
+            uow.append_event("instruction.addressed", actor=actor, incident=incident_id,
+                             data={"unit_ids": new, "instruction": snapshot(instruction)})
+            changed.append(instruction)
+    return changed
 
 
 def _acknowledging_unit(session: Session, actor: User) -> int:

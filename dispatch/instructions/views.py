@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from .. import coordination
 from ..auth.current import actor
 from . import service
 from .schemas import (AcknowledgementCreateSchema, InstructionCreateSchema, InstructionFilterSchema,
@@ -14,7 +15,7 @@ blp = Blueprint("instructions", __name__, url_prefix="/api", description="Instru
 @blp.arguments(InstructionCreateSchema)
 @blp.response(201, InstructionSchema)
 def issue(data, incident_id):
-    return service.issue_instruction(actor=actor(), incident_id=incident_id, text=data["text"])
+    return coordination.issue_instruction(actor=actor(), incident_id=incident_id, **data)
 
 
 @blp.route("/instructions", methods=["GET"])

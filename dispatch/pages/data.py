@@ -1,4 +1,4 @@
-"""What each page starts from: one read, stamped with the log's `last_seq`.
+"""What each page starts from: one read of the read side, stamped with the log's `last_seq`.
 
 `last_seq` is read first, then the rows: an event committed in between is
 replayed by the page's `resume` and applied again, which is harmless because
@@ -6,29 +6,21 @@ every event carries the full object and the page replaces it.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-
 from ..auth import service as auth
 from ..auth.models import User
 from ..auth.schemas import UnitSchema
-from ..db import db
+from ..board import service as board
 from ..events import last_seq
 from ..incidents import service as incidents
-from ..incidents.models import ACTIVE_STATUSES, Incident
 from ..incidents.schemas import IncidentSchema
-from ..instructions import service as instructions
-from ..instructions.models import Instruction, InstructionAddressee
 from ..instructions.schemas import InstructionSchema
-from ..representatives import service as representatives
-from ..tasks import service as tasks
-from ..tasks.models import SETTLED, Task, TaskCoUnit
 from ..tasks.schemas import TaskSchema
-
 
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
 # carries the whole task and replaces this shorter form.
 BOARD_TASK_FIELDS = ("id", "incident_id", "unit_id", "co_unit_ids", "title", "status", "priority", "due_at",
                      "supervision_count", "escalated", "version")
+BRIEF_INCIDENT = dict(many=True, exclude=("headcount_history",))
 
 
 def common(actor: User) -> dict:
@@ -39,45 +31,34 @@ def common(actor: User) -> dict:
     }
 
 
-def board(actor: User) -> dict:
-    """Active incidents with their open tasks and their instructions: the board and the wall."""
+def board_page(actor: User) -> dict:
+    """The board and the wall: what the read side puts on the board, with open tasks and instructions."""
     state = common(actor)
-    active = select(Incident.id).where(Incident.status.in_(ACTIVE_STATUSES))
-    state["incidents"] = IncidentSchema(many=True, exclude=("headcount_history",)).dump(
-        db.session.scalars(select(Incident).where(Incident.status.in_(ACTIVE_STATUSES)).order_by(Incident.id)))
-    state["tasks"] = TaskSchema(many=True, only=BOARD_TASK_FIELDS).dump(db.session.scalars(
-        select(Task).where(Task.incident_id.in_(active), Task.status.not_in(SETTLED)).order_by(Task.id)))
-    state["instructions"] = InstructionSchema(many=True).dump(db.session.scalars(
-        select(Instruction).where(Instruction.incident_id.in_(active)).order_by(Instruction.id)))
+    shown = board.board(actor=actor)
+    state["incidents"] = IncidentSchema(**BRIEF_INCIDENT).dump(shown["incidents"])
+    state["tasks"] = TaskSchema(many=True, only=BOARD_TASK_FIELDS).dump(shown["tasks"])
+    state["instructions"] = InstructionSchema(many=True).dump(shown["instructions"])
     return state
 
 
 def queue(actor: User, unit_id: int) -> dict:
-    """One unit's open tasks (as lead or co-handling unit), their incidents, its instructions."""
+    """One unit's open tasks (as lead or co-handling unit), most urgent first; their incidents; its instructions."""
     state = common(actor)
-    co_handled = select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == unit_id)
-    rows = list(db.session.scalars(
-        select(Task).where(or_(Task.unit_id == unit_id, Task.id.in_(co_handled)), Task.status.not_in(SETTLED))
-        .order_by(Task.due_at)))
-    addressed = select(InstructionAddressee.instruction_id).where(InstructionAddressee.unit_id == unit_id)
-    orders = list(db.session.scalars(
-        select(Instruction).where(Instruction.id.in_(addressed)).order_by(Instruction.id.desc()).limit(50)))
-    incident_ids = {t.incident_id for t in rows} | {i.incident_id for i in orders}
+    shown = board.queue(actor=actor, unit_id=unit_id)
     state["unit_id"] = unit_id
-    state["tasks"] = TaskSchema(many=True).dump(rows)
-    state["instructions"] = InstructionSchema(many=True).dump(orders)
-    state["incidents"] = IncidentSchema(many=True, exclude=("headcount_history",)).dump(
-        db.session.scalars(select(Incident).where(Incident.id.in_(incident_ids))))
+    state["tasks"] = TaskSchema(many=True).dump(shown["tasks"])
+    state["instructions"] = InstructionSchema(many=True).dump(shown["instructions"])
+    state["incidents"] = IncidentSchema(**BRIEF_INCIDENT).dump(shown["incidents"])
     return state
 
 
 def incident(actor: User, incident_id: int) -> dict:
     """One incident with everything that hangs off it and its timeline."""
     state = common(actor)
-    found = incidents.get_incident(actor=actor, incident_id=incident_id)
-    state["incident"] = IncidentSchema().dump(found)
-    state["representatives"] = representatives.dump_for_incident(actor=actor, incident_id=incident_id)
-    state["tasks"] = tasks.dump_for_incident(actor=actor, incident_id=incident_id)
-    state["instructions"] = instructions.dump_for_incident(actor=actor, incident_id=incident_id)
+    view = board.incident_detail(actor=actor, incident_id=incident_id)
+    state["incident"] = IncidentSchema().dump(view.incident)
+    state["representatives"] = view.representatives
+    state["tasks"] = view.tasks
+    state["instructions"] = view.instructions
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
     return state

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..auth.current import actor
+from ..board import rules
 from ..errors import DispatchError, NotFound
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
@@ -32,6 +33,7 @@ def _page(template: str, state: dict, **context):
     client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
                           "priority": PRIORITIES},
+              "rules": rules.for_pages(),
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS)}}
     return render_template(template, user=actor(), state=state, client=client, words=catalogue(), **context)
@@ -71,12 +73,12 @@ def login():
 
 @pages.route("/board")
 def board():
-    return _page("board.html", data.board(actor()))
+    return _page("board.html", data.board_page(actor()))
 
 
 @pages.route("/wall")
 def wall():
-    return _page("wall.html", data.board(actor()))
+    return _page("wall.html", data.board_page(actor()))
 
 
 @pages.route("/incidents/<int:incident_id>")

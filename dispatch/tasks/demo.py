@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from . import service
+from .. import coordination
 from .deadlines import scan_overdue
 
 # (incident index, lead unit, co-handling units, title, priority, hours until due or None for the default,
@@ -44,9 +44,9 @@ def seed(duty, incidents) -> None:
     """Called by dispatch.demo.load_demo with the duty officer and the registered incidents."""
     for index, lead, co, title, priority, hours, steps in TASKS:
         due_at = utcnow() + timedelta(hours=hours) if hours is not None else None
-        task = service.dispatch_task(actor=duty, incident_id=incidents[index].id, data={
+        task = coordination.dispatch_task(actor=duty, incident_id=incidents[index].id, data={
             "unit_id": _unit(lead), "co_unit_ids": [_unit(code) for code in co], "title": title,
             "instructions": "", "priority": priority, "due_at": due_at})
         for username, action, extra in steps:
-            service.transition_task(actor=_user(username), task_id=task.id, action=action, **extra)
+            coordination.transition_task(actor=_user(username), task_id=task.id, action=action, **extra)
     scan_overdue()  # the late one is flagged at once, not at the server's first scan

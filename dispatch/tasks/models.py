@@ -1,7 +1,7 @@
 """Tasks dispatched to units, their co-handling units and supervision notices."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,10 +10,6 @@ from ..db import Base, UTCDateTime, utcnow
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("dispatched", "claimed", "in_progress", "submitted", "done", "returned", "cancelled")
-# A settled task no longer holds an incident open.
-SETTLED = ("done", "cancelled")
-# Past its deadline a task is overdue unless it is already handed in or finished.
-NOT_OVERDUE = ("submitted", "done", "cancelled")
 
 
 class Task(Base):
@@ -42,12 +38,6 @@ class Task(Base):
     @property
     def co_unit_ids(self) -> list[int]:
         return sorted(co.unit_id for co in self.co_units)
-
-    def is_overdue(self, now: datetime) -> bool:
-        return self.status not in NOT_OVERDUE and self.due_at < now
-
-    def is_due_soon(self, now: datetime, window: timedelta) -> bool:
-        return self.status not in NOT_OVERDUE and now <= self.due_at < now + window
 
 
 class TaskCoUnit(Base):

@@ -1,11 +1,9 @@
 """What comes in to the task endpoints and what goes out."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..board import rules
 from ..db import utcnow
 from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
@@ -60,7 +58,8 @@ class TaskTransitionSchema(StrictSchema):
 
 class TaskFilterSchema(PageArgs):
     unit_id = fields.Integer(validate=ID)
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    # "open": every status but done and cancelled, and for the unit that returned a task, returned
+    status = fields.String(validate=validate.OneOf(STATUSES + ("open",)))
     incident_id = fields.Integer(validate=ID)
     overdue = fields.Boolean()
     due_soon = fields.Boolean()
@@ -96,13 +95,13 @@ class TaskSchema(Schema):
         return task.requested_due_at is not None
 
     def _overdue(self, task) -> bool:
-        return task.is_overdue(utcnow())
+        return rules.is_overdue(task.status, task.due_at, utcnow())
 
     def _due_soon(self, task) -> bool:
-        return task.is_due_soon(utcnow(), timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"]))
+        return rules.is_due_soon(task.status, task.due_at, utcnow())
 
     def _escalated(self, task) -> bool:
-        return task.supervision_count >= current_app.config["SUPERVISION_ESCALATE_AFTER"]
+        return rules.is_escalated(task.supervision_count)
 
 
 class TaskDetailSchema(TaskSchema):
@@ -126,4 +125,4 @@ class SupervisionNoticeSchema(Schema):
 
     def _escalated(self, notice) -> bool:
         """Whether the task had been escalated to the leaders by this notice or an earlier one."""
-        return notice.number >= current_app.config["SUPERVISION_ESCALATE_AFTER"]
+        return rules.is_escalated(notice.number)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import workflow
@@ -14,10 +14,10 @@ from ..auth.models import Unit, User
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound, found
 from ..events import Event, unit_of_work
-from ..incidents.models import Incident
 from ..schemas import shown_time
 from ..workflow import Transition
-from .models import NOT_OVERDUE, SETTLED, SupervisionNotice, Task, TaskCoUnit
+from ..board import rules
+from .models import SupervisionNotice, Task, TaskCoUnit
 from .schemas import TaskSchema
 
 WORKING = ("dispatched", "claimed", "in_progress")
@@ -46,7 +46,6 @@ TASK_TRANSITIONS: workflow.Table = {
 }
 # A co-handling unit reports on the work but does not take it or hand it in.
 CO_UNIT_ACTIONS = frozenset({"progress"})
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def snapshot(task: Task) -> dict[str, Any]:
@@ -76,14 +75,15 @@ def default_due_at(level: str, priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["TASK_DUE_HOURS"][level][priority])
 
 
-def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]) -> Task:
-    """Command hands work to a lead unit (and co-handling units); the units see it dispatched."""
+def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
+    """Command hands work to a lead unit (and co-handling units); the units see it dispatched.
+
+    `incident` is the locked incident (its id, level and status), handed in by dispatch/coordination.py."""
     permissions.require_role(actor, "command")
     co_unit_ids = list(dict.fromkeys(data.get("co_unit_ids") or []))
     if data["unit_id"] in co_unit_ids:
         raise Invalid("The lead unit cannot also co-handle.", fields={"co_unit_ids": ["Contains the lead unit."]})
     with unit_of_work() as uow:
-        incident = found(uow.session.get(Incident, incident_id), "incident")
         if incident.status == "closed":
             raise Conflict("The incident is closed.", current_status=incident.status)
         _known_units(uow.session, [data["unit_id"]], "unit_id")
@@ -216,7 +216,7 @@ def issue_supervision_notice(*, actor: User, task_id: int, note: str) -> Supervi
     permissions.require_role(actor, "command")
     with unit_of_work() as uow:
         task = _get(uow.session, task_id, for_update=True)
-        if task.status in SETTLED:
+        if not rules.is_open(task.status):
             raise Conflict("The task is settled.", current_status=task.status)
         task.supervision_count += 1
         notice = SupervisionNotice(task=task, number=task.supervision_count, note=note,
@@ -242,60 +242,50 @@ def get_task(*, actor: User, task_id: int) -> Task:
     return task
 
 
-def _overdue(now: datetime):
-    return (Task.status.not_in(NOT_OVERDUE)) & (Task.due_at < now)
-
-
-def _due_soon(now: datetime):
-    window = now + timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"])
-    return (Task.status.not_in(NOT_OVERDUE)) & (Task.due_at >= now) & (Task.due_at < window)
-
-
-def _urgency(now: datetime) -> tuple:
-    """A unit's queue: overdue first, then by priority, then by deadline."""
-    return (case((_overdue(now), 0), else_=1),
-            case(PRIORITY_RANK, value=Task.priority, else_=len(PRIORITY_RANK)),
-            Task.due_at, Task.id)
+def _co_handled_by(unit_id: int):
+    return Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == unit_id))
 
 
 def list_tasks(*, actor: User, filters: dict[str, Any]) -> tuple[list[Task], int]:
+    """Tasks by unit, status, incident and the derived flags; a unit's list comes most urgent first."""
     permissions.require_user(actor)
     now = utcnow()
     query = select(Task)
-    for name in ("unit_id", "status", "incident_id"):
-        if filters.get(name) is not None:
-            query = query.where(getattr(Task, name) == filters[name])
-    flags = {"overdue": _overdue(now), "due_soon": _due_soon(now),
-             "escalated": Task.supervision_count >= current_app.config["SUPERVISION_ESCALATE_AFTER"]}
+    unit_id = filters.get("unit_id")
+    if filters.get("status") == "open":
+        query = query.where(rules.in_queue_clause(unit_id, Task.status, Task.unit_id, _co_handled_by(unit_id))
+                            if unit_id is not None else rules.open_clause(Task.status))
+    else:
+        if unit_id is not None:
+            query = query.where(Task.unit_id == unit_id)
+        if filters.get("status"):
+            query = query.where(Task.status == filters["status"])
+    if filters.get("incident_id") is not None:
+        query = query.where(Task.incident_id == filters["incident_id"])
+    flags = {"overdue": rules.overdue_clause(Task.status, Task.due_at, now),
+             "due_soon": rules.due_soon_clause(Task.status, Task.due_at, now),
+             "escalated": rules.escalated_clause(Task.supervision_count)}
     for name, condition in flags.items():
         if name in filters:
             query = query.where(condition if filters[name] else ~condition)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    order = _urgency(now) if filters.get("unit_id") else (Task.id.desc(),)
+    order = (rules.urgency_order(Task.status, Task.priority, Task.due_at, Task.id, now) if unit_id is not None
+             else (Task.id.desc(),))
     items = db.session.scalars(query.order_by(*order).limit(filters["limit"]).offset(filters["offset"]))
     return list(items), total
 
 
-def task_counts(incident_ids: list[int]) -> dict[int, dict[str, int]]:
-    """For the board: each incident's open (unsettled) and overdue tasks, in one query."""
-    counts = {incident_id: {"open": 0, "overdue": 0} for incident_id in incident_ids}
-    if not incident_ids:
-        return counts
-    rows = db.session.execute(
-        select(Task.incident_id,
-               func.count().filter(Task.status.not_in(SETTLED)),
-               func.count().filter(_overdue(utcnow())))
-        .where(Task.incident_id.in_(incident_ids)).group_by(Task.incident_id)
-    )
-    for incident_id, open_count, overdue_count in rows:
-        counts[incident_id] = {"open": open_count, "overdue": overdue_count}
-    return counts
+def unsettled_on(session: Session, incident_id: int) -> list[Task]:
+    """The tasks that still hold an incident open."""
+    return list(session.scalars(
+        select(Task).where(Task.incident_id == incident_id, rules.open_clause(Task.status)).order_by(Task.id)))
 
 
-def dump_for_incident(*, actor: User, incident_id: int) -> list[dict]:
-    permissions.require_user(actor)
-    rows = db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id))
-    return TaskSchema(many=True).dump(rows)
+def has_live_task(session: Session, incident_id: int, unit_id: int) -> bool:
+    """Whether the unit leads or co-handles an open task on the incident."""
+    return session.scalar(select(Task.id).where(
+        Task.incident_id == incident_id, rules.open_clause(Task.status),
+        or_(Task.unit_id == unit_id, _co_handled_by(unit_id))).limit(1)) is not None
 
 
 def involved_unit_ids(session: Session, incident_id: int) -> list[int]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from .. import coordination
 from ..auth.current import actor
 from . import service
 from .schemas import (SupervisionNoticeCreateSchema, SupervisionNoticeSchema, TaskCreateSchema, TaskDetailSchema,
@@ -14,7 +15,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api", description="Tasks")
 @blp.arguments(TaskCreateSchema)
 @blp.response(201, TaskSchema)
 def dispatch(data, incident_id):
-    return service.dispatch_task(actor=actor(), incident_id=incident_id, data=data)
+    return coordination.dispatch_task(actor=actor(), incident_id=incident_id, data=data)
 
 
 @blp.route("/tasks", methods=["GET"])
@@ -35,7 +36,7 @@ def show(task_id):
 @blp.arguments(TaskTransitionSchema)
 @blp.response(200, TaskSchema)
 def transition(data, task_id):
-    return service.transition_task(actor=actor(), task_id=task_id, **data)
+    return coordination.transition_task(actor=actor(), task_id=task_id, **data)
 
 
 @blp.route("/tasks/<int:task_id>/supervision-notices", methods=["POST"])

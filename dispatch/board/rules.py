@@ -1,0 +1,109 @@
+"""The derived rules, each written once: the API, the pages, the export, the deadline scan read them.
+
+This module imports no domain area, so every area may use it without the areas
+importing one another: predicates take plain values, SQL conditions take the
+columns they apply to. The pages receive the same rules as data (`for_pages`).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, not_, or_
+
+# An incident still being worked (the board's "active").
+ACTIVE_INCIDENT = ("reported", "responding", "contained")
+# A settled task no longer holds its incident open (nor its unit's queue).
+SETTLED = ("done", "cancelled")
+# Past its deadline a task is overdue unless it is handed in or finished; a returned task
+# still waits on someone (command, to reroute it) and so can be overdue.
+NEVER_OVERDUE = ("submitted", "done", "cancelled")
+# A unit's queue: most urgent first.
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+URGENCY = ("overdue", "open", "priority", "due_at", "id")
+
+
+def due_soon_window() -> timedelta:
+    return timedelta(minutes=current_app.config["TASK_DUE_SOON_MINUTES"])
+
+
+def escalate_after() -> int:
+    return current_app.config["SUPERVISION_ESCALATE_AFTER"]
+
+
+# --- on values --------------------------------------------------------------
+
+def is_open(status: str) -> bool:
+    return status not in SETTLED
+
+
+def is_overdue(status: str, due_at: datetime | None, now: datetime) -> bool:
+    return status not in NEVER_OVERDUE and due_at is not None and due_at < now
+
+
+def is_due_soon(status: str, due_at: datetime | None, now: datetime) -> bool:
+    return status not in NEVER_OVERDUE and due_at is not None and now <= due_at < now + due_soon_window()
+
+
+def is_escalated(supervision_count: int) -> bool:
+    return (supervision_count or 0) >= escalate_after()
+
+
+def ack_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["INSTRUCTION_ACK_OVERDUE_MINUTES"])
+
+
+def ack_overdue(issued_at: datetime, now: datetime) -> bool:
+    """An instruction some unit has kept waiting past the limit (when anyone still has to acknowledge)."""
+    return now - issued_at >= ack_limit()
+
+
+def urgency_key(status: str, priority: str, due_at: datetime, task_id: int, now: datetime) -> tuple:
+    """Overdue first, open before settled, then by priority, then the nearest deadline."""
+    return (0 if is_overdue(status, due_at, now) else 1, 0 if is_open(status) else 1,
+            PRIORITY_RANK.get(priority, len(PRIORITY_RANK)), due_at, task_id)
+
+
+def task_flags(status: str, due_at: datetime | None, supervision_count: int, now: datetime) -> dict[str, bool]:
+    """What a screen derives from a task's facts at a moment: never stored, always computed."""
+    return {"overdue": is_overdue(status, due_at, now), "due_soon": is_due_soon(status, due_at, now),
+            "escalated": is_escalated(supervision_count)}
+
+
+# --- as SQL, on the columns given ----------------------------------------------
+
+def open_clause(status):
+    return status.not_in(SETTLED)
+
+
+def overdue_clause(status, due_at, now: datetime):
+    return and_(status.not_in(NEVER_OVERDUE), due_at < now)
+
+
+def due_soon_clause(status, due_at, now: datetime):
+    return and_(status.not_in(NEVER_OVERDUE), due_at >= now, due_at < now + due_soon_window())
+
+
+def escalated_clause(supervision_count):
+    return supervision_count >= escalate_after()
+
+
+def urgency_order(status, priority, due_at, task_id, now: datetime) -> tuple:
+    return (case((overdue_clause(status, due_at, now), 0), else_=1), case((open_clause(status), 0), else_=1),
+            case(PRIORITY_RANK, value=priority, else_=len(PRIORITY_RANK)), due_at, task_id)
+
+
+def in_queue_clause(unit_id: int, status, lead_unit, co_handled):
+    """A unit's open work, leading or co-handling; a task it returned leaves its queue until rerouted."""
+    return and_(or_(lead_unit == unit_id, co_handled), open_clause(status),
+                not_(and_(status == "returned", lead_unit == unit_id)))
+
+
+def for_pages() -> dict:
+    """The same rules as data for the scripts, so a page never restates one."""
+    return {
+        "active_incident": list(ACTIVE_INCIDENT), "settled": list(SETTLED), "never_overdue": list(NEVER_OVERDUE),
+        "priority_rank": PRIORITY_RANK, "urgency": list(URGENCY),
+        "due_soon_minutes": current_app.config["TASK_DUE_SOON_MINUTES"], "escalate_after": escalate_after(),
+        "instruction_ack_minutes": current_app.config["INSTRUCTION_ACK_OVERDUE_MINUTES"],
+    }

@@ -1,0 +1,207 @@
+"""The read side: views that combine areas, built on the rules of `rules.py`.
+
+An incident with its tasks, representatives and instructions; the board's and
+the wall's rows; a unit's queue; the export. The API, the pages and the export
+all read from here, so a figure is computed one way everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import personal_data
+from ..auth import permissions
+from ..auth.models import Unit, User
+from ..db import db, utcnow
+from ..errors import NotFound
+from ..incidents.models import Incident
+from ..incidents.schemas import IncidentSchema
+from ..instructions import service as instructions
+from ..instructions.models import Instruction, InstructionAddressee
+from ..representatives import service as representatives
+from ..representatives.models import Representative
+from ..tasks.models import Task, TaskCoUnit
+from ..tasks.schemas import TaskSchema
+from . import rules
+
+
+@dataclass
+class IncidentView:
+    """An incident as a screen shows it: its own fields, what is still open on it, and (in full) its parts."""
+
+    incident: Incident
+    open_tasks: int = 0
+    overdue_tasks: int = 0
+    escalated_tasks: int = 0
+    unacknowledged_instructions: int = 0
+    representatives: list[dict] = field(default_factory=list)
+    tasks: list[dict] = field(default_factory=list)
+    instructions: list[dict] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:  # the incident's own fields, for the output schemas
+        return getattr(self.incident, name)
+
+
+def _co_handled_by(unit_id: int):
+    return Task.id.in_(select(TaskCoUnit.task_id).where(TaskCoUnit.unit_id == unit_id))
+
+
+def task_counts(incident_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each incident's open, overdue and escalated tasks, in one query (the rules of rules.py)."""
+    counts = {incident_id: {"open": 0, "overdue": 0, "escalated": 0} for incident_id in incident_ids}
+    if not incident_ids:
+        return counts
+    open_ = rules.open_clause(Task.status)
+    rows = db.session.execute(
+        select(Task.incident_id, func.count().filter(open_),
+               func.count().filter(rules.overdue_clause(Task.status, Task.due_at, utcnow())),
+               func.count().filter(open_ & rules.escalated_clause(Task.supervision_count)))
+        .where(Task.incident_id.in_(incident_ids)).group_by(Task.incident_id))
+    for incident_id, open_count, overdue_count, escalated_count in rows:
+        counts[incident_id] = {"open": open_count, "overdue": overdue_count, "escalated": escalated_count}
+    return counts
+
+
+def with_counts(incidents: list[Incident]) -> list[IncidentView]:
+    ids = [incident.id for incident in incidents]
+    counts, unacknowledged = task_counts(ids), instructions.unacknowledged_counts(ids)
+    return [IncidentView(incident, open_tasks=counts[incident.id]["open"],
+                         overdue_tasks=counts[incident.id]["overdue"],
+                         escalated_tasks=counts[incident.id]["escalated"],
+                         unacknowledged_instructions=unacknowledged[incident.id]) for incident in incidents]
+
+
+def _needs_attention():
+    """Incidents whose open tasks are overdue or escalated: they stay in sight whatever their status."""
+    now = utcnow()
+    late = select(Task.incident_id).where(
+        rules.open_clause(Task.status),
+        or_(rules.overdue_clause(Task.status, Task.due_at, now), rules.escalated_clause(Task.supervision_count)))
+    return Incident.id.in_(late)
+
+
+def _like(text: str) -> str:
+    """A search text as a LIKE pattern that matches it literally (`%` and `_` are not wildcards)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _incident_query(filters: dict[str, Any]):
+    query = select(Incident)
+    status = filters.get("status")
+    if status == "active":
+        query = query.where(Incident.status.in_(rules.ACTIVE_INCIDENT))
+    elif status == "on_board":
+        query = query.where(or_(Incident.status.in_(rules.ACTIVE_INCIDENT), _needs_attention()))
+    elif status:
+        query = query.where(Incident.status == status)
+    for name in ("level", "category", "kind"):
+        if filters.get(name):
+            query = query.where(getattr(Incident, name) == filters[name])
+    if filters.get("q"):
+        like = _like(filters["q"])
+        query = query.where(or_(*(func.lower(column).like(like, escape="\\") for column in
+                                  (Incident.ref, Incident.title, Incident.location, Incident.demands))))
+    if filters.get("unit_id"):
+        # the unit leads or co-handles a task there
+        unit_id = filters["unit_id"]
+        query = query.where(Incident.id.in_(
+            select(Task.incident_id).where(or_(Task.unit_id == unit_id, _co_handled_by(unit_id)))))
+    if "repeat" in filters:
+        query = query.where(Incident.repeat_of_id.is_not(None) if filters["repeat"] else Incident.repeat_of_id.is_(None))
+    return query
+
+
+def list_incidents(*, actor: User, filters: dict[str, Any]) -> tuple[list[IncidentView], int]:
+    """The register, newest first, each with what is still open on it."""
+    permissions.require_user(actor)
+    query = _incident_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(selectinload(Incident.headcount_history))
+        .order_by(Incident.id.desc()).limit(filters["limit"]).offset(filters["offset"])).all()
+    return with_counts(list(items)), total
+
+
+def _incident(incident_id: int) -> Incident:
+    incident = db.session.scalar(select(Incident).where(Incident.id == incident_id)
+                                 .options(selectinload(Incident.headcount_history)))
+    if incident is None:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def incident_detail(*, actor: User, incident_id: int) -> IncidentView:
+    """One incident with its representatives (masked), its tasks and its instructions."""
+    permissions.require_user(actor)
+    (view,) = with_counts([_incident(incident_id)])
+    view.representatives = representatives.dump_for_incident(actor=actor, incident_id=incident_id)
+    view.tasks = TaskSchema(many=True).dump(
+        db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id)))
+    view.instructions = instructions.dump_for_incident(actor=actor, incident_id=incident_id)
+    return view
+
+
+# --- what the pages start from ---------------------------------------------------
+
+def board(*, actor: User) -> dict[str, list]:
+    """The board and the wall: active incidents and those with late or escalated work, their open tasks
+    and their instructions."""
+    permissions.require_user(actor)
+    shown = _incident_query({"status": "on_board"})
+    ids = shown.with_only_columns(Incident.id)
+    return {
+        "incidents": list(db.session.scalars(shown.order_by(Incident.id))),
+        "tasks": list(db.session.scalars(
+            select(Task).where(Task.incident_id.in_(ids), rules.open_clause(Task.status)).order_by(Task.id))),
+        "instructions": list(db.session.scalars(
+            select(Instruction).where(Instruction.incident_id.in_(ids)).order_by(Instruction.id))),
+    }
+
+
+def queue(*, actor: User, unit_id: int) -> dict[str, list]:
+    """One unit's open work, most urgent first; the incidents it belongs to; the unit's instructions."""
+    permissions.require_user(actor)
+    tasks = list(db.session.scalars(
+        select(Task).where(rules.in_queue_clause(unit_id, Task.status, Task.unit_id, _co_handled_by(unit_id)))
+        .order_by(*rules.urgency_order(Task.status, Task.priority, Task.due_at, Task.id, utcnow()))))
+    addressed = select(InstructionAddressee.instruction_id).where(InstructionAddressee.unit_id == unit_id)
+    orders = list(db.session.scalars(
+        select(Instruction).where(Instruction.id.in_(addressed)).order_by(Instruction.id.desc()).limit(50)))
+    incident_ids = {t.incident_id for t in tasks} | {i.incident_id for i in orders}
+    return {"tasks": tasks, "instructions": orders,
+            "incidents": list(db.session.scalars(select(Incident).where(Incident.id.in_(incident_ids))))}
+
+
+# --- the export ----------------------------------------------------------------
+
+EXPORT_LIMIT = 5000
+
+
+def export_rows(*, actor: User, filters: dict[str, Any]) -> dict[str, list[dict]]:
+    """The register as rows for a workbook: incidents with their counts, representatives masked, tasks."""
+    permissions.require_role(actor, "command", "leader")
+    views, _total = list_incidents(actor=actor, filters={**filters, "limit": EXPORT_LIMIT, "offset": 0})
+    ids = [view.id for view in views]
+    refs = {view.id: view.ref for view in views}
+    now = utcnow()
+    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    reps = db.session.scalars(
+        select(Representative).where(Representative.incident_id.in_(ids), Representative.removed_at.is_(None))
+        .order_by(Representative.incident_id.desc(), Representative.id))
+    tasks = db.session.scalars(select(Task).where(Task.incident_id.in_(ids)).order_by(Task.incident_id.desc(), Task.id))
+    return {
+        "incidents": [{**IncidentSchema().dump(view.incident), "occurred_at": view.occurred_at,
+                       "open_tasks": view.open_tasks, "overdue_tasks": view.overdue_tasks} for view in views],
+        "representatives": [
+            {"ref": refs[rep.incident_id], "name": rep.person.name, "note": rep.note,
+             "id_number": personal_data.mask_id_number(rep.person.id_number_masked),
+             "phone": personal_data.mask_phone(rep.person.phone_masked)} for rep in reps],
+        "tasks": [
+            {"ref": refs[task.incident_id], "unit": units.get(task.unit_id), "title": task.title,
+             "priority": task.priority, "status": task.status, "due_at": task.due_at,
+             "overdue": rules.is_overdue(task.status, task.due_at, now)} for task in tasks],
+    }

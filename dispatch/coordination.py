@@ -1,0 +1,105 @@
+"""Writes that touch several areas, in one place: each is one transaction (one unit of work).
+
+The domain areas never import one another; where a change in one needs a fact
+or a follow-up in another (a task needs its incident, closing needs every task
+settled, a newly dispatched unit joins the incident's instructions), it is
+composed here from each area's own verbs.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Callable
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from .auth import permissions
+from .auth.models import User
+from .db import db
+from .errors import Conflict, Forbidden
+from .events import unit_of_work
+from .incidents import service as incidents
+from .instructions import service as instructions
+from .tasks import deadlines
+from .tasks import service as tasks
+
+log = logging.getLogger("dispatch.coordination")
+
+
+def _no_unsettled_tasks(session, incident, action: str) -> None:
+    """An incident closes only when every task on it is settled; the refusal names them."""
+    if action != "close":
+        return
+    unsettled = tasks.unsettled_on(session, incident.id)
+    if unsettled:
+        raise Conflict("The incident still has unsettled tasks.", current_status=incident.status,
+                       unsettled_tasks=[{"id": t.id, "title": t.title, "status": t.status, "unit_id": t.unit_id}
+                                        for t in unsettled])
+
+
+def transition_incident(*, actor: User, incident_id: int, action: str, note: str | None = None):
+    return incidents.transition_incident(actor=actor, incident_id=incident_id, action=action, note=note,
+                                         guard=_no_unsettled_tasks)
+
+
+def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]):
+    """The task on its (locked) incident; its units join the incident's instructions."""
+    permissions.require_role(actor, "command")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        task = tasks.dispatch_task(actor=actor, incident=incident, data=data)
+        instructions.address_units(actor=actor, incident_id=incident.id, unit_ids=[task.unit_id, *task.co_unit_ids])
+    return task
+
+
+def transition_task(*, actor: User, task_id: int, action: str, **args: Any):
+    """A task moves on; a task rerouted to another unit brings that unit into the incident's instructions."""
+    with unit_of_work():
+        task = tasks.transition_task(actor=actor, task_id=task_id, action=action, **args)
+        if action == "reroute":
+            instructions.address_units(actor=actor, incident_id=task.incident_id, unit_ids=[task.unit_id])
+    return task
+
+
+def issue_instruction(*, actor: User, incident_id: int, text: str, unit_ids: list[int] | None = None):
+    """A leader's instruction to the units chosen, or to every unit working the incident and CC."""
+    permissions.require_role(actor, "leader")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        return instructions.issue_instruction(
+            actor=actor, incident_id=incident.id, text=text, unit_ids=unit_ids,
+            involved_unit_ids=tasks.involved_unit_ids(uow.session, incident.id))
+
+
+def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None):
+    """Command, or a liaison whose unit works the incident, reports how many are at the scene."""
+    permissions.require_role(actor, "command", "liaison")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        if actor.role == "liaison" and not tasks.has_live_task(uow.session, incident.id, actor.unit_id):
+            raise Forbidden("Only a unit with a live task on this incident reports its headcount.")
+        return incidents.report_headcount(actor=actor, incident_id=incident.id, headcount=headcount, note=note)
+
+
+# --- deadlines ------------------------------------------------------------------
+
+def scan(now: datetime | None = None) -> dict[str, int]:
+    """One pass over every deadline: late tasks and unacknowledged instructions."""
+    return {"tasks": deadlines.scan_overdue(now), "instructions": instructions.flag_overdue_instructions(now)}
+
+
+def run_deadline_loop(app: Flask, *, sleep: Callable[[float], object]) -> None:
+    """Scan every DISPATCH_OVERDUE_SCAN_SECONDS, for as long as the server runs.
+
+    The loop is handed its sleep function, so nothing here imports the green-thread library."""
+    while True:
+        sleep(app.config["DISPATCH_OVERDUE_SCAN_SECONDS"])
+        with app.app_context():
+            try:
+                scan()
+            except SQLAlchemyError:
+                # the database went away for a moment; the next pass catches up
+                log.exception("deadline scan failed")
+            finally:
+                db.session.remove()
