@@ -5,7 +5,10 @@ from typing import Any
 
 from flask import Flask, jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .db import db
 
 
 class DispatchError(Exception):
@@ -96,6 +99,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DispatchError)
     def _dispatch_error(exc: DispatchError):
         return jsonify(exc.body()), exc.status, getattr(exc, "headers", {})
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc):
+        """The database went away (restarted, unreachable, busy): 503, try again; the pool reconnects by itself."""
+        db.session.remove()
+        body = {"error": {"code": "unavailable", "message": "The database does not answer; try again shortly.",
+                          "fields": {}}}
+        return jsonify(body), 503, {"Retry-After": "2"}
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

@@ -187,3 +187,49 @@ def another_app(database_url: str, **overrides):
             db.engine.dispose()
         db.engine = saved
         db.session.configure(bind=saved)
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of this test's own (initdb in a temp folder, a free port), to stop and start at will.
+
+    The drills stop databases; they never touch the shared server other runs use.
+    As root, the server runs as the `postgres` user (PostgreSQL refuses root).
+    """
+
+    def __init__(self):
+        import shutil
+        import tempfile
+
+        self.root = Path(tempfile.mkdtemp(prefix="dispatch-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.process = None
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.root, "postgres")
+        subprocess.run([*self._as, "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [*self._as, "postgres", "-D", str(self.data), "-p", str(self.port), "-k", str(self.root),
+             "-h", "127.0.0.1", "-c", "fsync=off", "-c", "max_connections=100"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode != 0:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("private PostgreSQL did not start")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 2)  # SIGINT: PostgreSQL's fast shutdown
+            self.process.wait(30)
+        self.process = None
+
+    def close(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
