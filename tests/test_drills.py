@@ -1,4 +1,4 @@
-"""Outage drills against real server processes: the database restarted under load.
+"""Outage drills against real server processes: the database restarted under load, Redis stopped.
 
 Each drill starts the services it breaks (a private PostgreSQL), so the shared
 ones other test runs use are never stopped.
@@ -11,7 +11,10 @@ import time
 import pytest
 import requests
 
-from .support import PrivatePostgres, http_login, incident_payload, running_server
+from realtime.client import LiveClient
+
+from .support import (PrivatePostgres, PrivateRedis, fresh_postgres_database, http_login, incident_payload,
+                      running_server)
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 
@@ -75,3 +78,53 @@ def test_the_database_restarted_under_load_is_503_while_down_and_the_server_reco
     assert after and set(after) == {201}  # writes go through again, without a restart of the server
     assert {code for _, code in outcomes} <= {201, 503, 0}, "a write during the outage is 503, never a 500"
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= accepted  # every accepted write, no gap
+
+
+def test_redis_stopped_while_clients_are_connected_and_writes_continue_loses_nothing(tmp_path):
+    redis_server = PrivateRedis()
+    redis_server.start()
+    url = fresh_postgres_database("dispatch_drill_redis")
+    env = {"SOCKETIO_MESSAGE_QUEUE": redis_server.url}
+    try:
+        with running_server(url, env=env, instance_dir=tmp_path) as first, \
+                running_server(url, env=env, instance_dir=tmp_path) as second:
+            servers = [first, second]
+            writers = [http_login(server.url, "duty") for server in servers]
+            start = writers[0].get(f"{first.url}/api/events?limit=1", timeout=10).json()["last_seq"]
+            clients = []
+            for n, username in enumerate(["leader", "psb", "lvb", "admin"]):
+                server = servers[n % 2]
+                http = http_login(server.url, username)
+                cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+                clients.append(LiveClient(server.url, cookie=cookie, after=start).connect())
+            codes = []
+
+            def write_some(count):
+                for i in range(count):
+                    writer, server = writers[i % 2], servers[i % 2]
+                    codes.append(writer.post(f"{server.url}/api/incidents", timeout=15,
+                                             json=incident_payload(title=f"Redis drill {len(codes)}")).status_code)
+
+            try:
+                write_some(10)
+                redis_server.stop()
+                write_some(10)  # Redis is down: the writes go on
+                redis_server.start()
+                time.sleep(1)
+                write_some(10)
+                log = writers[0].get(f"{first.url}/api/events", params={"after": start, "limit": 1000},
+                                     timeout=10).json()["items"]
+                last = log[-1]["seq"]
+                caught_up = [client.wait_for(last, 30) for client in clients]
+            finally:
+                for client in clients:
+                    client.close()
+    finally:
+        redis_server.stop()
+    print(f"\nRedis stopped: {codes.count(201)} of {len(codes)} writes accepted, {len(log)} events, "
+          f"{sum(caught_up)} of {len(clients)} clients complete (resumes {[c.resumes for c in clients]})")
+    assert codes == [201] * 30
+    assert [event["seq"] for event in log] == list(range(start + 1, start + 31))
+    assert all(caught_up)
+    for client in clients:
+        assert client.events == log
