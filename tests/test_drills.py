@@ -5,16 +5,21 @@ ones other test runs use are never stopped.
 """
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from realtime.client import LiveClient
 
-from .support import (PrivatePostgres, PrivateRedis, fresh_postgres_database, http_login, incident_payload,
-                      running_server)
+from .support import (ROOT, PrivatePostgres, PrivateRedis, free_port, fresh_postgres_database, http_login,
+                      incident_payload, running_server)
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 
@@ -125,6 +130,150 @@ def test_redis_stopped_while_clients_are_connected_and_writes_continue_loses_not
           f"{sum(caught_up)} of {len(clients)} clients complete (resumes {[c.resumes for c in clients]})")
     assert codes == [201] * 30
     assert [event["seq"] for event in log] == list(range(start + 1, start + 31))
+    assert all(caught_up)
+    for client in clients:
+        assert client.events == log
+
+
+class Restartable:
+    """A server process on a fixed port, killed with SIGKILL and started again on the same port."""
+
+    def __init__(self, database_url: str, instance_dir, env: dict):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port),
+                    "DISPATCH_PROFILE": "test", "DISPATCH_INSTANCE_DIR": str(instance_dir), **env}
+        self.log = open(instance_dir / f"server-{self.port}.log", "a")
+        self.process = None
+
+    def start(self, wait: bool = True) -> None:
+        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while wait:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+        self.log.close()
+
+
+WRITES = int(os.environ.get("DISPATCH_DRILL_WRITES", "2000"))
+WRITERS = 8
+
+
+def test_two_thousand_keyed_writes_while_a_process_is_killed_again_and_again_lose_nothing(tmp_path):
+    """Each write is keyed (its title); a write whose answer was lost is retried only if its key is not there."""
+    redis_server = PrivateRedis()
+    redis_server.start()
+    url = fresh_postgres_database("dispatch_drill_kill")
+    env = {"SOCKETIO_MESSAGE_QUEUE": redis_server.url}
+    steady, victim = Restartable(url, tmp_path, env), Restartable(url, tmp_path, env)
+    clients, kills = [], 0
+    try:
+        steady.start()
+        victim.start()
+        servers = [steady, victim]
+        start = http_login(steady.url, "duty").get(f"{steady.url}/api/events?limit=1", timeout=10).json()["last_seq"]
+        for n, username in enumerate(["leader", "psb", "lvb", "hrss"]):
+            server = servers[n % 2]
+            http = http_login(server.url, username)
+            cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+            clients.append(LiveClient(server.url, cookie=cookie, after=start).connect())
+        acknowledged, retried = set(), 0
+        done = threading.Event()
+
+        def session_on(sessions, server):
+            if server.url not in sessions:
+                sessions[server.url] = http_login(server.url, "duty")
+            return sessions[server.url]
+
+        def write(worker: int) -> None:
+            nonlocal retried
+            sessions = {}
+            deadline = time.monotonic() + 300
+            for i in range(worker, WRITES, WRITERS):
+                key, server = f"K-{i:05d}", servers[(i // WRITERS) % 2]
+                while time.monotonic() < deadline:
+                    try:
+                        answer = session_on(sessions, server).post(f"{server.url}/api/incidents", timeout=10,
+                                                                   json=incident_payload(title=key))
+                        if answer.status_code == 201:
+                            acknowledged.add(key)
+                            break
+                    except requests.RequestException:
+                        sessions.pop(server.url, None)
+                    # no answer: ask the steady process whether the write is in, else write there
+                    try:
+                        found = session_on(sessions, steady).get(f"{steady.url}/api/incidents", params={"q": key},
+                                                                 timeout=10).json()["total"]
+                    except requests.RequestException:
+                        time.sleep(0.2)
+                        continue
+                    if found:
+                        acknowledged.add(key)
+                        break
+                    retried += 1
+                    server = steady
+
+        def killer():
+            nonlocal kills
+            while not done.wait(4):
+                victim.kill()
+                kills += 1
+                victim.start()
+
+        started = time.monotonic()
+        chaos = threading.Thread(target=killer, daemon=True)
+        chaos.start()
+        try:
+            with ThreadPoolExecutor(WRITERS) as pool:
+                list(pool.map(write, range(WRITERS)))
+        finally:
+            done.set()
+            chaos.join(60)
+        elapsed = time.monotonic() - started
+        http = http_login(steady.url, "duty")
+        log, after = [], start
+        while True:
+            page = http.get(f"{steady.url}/api/events", params={"after": after, "limit": 1000}, timeout=30).json()
+            if not page["items"]:
+                break
+            log += page["items"]
+            after = page["items"][-1]["seq"]
+        caught_up = [client.wait_for(log[-1]["seq"], 60) for client in clients]
+    finally:
+        for client in clients:
+            client.close()
+        steady.stop()
+        victim.stop()
+        redis_server.stop()
+    titles = [event["data"]["incident"]["title"] for event in log if event["type"] == "incident.registered"]
+    keys = {f"K-{i:05d}" for i in range(WRITES)}
+    lost = keys - set(titles)
+    unexpected = set(titles) - keys
+    duplicates = len(titles) - len(set(titles))
+    seqs = [event["seq"] for event in log]
+    print(f"\nkills: {WRITES} keyed writes by {WRITERS} clients in {elapsed:.0f} s, {kills} SIGKILLs, "
+          f"{retried} retried; lost {len(lost)}, unexpected {len(unexpected)}, duplicates {duplicates}, "
+          f"seq gaps {sum(1 for a, b in zip(seqs, seqs[1:]) if b != a + 1)}, "
+          f"clients complete {sum(caught_up)} of {len(clients)}")
+    assert kills >= 2
+    assert acknowledged == keys, f"{len(keys - acknowledged)} writes never acknowledged"
+    assert (len(lost), len(unexpected), duplicates) == (0, 0, 0)
+    assert seqs == list(range(start + 1, start + 1 + len(seqs)))
     assert all(caught_up)
     for client in clients:
         assert client.events == log
