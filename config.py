@@ -93,6 +93,8 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ["zh", "en"]
+    # The language the demo's incidents, people and tasks are written in (data, not the UI): zh or en.
+    DISPATCH_DEMO_LANGUAGE = "zh"
     # flask-smorest
     API_TITLE = "Dispatch"
     API_VERSION = "1"
@@ -153,6 +155,7 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         or base.RATELIMIT_STORAGE_URI,
         ALLOWED_ORIGINS=[o for o in env.get("DISPATCH_ALLOWED_ORIGINS", "").split(",") if o],
         BABEL_TRANSLATION_DIRECTORIES=env.get("DISPATCH_TRANSLATIONS_DIR") or str(BASE_DIR / "translations"),
+        DISPATCH_DEMO_LANGUAGE=_demo_language(env.get("DISPATCH_DEMO_LANGUAGE", base.DISPATCH_DEMO_LANGUAGE)),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )
@@ -162,6 +165,12 @@ def load_config(profile: str | None = None, **overrides) -> dict:
             settings[name] = type(settings[name])(raw)
     settings.update(overrides)
     return settings
+
+
+def _demo_language(value: str) -> str:
+    if value not in Config.LANGUAGES:
+        raise ValueError(f"DISPATCH_DEMO_LANGUAGE must be one of {', '.join(Config.LANGUAGES)}, not {value!r}")
+    return value
 
 
 def async_mode() -> str:

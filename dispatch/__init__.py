@@ -8,13 +8,14 @@ import time
 from flask import Flask, g, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from config import load_config
 
 from . import security
 from .db import db as database  # not `db`: that name is the dispatch.db module
-from .errors import register_error_handlers
+from .errors import BadRequest, register_error_handlers
 from .extensions import api, limiter
 from .schemas import MAX_ID
 
@@ -49,6 +50,9 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     from .pages import i18n
     from .pages.views import pages
 
+    from . import coordination
+
+    coordination.connect()
     current.init_app(app)
     for blueprint in (auth_blp, incidents_blp, feed_blp):
         api.register_blueprint(blueprint)
@@ -92,7 +96,7 @@ def _guard_json(app: Flask) -> None:
                 try:
                     json.loads(raw)
                 except (ValueError, RecursionError):
-                    raise BadRequest("The body is not valid JSON.") from None
+                    raise BadRequest(_("The body is not valid JSON: check its brackets, quotes and commas.")) from None
 
 
 def _log_requests(app: Flask) -> None:

@@ -21,13 +21,14 @@ audit = AppGroup("audit", help="The event log's tamper evidence.")
 @click.option("--role", type=click.Choice(["command", "liaison", "leader", "admin"]), required=True)
 @click.option("--unit", "unit_code", help="Unit code (required for a liaison).")
 @click.option("--name", "display_name", help="Name shown to others.")
+@click.option("--name-zh", "display_name_zh", help="Name shown on Chinese pages (default: --name).")
 @click.password_option()
-def create_user(username, role, unit_code, display_name, password):
+def create_user(username, role, unit_code, display_name, display_name_zh, password):
     """Add a user (the only way users reach a production database)."""
     from .auth import service
 
     user = service.create_user(actor=None, username=username, password=password, role=role,
-                               display_name=display_name, unit_code=unit_code)
+                               display_name=display_name, display_name_zh=display_name_zh, unit_code=unit_code)
     click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from .auth import permissions
@@ -19,12 +20,26 @@ from .auth.models import User
 from .db import db
 from .errors import Conflict, Forbidden
 from .events import unit_of_work
+from .labels import joined
 from .incidents import service as incidents
 from .instructions import service as instructions
+from .representatives import service as representatives
 from .tasks import deadlines
 from .tasks import service as tasks
 
 log = logging.getLogger("dispatch.coordination")
+
+
+class _IncidentsForRepresentatives:
+    """The incidents as the representatives area may reach them (representatives.service.Incidents)."""
+
+    rows = staticmethod(incidents.rows)
+    snapshot = staticmethod(incidents.snapshot)
+
+
+def connect() -> None:
+    """Wire the areas' ports at start (create_app)."""
+    representatives.connect(_IncidentsForRepresentatives())
 
 
 def _no_unsettled_tasks(session, incident, action: str) -> None:
@@ -33,7 +48,9 @@ def _no_unsettled_tasks(session, incident, action: str) -> None:
         return
     unsettled = tasks.unsettled_on(session, incident.id)
     if unsettled:
-        raise Conflict("The incident still has unsettled tasks.", current_status=incident.status,
+        raise Conflict(_("The incident cannot be closed: tasks still unsettled ({n}): {tasks}. Verify or cancel "
+                         "them first.").format(n=len(unsettled), tasks=joined([t.title for t in unsettled])),
+                       current_status=incident.status,
                        unsettled_tasks=[{"id": t.id, "title": t.title, "status": t.status, "unit_id": t.unit_id}
                                         for t in unsettled])
 
@@ -45,7 +62,7 @@ def transition_incident(*, actor: User, incident_id: int, action: str, note: str
 
 def dispatch_task(*, actor: User, incident_id: int, data: dict[str, Any]):
     """The task on its (locked) incident; its units join the incident's instructions."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "dispatch_task")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         task = tasks.dispatch_task(actor=actor, incident=incident, data=data)
@@ -64,7 +81,7 @@ def transition_task(*, actor: User, task_id: int, action: str, **args: Any):
 
 def issue_instruction(*, actor: User, incident_id: int, text: str, unit_ids: list[int] | None = None):
     """A leader's instruction to the units chosen, or to every unit working the incident and CC."""
-    permissions.require_role(actor, "leader")
+    permissions.require(actor, "issue_instruction")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         return instructions.issue_instruction(
@@ -74,11 +91,12 @@ def issue_instruction(*, actor: User, incident_id: int, text: str, unit_ids: lis
 
 def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None):
     """Command, or a liaison whose unit works the incident, reports how many are at the scene."""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "report_headcount")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         if actor.role == "liaison" and not tasks.has_live_task(uow.session, incident.id, actor.unit_id):
-            raise Forbidden("Only a unit with a live task on this incident reports its headcount.")
+            raise Forbidden(_("Only a unit with a live task on this incident reports its headcount: command "
+                              "reports it otherwise."))
         return incidents.report_headcount(actor=actor, incident_id=incident.id, headcount=headcount, note=note)
 
 

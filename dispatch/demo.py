@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .auth import service as auth
 from .auth.models import Unit, User
 from .db import db, utcnow
+from .demo_language import in_demo_language
 from .incidents import service as incidents
 from .instructions import demo as instructions_demo
 from .representatives import demo as representatives_demo
@@ -32,20 +33,47 @@ UNITS = [
     ("TWN-W", "township", "West Township", "西乡镇"),
 ]
 
-INCIDENTS = [
-    dict(kind="mass_incident", title="Laid-off workers of the county textile mill at the government gate",
-         category="wage_arrears", location="County government east gate", lat=30.27, lng=120.15,
-         headcount=300, demands="Eight months of unpaid wages; social insurance contributions owed.", level="II"),
-    dict(kind="petition", title="Villagers of Hexi ask about land compensation",
-         category="land_acquisition", location="Letters and Visits reception hall",
-         headcount=25, demands="Compensation for requisitioned farmland at the published rate.", level="III"),
-    dict(kind="petition", title="Residents report odour from the chemical park",
-         category="environmental_pollution", location="West Township, Xinhe village",
-         headcount=12, demands="Inspect the discharge of the chemical park; publish the results.", level="IV"),
-    dict(kind="mass_incident", title="Home buyers gather at the Riverside Garden sales office",
-         category="historical_legacy", location="Riverside Garden, Binjiang Road",
-         headcount=80, demands="Delivery of flats overdue by two years; property certificates.", level="III"),
+# Facts of the demo incidents, the same in either language; their texts follow.
+FACTS = [
+    dict(kind="mass_incident", category="wage_arrears", lat=30.27, lng=120.15, headcount=300, level="II"),
+    dict(kind="petition", category="land_acquisition", headcount=25, level="III"),
+    dict(kind="petition", category="environmental_pollution", headcount=12, level="IV"),
+    dict(kind="mass_incident", category="historical_legacy", headcount=80, level="III"),
 ]
+# (title, location, demands) as a county office would write them, in each language.
+TEXTS = {
+    "zh": [
+        ("县纺织厂三百余名下岗职工到县政府门前聚集讨薪", "县政府东门",
+         "要求补发拖欠的八个月工资，补缴拖欠的社会保险费。"),
+        ("河西村二十余名村民集体访反映征地补偿问题", "县信访局接待大厅",
+         "要求按已公布的标准兑现被征收耕地的补偿款。"),
+        ("新河村群众反映化工园区异味扰民", "西乡镇新河村",
+         "要求对化工园区排污情况进行检测，并向群众公开结果。"),
+        ("滨江花园购房户到售楼处聚集要求交房办证", "滨江路滨江花园售楼处",
+         "房屋逾期两年未交付，要求尽快交房并办理不动产权证书。"),
+    ],
+    "en": [
+        ("Laid-off workers of the county textile mill at the government gate", "County government east gate",
+         "Eight months of unpaid wages; social insurance contributions owed."),
+        ("Villagers of Hexi ask about land compensation", "Letters and Visits reception hall",
+         "Compensation for requisitioned farmland at the published rate."),
+        ("Residents report odour from the chemical park", "West Township, Xinhe village",
+         "Inspect the discharge of the chemical park; publish the results."),
+        ("Home buyers gather at the Riverside Garden sales office", "Riverside Garden, Binjiang Road",
+         "Delivery of flats overdue by two years; property certificates."),
+    ],
+}
+FIRST_RESPONSE = {"zh": "公安局、人社局人员已赶赴现场。", "en": "Public Security and HRSS on the way."}
+# (username, role, unit code, name, Chinese name); one liaison per non-CC unit follows.
+PEOPLE = [("duty", "command", "CC", "Duty Officer Wang", "值班员王立新"),
+          ("leader", "leader", None, "Deputy County Head Li", "李建华副县长"),
+          ("admin", "admin", None, "System Administrator", "系统管理员")]
+
+
+def demo_incidents() -> list[dict]:
+    """The demo incidents' fields (without `occurred_at`) in DISPATCH_DEMO_LANGUAGE."""
+    return [{**facts, "title": title, "location": location, "demands": demands}
+            for facts, (title, location, demands) in zip(FACTS, in_demo_language(TEXTS))]
 
 
 def is_empty() -> bool:
@@ -58,12 +86,12 @@ def seed_units_and_users(password_hash: str | None = None) -> None:
     db.session.add_all(units.values())
     db.session.flush()
     password_hash = password_hash or auth.hash_password(DEMO_PASSWORD)
-    people = [("duty", "command", "Duty Officer Wang", "CC"), ("leader", "leader", "Deputy County Head Li", None),
-              ("admin", "admin", "System Administrator", None)]
-    people += [(code.lower(), "liaison", f"{name} liaison", code) for code, _k, name, _zh in UNITS[1:]]
-    for username, role, display_name, unit_code in people:
-        db.session.add(User(username=username, role=role, display_name=display_name, active=True,
-                            unit_id=units[unit_code].id if unit_code else None, password_hash=password_hash))
+    people = PEOPLE + [(code.lower(), "liaison", code, f"{name} liaison", f"{name_zh}联络员")
+                       for code, _kind, name, name_zh in UNITS[1:]]
+    for username, role, unit_code, display_name, display_name_zh in people:
+        db.session.add(User(username=username, role=role, display_name=display_name, display_name_zh=display_name_zh,
+                            active=True, unit_id=units[unit_code].id if unit_code else None,
+                            password_hash=password_hash))
     db.session.commit()
 
 
@@ -72,11 +100,11 @@ def load_demo() -> None:
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     now = utcnow()
     registered = []
-    for hours_ago, data in zip((3, 26, 50, 6), INCIDENTS):
+    for hours_ago, data in zip((3, 26, 50, 6), demo_incidents()):
         registered.append(incidents.register_incident(
             actor=duty, data={**data, "occurred_at": now - timedelta(hours=hours_ago)}))
     incidents.transition_incident(actor=duty, incident_id=registered[0].id, action="respond",
-                                  note="Public Security and HRSS on the way.")
+                                  note=in_demo_language(FIRST_RESPONSE))
     incidents.update_incident(actor=duty, incident_id=registered[0].id, version=registered[0].version,
                               changes={"headcount": 320})
     for area in (representatives_demo, tasks_demo, instructions_demo):

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum import numdb
 from stdnum.cn import ric
@@ -64,33 +65,39 @@ def _known_province(code: str) -> bool:
 def normalize_id_number(raw: str) -> str:
     """The 18-character resident identity number (GB 11643), or InvalidPersonalData naming the fault."""
     if not isinstance(raw, str) or len(raw) > MAX_RAW_LENGTH:
-        raise InvalidPersonalData("Not a resident identity number.")
+        raise InvalidPersonalData(_("Not a resident identity number: enter the 18 characters on the card."))
     number = ric.compact(raw)
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidPersonalData("A resident identity number has 17 digits and a check digit (0-9 or X).")
+        raise InvalidPersonalData(_("A resident identity number has 17 digits and a check digit (0-9 or X): "
+                                    "check the number on the card."))
     if number[17] != ric.calc_check_digit(number):
-        raise InvalidPersonalData("The check digit is wrong.")
+        raise InvalidPersonalData(_("The check digit (the last character) does not match: a digit was probably "
+                                    "mistyped; check the number on the card."))
     try:
         born = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
-        raise InvalidPersonalData("The date of birth is not a real date.") from None
+        raise InvalidPersonalData(_("The date of birth (digits 7 to 14) is not a real date: check the number on "
+                                    "the card.")) from None
     if not date(1900, 1, 1) <= born <= date.today():
-        raise InvalidPersonalData("The date of birth is not a real date.")
+        raise InvalidPersonalData(_("The date of birth (digits 7 to 14) is not a real date: check the number on "
+                                    "the card."))
     if not _known_province(number[:2]):
-        raise InvalidPersonalData("The first two digits are not a province of China.")
+        raise InvalidPersonalData(_("The region code (the first two digits) is not a province of China: check the "
+                                    "number on the card."))
     return number
 
 
 def normalize_phone(raw: str) -> str:
     """A valid phone number: mainland numbers as dialled at home (13812345678), others as +E.164."""
     if not isinstance(raw, str) or len(raw) > MAX_RAW_LENGTH:
-        raise InvalidPersonalData("Not a phone number.")
+        raise InvalidPersonalData(_("Not a phone number: enter digits, e.g. 13812345678."))
     try:
         parsed = phonenumbers.parse(raw, PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise InvalidPersonalData("Not a phone number.") from None
+        raise InvalidPersonalData(_("Not a phone number: enter digits, e.g. 13812345678.")) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPersonalData("Not a valid phone number.")
+        raise InvalidPersonalData(_("Not a valid phone number: a mobile has 11 digits (13812345678); a landline "
+                                    "starts with its area code (057112345678)."))
     if parsed.country_code == 86:
         national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         return "".join(ch for ch in national if ch.isdigit())

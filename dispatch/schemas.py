@@ -5,6 +5,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 # Long enough for any real text, short enough that nobody pastes a book into a field.
@@ -16,12 +18,23 @@ MAX_ID = 2**31 - 1
 ID = validate.Range(min=1, max=MAX_ID)
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPATCH_TIMEZONE"] if has_app_context() else "UTC")
+
+
 def shown_time(value: datetime | None) -> str | None:
     """Stored in UTC, shown in the configured zone (DISPATCH_TIMEZONE), always with its offset."""
     if value is None:
         return None
-    zone = current_app.config["DISPATCH_TIMEZONE"] if has_app_context() else "UTC"
-    return value.astimezone(ZoneInfo(zone)).isoformat()
+    return value.astimezone(_zone()).isoformat()
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """The wall-clock time in the configured zone, to the second, without a zone: what a
+    spreadsheet cell holds (it has no zone of its own)."""
+    if value is None:
+        return None
+    return value.astimezone(_zone()).replace(tzinfo=None, microsecond=0)
 
 
 def _unstorable(value) -> bool:
@@ -50,7 +63,7 @@ class StrictSchema(Schema):
     @pre_load
     def _storable_text(self, data, **kwargs):
         if hasattr(data, "items"):  # a JSON object or the query arguments; other shapes fail later, as ever
-            bad = {str(name): ["Contains a character that cannot be stored (NUL or a lone surrogate)."]
+            bad = {str(name): [_("Contains a character that cannot be stored (NUL or a lone surrogate): remove it.")]
                    for name, value in data.items() if _unstorable(value)}
             if bad:
                 raise ValidationError(bad)
@@ -60,7 +73,7 @@ class StrictSchema(Schema):
 class Time(fields.DateTime):
     """ISO 8601; a time without an offset is read in the configured zone, kept as UTC."""
 
-    default_error_messages = {"invalid": "Not a valid ISO 8601 date and time."}
+    default_error_messages = {"invalid": _l("Not a date and time: use ISO 8601, e.g. 2026-12-02T08:30:00+08:00.")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) > 40:
@@ -72,7 +85,7 @@ class Time(fields.DateTime):
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["DISPATCH_TIMEZONE"]))
         if not 1900 <= parsed.year <= 2200:
-            raise ValidationError("Out of range.")
+            raise ValidationError(_("Out of range: give a year from 1900 to 2200."))
         return parsed.astimezone(ZoneInfo("UTC"))
 
     def _serialize(self, value, attr, obj, **kwargs):

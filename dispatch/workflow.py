@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from flask_babel import gettext as _
+
 from .errors import Conflict, Forbidden
+from .labels import action_name, either, label, state_name
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,11 @@ def apply(table: Table, current: str, action: str, role: str) -> Transition:
     """
     allowed = roles_for(table, action)
     if role not in allowed:
-        raise Forbidden(f"Only {' or '.join(sorted(allowed))} may {action}.")
+        raise Forbidden(_("Only {roles} may do “{action}”.").format(
+            roles=either([label("role", name) for name in sorted(allowed)]), action=action_name(action)))
     step = table.get((current, action))
     if step is None or step.role != role:
-        raise Conflict(f"Cannot {action} when the status is {current}.", current_status=current)
+        raise Conflict(_("The status is now “{status}”, so “{action}” cannot be done: reload to see where it "
+                         "stands.").format(status=state_name(current), action=action_name(action)),
+                       current_status=current)
     return step

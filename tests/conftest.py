@@ -123,6 +123,13 @@ def app(backend_app):
         db.session.remove()
 
 
+@pytest.fixture(params=["zh", "en"])
+def demo_language(app, request, monkeypatch):
+    """The demo's texts written in each language in turn (DISPATCH_DEMO_LANGUAGE)."""
+    monkeypatch.setitem(app.config, "DISPATCH_DEMO_LANGUAGE", request.param)
+    return request.param
+
+
 @pytest.fixture
 def ctx(app):
     """An application context for arranging data through the services."""

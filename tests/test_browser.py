@@ -474,3 +474,156 @@ def test_every_page_renders_in_both_languages(open_session, server, locale):
             for english in ("Board", "Unit queue", "Sign in", "Tasks by unit", "Not acknowledged"):
                 assert english not in untranslated.replace("Leaders' screen", ""), f"{name}: {english!r} untranslated"
         shoot(session.page, f"{name}-{language}")
+
+
+# -- the pages' figures and order are the API's (the rules come from the server) ----------------
+
+def _tasks_in_every_state(server, incident_id: int) -> dict:
+    """One task in each state that matters for the figures, through the API; returns the units used."""
+    duty, http = http_login(server.url, "duty"), {}
+    units = {u["code"]: u["id"] for u in duty.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    past = "2020-01-01T08:00:00+08:00"
+
+    def dispatch(code, title, **extra):
+        answer = duty.post(f"{server.url}/api/incidents/{incident_id}/tasks", timeout=10, json={
+            "unit_id": units[code], "title": title, "priority": extra.pop("priority", "normal"), **extra})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    def act(username, task_id, action, **extra):
+        client = http.setdefault(username, http_login(server.url, username))
+        answer = client.post(f"{server.url}/api/tasks/{task_id}/transitions", json={"action": action, **extra},
+                             timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    late_returned = dispatch("HRSS", "Late and returned", due_at=past, past_due_ok=True)
+    act("hrss", late_returned, "return", reason="Not ours: the township signs the wage guarantee.")
+    dispatch("HRSS", "Late and waiting", due_at=past, past_due_ok=True, priority="low")
+    claimed = dispatch("HRSS", "Claimed, urgent", priority="urgent")
+    act("hrss", claimed, "claim")
+    submitted = dispatch("HRSS", "Handed in late", due_at=past, past_due_ok=True)
+    act("hrss", submitted, "claim"), act("hrss", submitted, "start"), act("hrss", submitted, "submit", note="Done.")
+    done = dispatch("HRSS", "Verified")
+    act("hrss", done, "claim"), act("hrss", done, "start"), act("hrss", done, "submit", note="Done.")
+    act("duty", done, "verify")
+    escalated = dispatch("PSB", "Pressed three times", co_unit_ids=[units["HRSS"]])
+    for n in range(3):
+        answer = duty.post(f"{server.url}/api/tasks/{escalated}/supervision-notices", json={"note": f"Notice {n}"},
+                           timeout=10)
+        assert answer.status_code == 201, answer.text
+    return units
+
+
+def _caught_up(page, server) -> None:
+    last = http_login(server.url, "duty").get(f"{server.url}/api/events?limit=1", timeout=10).json()["last_seq"]
+    page.wait_for_function("(seq) => Live.lastSeq >= seq", arg=last, timeout=WAIT)
+
+
+def test_board_wall_and_queue_figures_and_order_equal_the_apis_for_tasks_in_every_state(open_session, server):
+    title = unique("Parity")
+    incident = register_through_api(server, title)
+    board = open_session("duty", path="/board")
+    wall = open_session("leader", path="/wall")
+    units = _tasks_in_every_state(server, incident["id"])
+    queue = open_session("hrss", path="/queue")
+    api = http_login(server.url, "duty")
+    for session in (board, wall, queue):
+        _caught_up(session.page, server)
+
+    listed = {item["id"]: item for item in api.get(f"{server.url}/api/incidents",
+                                                  params={"status": "on_board", "limit": 500}, timeout=10).json()["items"]}
+    row = listed[incident["id"]]
+    assert (row["open_tasks"], row["overdue_tasks"], row["escalated_tasks"]) == (5, 2, 1)  # returned counts as overdue
+    for session in (board, wall):
+        seen = session.page.evaluate("(id) => { const c = Store.summary().get(id) || {};"
+                                     " return [c.open, c.overdue, c.escalated]; }", incident["id"])
+        assert seen == [row["open_tasks"], row["overdue_tasks"], row["escalated_tasks"]]
+    shown_overdue = sum(item["overdue_tasks"] for item in listed.values())
+    expect(wall.page.locator("#wall-tiles .tile-alert .big")).to_have_text(str(shown_overdue))
+    cell = board_row(board.page, title).locator("td.counts")
+    expect(cell).to_contain_text("5")
+    expect(cell.locator(".overdue-pill")).to_contain_text("2")
+
+    ordered = api.get(f"{server.url}/api/tasks", params={"unit_id": units["HRSS"], "status": "open", "limit": 500},
+                      timeout=10).json()["items"]
+    on_page = queue.page.evaluate("() => [...document.querySelectorAll('#queue-tasks [data-task-id]')]"
+                                  ".map((n) => Number(n.dataset.taskId))")
+    assert on_page == [task["id"] for task in ordered]
+    assert "Late and returned" not in [task["title"] for task in ordered]  # it left the unit's queue
+    shoot(board.page, "parity-board")
+
+
+@pytest.mark.parametrize("locale,out_of_range,check,acted", [
+    ("zh-CN", "超出范围：须在 1 到 1000000 之间。", "部分内容有误：请按各项旁的提示修改。", "值班员王立新"),
+    ("en-GB", "Out of range: from 1 to 1000000.", "Some fields need correcting: see the message beside each field.",
+     "Duty Officer Wang")])
+def test_a_refused_form_shows_the_servers_own_words_in_the_pages_language(open_session, server, locale,
+                                                                           out_of_range, check, acted):
+    duty = open_session("duty", locale=locale, path="/board")
+    duty.page.keyboard.press("n")
+    dialog = duty.page.locator("dialog[open]")
+    dialog.locator("[name=title]").fill(unique("Headcount check"))
+    dialog.locator("[name=location]").fill("North bridge")
+    dialog.locator("[name=headcount]").fill("0")
+    dialog.locator("[name=demands]").fill("Wages")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator("#f-headcount-error")).to_have_text(out_of_range, timeout=WAIT)
+    expect(dialog.locator(".form-error")).to_have_text(check)  # nothing prepended, nothing appended
+    shoot(duty.page, f"refused-form-{locale}")
+    dialog.locator("button.quiet").click()
+    # who acted on the demo's first incident, named in the page's language
+    duty.page.goto(f"{server.url}/incidents/1")
+    expect(duty.page.locator("#timeline")).to_contain_text(acted, timeout=WAIT)
+
+
+def test_nothing_hidden_resolve_asks_naming_open_tasks_close_names_them_a_stale_edit_keeps_what_was_typed(
+        open_session, server):
+    title = unique("Crowd at the bus station")
+    incident = register_through_api(server, title)
+    http = http_login(server.url, "duty")
+    units = {u["code"]: u["id"] for u in http.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    task_title = unique("Talk to the drivers")
+    assert http.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10, json={
+        "unit_id": units["PSB"], "title": task_title}).status_code == 201
+    duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    page = duty.page
+    expect(page.locator("#tasks")).to_contain_text(task_title, timeout=WAIT)
+
+    # someone else saves first; what the officer typed stays and what changed is shown
+    page.click("#edit-incident")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=headcount]").fill("450")
+    assert http.patch(f"{server.url}/api/incidents/{incident['id']}", timeout=10,
+                      json={"version": incident["version"], "title": title + " (east exit)"}).status_code == 200
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error")).to_contain_text("Someone saved this incident first", timeout=WAIT)
+    expect(dialog.locator(".form-error .changed")).to_contain_text("(east exit)")
+    expect(dialog.locator("[name=headcount]")).to_have_value("450")
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator("dialog[open]")).to_have_count(0, timeout=WAIT)
+    saved = http.get(f"{server.url}/api/incidents/{incident['id']}", timeout=10).json()
+    assert saved["headcount"] == 450 and saved["title"].endswith("(east exit)")
+
+    # resolving with work open asks first, naming it with a link
+    page.click("#change-status")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=action]").select_option("resolve")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error")).to_contain_text("1 tasks are still open", timeout=WAIT)
+    expect(dialog.locator(".form-error a", has_text=task_title)).to_have_attribute("href", re.compile(r"#task-\d+$"))
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator("dialog[open]")).to_have_count(0, timeout=WAIT)
+    assert http.get(f"{server.url}/api/incidents/{incident['id']}", timeout=10).json()["status"] == "resolved"
+
+    # closing is refused by the rule, not as an edit clash, and names the task
+    page.click("#change-status")
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=action]").select_option("close")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".form-error a", has_text=task_title)).to_be_visible(timeout=WAIT)
+    expect(dialog.locator(".form-error")).not_to_contain_text("Someone saved")
+    shoot(page, "close-refused-names-tasks")
+    dialog.locator("button.quiet").click()
+    # the task of the resolved incident stays on the board while open and late
+    board = open_session("duty", path="/board")
+    expect(board_row(board.page, title)).to_have_count(0)  # open but not late: the board shows active work

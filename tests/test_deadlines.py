@@ -18,7 +18,7 @@ from .test_task_support import act, dispatch, events_of, iso, new_incident, unit
 @pytest.fixture
 def late_task(duty):
     incident = new_incident(duty)
-    return dispatch(duty, incident["id"], unit_ids(duty)["PSB"], due_at=iso(timedelta(minutes=-1)))
+    return dispatch(duty, incident["id"], unit_ids(duty)["PSB"], due_at=iso(timedelta(minutes=-1)), past_due_ok=True)
 
 
 def test_an_overdue_task_gets_exactly_one_overdue_event_per_deadline(app, duty, client_for, late_task):

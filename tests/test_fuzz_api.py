@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from dispatch.auth.models import User
 from dispatch.db import db, utcnow
-from dispatch.demo import INCIDENTS
+from dispatch.demo import demo_incidents
 from dispatch.extensions import limiter
 from dispatch.incidents import service as incidents
 from dispatch.instructions import demo as instructions_demo
@@ -46,7 +46,7 @@ def arrange_records() -> None:
     """The demo's incidents, representatives, tasks and instructions, so ids 1..n exist."""
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     registered = [incidents.register_incident(actor=duty, data={**data, "occurred_at": utcnow()})
-                  for data in INCIDENTS]
+                  for data in demo_incidents()]
     incidents.transition_incident(actor=duty, incident_id=registered[0].id, action="respond")
     for area in (representatives_demo, tasks_demo, instructions_demo):
         area.seed(duty, registered)

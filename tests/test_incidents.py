@@ -202,3 +202,12 @@ def test_the_unit_filter_finds_incidents_where_the_unit_leads_or_co_handles_a_ta
               json={**task, "unit_id": units["PSB"], "co_unit_ids": [units["HLTH"]]})
     found = duty.get(f"/api/incidents?unit_id={units['HLTH']}").get_json()
     assert sorted(item["title"] for item in found["items"]) == ["Co", "Led"] and found["total"] == 2
+
+
+def test_an_incident_cannot_have_happened_in_the_future(duty):
+    ahead = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+    refused = duty.post("/api/incidents", json=incident_payload(occurred_at=ahead))
+    assert refused.status_code == 422 and "occurred_at" in refused.get_json()["error"]["fields"]
+    # a clock a few minutes fast at the scene is fine
+    almost_now = (datetime.now(timezone.utc) + timedelta(minutes=3)).isoformat()
+    assert duty.post("/api/incidents", json=incident_payload(occurred_at=almost_now)).status_code == 201

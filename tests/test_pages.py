@@ -151,3 +151,18 @@ def test_pages_load_nothing_from_outside_the_site():
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
     assert (ROOT / "static" / "vendor" / "socket.io.min.js").read_text()[:40].find("Socket.IO v4") > 0
+
+
+@pytest.mark.parametrize("username,offered,withheld", [
+    ("duty", {"register_incident", "dispatch_task", "reveal_person", "supervise_task", "export_register"},
+     {"issue_instruction", "administer"}),
+    ("leader", {"issue_instruction", "export_register"}, {"register_incident", "dispatch_task", "reveal_person"}),
+    ("psb", {"act_on_task", "report_headcount", "acknowledge_instruction"},
+     {"register_incident", "export_register", "issue_instruction"}),
+])
+def test_the_pages_offer_what_the_permissions_module_allows(client_for, username, offered, withheld):
+    client = json.loads(re.search(r'<script id="client" type="application/json">(.*?)</script>',
+                                  client_for(username).get("/board").get_data(as_text=True), re.S).group(1))
+    may = client["may"]
+    assert {name for name in offered if may[name]} == offered
+    assert not any(may[name] for name in withheld)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from dispatch import personal_data
 from dispatch.auth.models import User
 from dispatch.db import db, utcnow
-from dispatch.demo import INCIDENTS
 from dispatch.board import service as board
+from dispatch.demo import demo_incidents
 from dispatch.incidents import service as incidents_service
 from dispatch.representatives import demo as representatives_demo
 from dispatch.representatives.models import Person
@@ -397,11 +397,11 @@ def test_the_same_new_person_added_concurrently_to_two_incidents_is_one_person(a
     assert duty.get("/api/incidents", query_string={"repeat": "true"}).get_json()["total"] == 3
 
 
-def test_demo_representatives_include_a_repeat_petition(ctx):
+def test_demo_representatives_include_a_repeat_petition(ctx, demo_language):
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     now = utcnow()
     made = [incidents_service.register_incident(actor=duty, data={**data, "occurred_at": now - timedelta(hours=h)})
-            for h, data in zip((3, 26, 50, 6), INCIDENTS)]
+            for h, data in zip((3, 26, 50, 6), demo_incidents())]
     representatives_demo.seed(duty, made)
     db.session.remove()
     repeats = [i for i in board.list_incidents(actor=duty, filters={"repeat": True, "limit": 50,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dispatch.auth.models import User
 from dispatch.db import db, utcnow
-from dispatch.demo import INCIDENTS
+from dispatch.demo import demo_incidents
 from dispatch.incidents import service as incidents
 from dispatch.instructions import demo as instructions_demo
 from dispatch.tasks import demo as tasks_demo
@@ -113,7 +113,7 @@ def test_a_units_queue_puts_overdue_first_then_priority_then_deadline(duty, clie
 
 def test_tasks_are_filtered_by_status_incident_overdue_and_due_soon(duty, client_for, units, incident):
     other = new_incident(duty)
-    late = dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-10)))
+    late = dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-10)), past_due_ok=True)
     soon = dispatch(duty, incident["id"], units["HRSS"], due_at=iso(timedelta(minutes=20)))
     later = dispatch(duty, other["id"], units["PSB"], due_at=iso(timedelta(days=2)))
     act(client_for("psb"), later["id"], "claim")
@@ -136,7 +136,7 @@ def test_tasks_are_filtered_by_status_incident_overdue_and_due_soon(duty, client
 
 
 def test_the_third_supervision_notice_escalates_the_task_to_the_leaders(duty, client_for, units, incident):
-    task = dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-30)))
+    task = dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-30)), past_due_ok=True)
     numbers = []
     for n in range(1, 5):
         response = duty.post(f"/api/tasks/{task['id']}/supervision-notices", json={"note": f"Reminder {n}"})
@@ -186,7 +186,7 @@ def test_the_incident_shows_its_tasks_in_their_current_form(duty, units, inciden
 
 def test_task_counts_give_each_incident_its_open_and_overdue_tasks(app, duty, units, incident):
     quiet = new_incident(duty)
-    dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-5)))
+    dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-5)), past_due_ok=True)
     dispatch(duty, incident["id"], units["HRSS"])
     act(duty, dispatch(duty, incident["id"], units["EM"])["id"], "cancel")
     with app.app_context():
@@ -199,13 +199,13 @@ def seed_demo_work() -> None:
     """The demo's incidents, then this area's demo tasks and instructions (units and users are seeded already)."""
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     registered = [incidents.register_incident(actor=duty, data={**data, "occurred_at": utcnow()})
-                  for data in INCIDENTS]
+                  for data in demo_incidents()]
     incidents.transition_incident(actor=duty, incident_id=registered[0].id, action="respond")
     tasks_demo.seed(duty, registered)
     instructions_demo.seed(duty, registered)
 
 
-def test_the_demo_has_tasks_in_several_states_across_units_and_one_overdue(app, duty):
+def test_the_demo_has_tasks_in_several_states_across_units_and_one_overdue(app, duty, demo_language):
     with app.app_context():
         seed_demo_work()
     items = duty.get("/api/tasks?limit=100").get_json()["items"]
@@ -222,3 +222,12 @@ def test_the_demo_has_tasks_in_several_states_across_units_and_one_overdue(app, 
 def test_times_are_given_with_an_offset(duty, units, incident):
     task = dispatch(duty, incident["id"], units["PSB"], due_at="2030-01-01T09:00:00")
     assert datetime.fromisoformat(task["due_at"]) == datetime(2030, 1, 1, 1, 0, tzinfo=timezone.utc)
+
+
+def test_a_deadline_in_the_past_needs_an_explicit_confirmation(duty, units, incident):
+    refused = duty.post(f"/api/incidents/{incident['id']}/tasks", json={
+        "unit_id": units["PSB"], "title": "Recorded late", "due_at": iso(timedelta(minutes=-30))})
+    assert refused.status_code == 422 and "due_at" in refused.get_json()["error"]["fields"]
+    assert duty.get(f"/api/incidents/{incident['id']}").get_json()["tasks"] == []
+    late = dispatch(duty, incident["id"], units["PSB"], due_at=iso(timedelta(minutes=-30)), past_due_ok=True)
+    assert late["overdue"] is True

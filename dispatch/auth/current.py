@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 
+from flask_babel import gettext as _
+
 from ..errors import Forbidden, Unauthorized
 from . import service
 
@@ -36,14 +38,15 @@ def resolve_actor() -> None:
             g.actor, g.user_session = found
             _check_csrf()
     if g.actor is None and request.path.startswith("/api/") and (request.method, request.path) not in PUBLIC:
-        raise Unauthorized("Sign in first.")
+        raise Unauthorized(_("Sign in first."))
 
 
 def _check_csrf() -> None:
     if request.method not in SAFE_METHODS and (request.method, request.path) not in CSRF_EXEMPT:
         sent = request.headers.get("X-CSRF-Token", "")
         if not service.csrf_matches(g.user_session, sent):
-            raise Forbidden("Missing or wrong X-CSRF-Token header.", fields={"X-CSRF-Token": ["Required."]})
+            raise Forbidden(_("The page's security token (X-CSRF-Token) is missing or out of date: reload the page "
+                              "and try again."), fields={"X-CSRF-Token": [_("Send the token given at sign-in.")]})
 
 
 def actor():

@@ -1,20 +1,50 @@
 """Who may do what: the one place the API, the pages and the sockets ask."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from ..errors import Forbidden, Unauthorized
+from ..labels import either, label
 from .models import User
+
+
+# Who may do what, by role: the services require these, and the pages receive them (`for_pages`) to
+# decide which buttons to offer, so a page never restates a rule. Per-unit rules (a liaison acts for
+# their own unit) are checked by the services against the row, with `require_unit_member`.
+MAY = {
+    "register_incident": ("command",), "edit_incident": ("command",), "move_incident": ("command",),
+    "report_headcount": ("command", "liaison"),
+    "record_representative": ("command",), "look_up_persons": ("command",), "reveal_person": ("command",),
+    "dispatch_task": ("command",), "act_on_task": ("command", "liaison"), "supervise_task": ("command",),
+    "issue_instruction": ("leader",), "acknowledge_instruction": ("liaison", "command"),
+    "export_register": ("command", "leader"),
+    "administer": ("admin",),
+}
+
+
+def may(actor: User | None, ability: str) -> bool:
+    return actor is not None and actor.active and actor.role in MAY[ability]
+
+
+def require(actor: User | None, ability: str) -> User:
+    """The actor, if their role may do this (401 signed out, 403 otherwise)."""
+    return require_role(actor, *MAY[ability])
+
+
+def for_pages(actor: User | None) -> dict[str, bool]:
+    return {ability: may(actor, ability) for ability in MAY}
 
 
 def require_user(actor: User | None) -> User:
     if actor is None or not actor.active:
-        raise Unauthorized("Sign in first.")
+        raise Unauthorized(_("Sign in first."))
     return actor
 
 
 def require_role(actor: User | None, *roles: str) -> User:
     actor = require_user(actor)
     if actor.role not in roles:
-        raise Forbidden(f"This needs the role {' or '.join(roles)}.")
+        raise Forbidden(_("Only {roles} may do this.").format(roles=either([label("role", role) for role in roles])))
     return actor
 
 
@@ -22,7 +52,7 @@ def require_unit_member(actor: User | None, unit_id: int) -> User:
     """A liaison acts only for the unit they belong to."""
     actor = require_role(actor, "liaison")
     if actor.unit_id != unit_id:
-        raise Forbidden("This belongs to another unit.")
+        raise Forbidden(_("This belongs to another unit: only that unit's liaison may act on it."))
     return actor
 
 

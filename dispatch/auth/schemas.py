@@ -20,6 +20,7 @@ class UserSchema(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
+    display_name_zh = fields.String()
     role = fields.String()
     unit_id = fields.Integer(allow_none=True)
     unit = fields.Nested(UnitSchema, allow_none=True)
@@ -46,6 +47,7 @@ class UserCreateSchema(StrictSchema):
     password = fields.String(required=True, validate=PASSWORD)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     display_name = fields.String(validate=SHORT_TEXT)
+    display_name_zh = fields.String(validate=SHORT_TEXT)
     unit_code = fields.String(validate=validate.Length(max=20))
 
 

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from blinker import Namespace
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..db import db, utcnow
@@ -87,7 +88,7 @@ def login(username: str, password: str, address: str | None = None) -> NewSessio
     db.session.close()  # the connection goes back to the pool before the slow hash
     if not _password_matches(stored_hash, password, before=lambda: throttle.check(username, address)):
         throttle.failed(username, address)
-        raise Unauthorized("Wrong username or password.")
+        raise Unauthorized(_("Wrong username or password: check both and try again."))
     throttle.succeeded(username)
     user = db.session.get(User, user.id)
     now = utcnow()
@@ -157,7 +158,8 @@ def change_password(*, actor: User, current_password: str, new_password: str) ->
     stored_hash = actor.password_hash
     db.session.close()
     if not _password_matches(stored_hash, current_password):
-        raise Invalid("The current password is wrong.", fields={"current_password": ["Wrong password."]})
+        raise Invalid(_("The current password is wrong: enter the one you signed in with."),
+                      fields={"current_password": [_("Wrong password.")]})
     new_hash = hash_password(new_password)
     with unit_of_work():
         db.session.get(User, actor.id).password_hash = new_hash
@@ -166,24 +168,28 @@ def change_password(*, actor: User, current_password: str, new_password: str) ->
 
 
 def create_user(*, actor: User | None, username: str, password: str, role: str,
-                display_name: str | None = None, unit_code: str | None = None) -> User:
+                display_name: str | None = None, display_name_zh: str | None = None,
+                unit_code: str | None = None) -> User:
     """An admin adds a user (actor None: from the command line of the server)."""
     if actor is not None:
         permissions.require_role(actor, "admin")
     if role not in ROLES:
-        raise Invalid("Unknown role.", fields={"role": [f"One of {', '.join(ROLES)}."]})
+        raise Invalid(_("Unknown role: choose one of the roles listed."),
+                      fields={"role": [_("One of: {roles}.").format(roles=", ".join(ROLES))]})
     unit = None
     if unit_code:
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
-            raise Invalid("Unknown unit.", fields={"unit_code": ["No unit has this code."]})
+            raise Invalid(_("Unknown unit: use the code of an existing unit."),
+                          fields={"unit_code": [_("No unit has this code.")]})
     if role == "liaison" and unit is None:
-        raise Invalid("A liaison belongs to one unit.", fields={"unit_code": ["Required for a liaison."]})
+        raise Invalid(_("A liaison belongs to one unit: give the unit's code."),
+                      fields={"unit_code": [_("Required for a liaison.")]})
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict("That username is taken.", fields={"username": ["Already taken."]})
+        raise Conflict(_("That username is taken: choose another."), fields={"username": [_("Already taken.")]})
     password_hash = hash_password(password)
-    user = User(username=username, display_name=display_name or username, role=role,
-                unit_id=unit.id if unit else None, password_hash=password_hash, active=True)
+    user = User(username=username, display_name=display_name or username, display_name_zh=display_name_zh or "",
+                role=role, unit_id=unit.id if unit else None, password_hash=password_hash, active=True)
     with unit_of_work() as uow:
         uow.session.add(user)
         uow.session.flush()
@@ -262,6 +268,12 @@ def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
 def list_units(*, actor: User) -> list[Unit]:
     permissions.require_user(actor)
     return list(db.session.scalars(select(Unit).order_by(Unit.id)))
+
+
+def list_names(*, actor: User) -> list[User]:
+    """Every user, for naming who acted (screens read only the names: the list of users is the admin's)."""
+    permissions.require_user(actor)
+    return list(db.session.scalars(select(User).order_by(User.id)))
 
 
 def list_users(*, actor: User) -> list[User]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import g, request, session
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..errors import Unauthorized
@@ -17,7 +18,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api", description="Sessions, unit
 def _session_body():
     current = actor()
     if current is None:
-        raise Unauthorized("Not signed in.")
+        raise Unauthorized(_("Not signed in: sign in first."))
     # the token itself is only in the signed session cookie; the database keeps its hash
     csrf = session.get("csrf") if g.user_session is not None else None
     return {"user": current, "csrf_token": csrf}

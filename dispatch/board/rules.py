@@ -13,6 +13,8 @@ from sqlalchemy import and_, case, not_, or_
 
 # An incident still being worked (the board's "active").
 ACTIVE_INCIDENT = ("reported", "responding", "contained")
+# Whatever its status, an incident stays on the board and the wall while it has open tasks that are
+ON_BOARD_TASKS = ("overdue", "escalated")
 # A settled task no longer holds its incident open (nor its unit's queue).
 SETTLED = ("done", "cancelled")
 # Past its deadline a task is overdue unless it is handed in or finished; a returned task
@@ -102,7 +104,8 @@ def in_queue_clause(unit_id: int, status, lead_unit, co_handled):
 def for_pages() -> dict:
     """The same rules as data for the scripts, so a page never restates one."""
     return {
-        "active_incident": list(ACTIVE_INCIDENT), "settled": list(SETTLED), "never_overdue": list(NEVER_OVERDUE),
+        "active_incident": list(ACTIVE_INCIDENT), "on_board": {"statuses": list(ACTIVE_INCIDENT),
+                                                               "or_open_tasks": list(ON_BOARD_TASKS)}, "settled": list(SETTLED), "never_overdue": list(NEVER_OVERDUE),
         "priority_rank": PRIORITY_RANK, "urgency": list(URGENCY),
         "due_soon_minutes": current_app.config["TASK_DUE_SOON_MINUTES"], "escalate_after": escalate_after(),
         "instruction_ack_minutes": current_app.config["INSTRUCTION_ACK_OVERDUE_MINUTES"],

@@ -16,7 +16,7 @@ from .. import personal_data
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import NotFound
+from ..errors import found
 from ..incidents.models import Incident
 from ..incidents.schemas import IncidentSchema
 from ..instructions import service as instructions
@@ -75,11 +75,13 @@ def with_counts(incidents: list[Incident]) -> list[IncidentView]:
 
 
 def _needs_attention():
-    """Incidents whose open tasks are overdue or escalated: they stay in sight whatever their status."""
+    """Incidents with open tasks that are overdue or escalated (rules.ON_BOARD_TASKS): in sight whatever
+    their status."""
     now = utcnow()
+    clauses = {"overdue": rules.overdue_clause(Task.status, Task.due_at, now),
+               "escalated": rules.escalated_clause(Task.supervision_count)}
     late = select(Task.incident_id).where(
-        rules.open_clause(Task.status),
-        or_(rules.overdue_clause(Task.status, Task.due_at, now), rules.escalated_clause(Task.supervision_count)))
+        rules.open_clause(Task.status), or_(*(clauses[name] for name in rules.ON_BOARD_TASKS)))
     return Incident.id.in_(late)
 
 
@@ -127,11 +129,8 @@ def list_incidents(*, actor: User, filters: dict[str, Any]) -> tuple[list[Incide
 
 
 def _incident(incident_id: int) -> Incident:
-    incident = db.session.scalar(select(Incident).where(Incident.id == incident_id)
-                                 .options(selectinload(Incident.headcount_history)))
-    if incident is None:
-        raise NotFound("No such incident.")
-    return incident
+    return found(db.session.scalar(select(Incident).where(Incident.id == incident_id)
+                                   .options(selectinload(Incident.headcount_history))), "incident")
 
 
 def incident_detail(*, actor: User, incident_id: int) -> IncidentView:
@@ -183,12 +182,12 @@ EXPORT_LIMIT = 5000
 
 def export_rows(*, actor: User, filters: dict[str, Any]) -> dict[str, list[dict]]:
     """The register as rows for a workbook: incidents with their counts, representatives masked, tasks."""
-    permissions.require_role(actor, "command", "leader")
+    permissions.require(actor, "export_register")
     views, _total = list_incidents(actor=actor, filters={**filters, "limit": EXPORT_LIMIT, "offset": 0})
     ids = [view.id for view in views]
     refs = {view.id: view.ref for view in views}
     now = utcnow()
-    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    units = {unit.id: unit for unit in db.session.scalars(select(Unit))}  # named in the reader's language
     reps = db.session.scalars(
         select(Representative).where(Representative.incident_id.in_(ids), Representative.removed_at.is_(None))
         .order_by(Representative.incident_id.desc(), Representative.id))

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..db import utcnow
 
 from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
@@ -9,6 +14,10 @@ HEADCOUNT = validate.Range(min=1, max=1_000_000)
 LAT = validate.Range(min=-90, max=90)
 LNG = validate.Range(min=-180, max=180)
 ACTIONS = ("respond", "contain", "resolve", "close", "reopen")
+
+
+# A clock a few minutes fast at the scene is not an error; an incident hours ahead is a typing slip.
+FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
 class IncidentCreateSchema(StrictSchema):
@@ -22,6 +31,11 @@ class IncidentCreateSchema(StrictSchema):
     headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
     demands = fields.String(required=True, validate=LONG_TEXT)
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+
+    @validates_schema
+    def _not_in_the_future(self, data, **kwargs):
+        if data.get("occurred_at") is not None and data["occurred_at"] > utcnow() + FUTURE_TOLERANCE:
+            raise ValidationError(_("The time it happened is in the future: check the date and time."), "occurred_at")
 
 
 class IncidentUpdateSchema(StrictSchema):
@@ -38,7 +52,7 @@ class IncidentUpdateSchema(StrictSchema):
     @validates_schema
     def _something_to_change(self, data, **kwargs):
         if len(data) == 1 and "version" in data:
-            raise ValidationError("Nothing to change.", "_schema")
+            raise ValidationError(_("Nothing to change: send at least one field besides the version."), "_schema")
 
 
 class IncidentTransitionSchema(StrictSchema):

@@ -6,6 +6,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,7 +16,7 @@ from .. import workflow
 from ..auth import permissions
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, found
 from ..events import Event, unit_of_work
 from ..workflow import Transition
 from .models import Incident, RefCounter
@@ -57,7 +58,7 @@ def _next_ref(session, year: int) -> str:
 
 def register_incident(*, actor: User, data: dict[str, Any]) -> Incident:
     """Command registers a petition or mass incident; every board shows it as reported."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "register_incident")
     with unit_of_work() as uow:
         now = utcnow()
         incident = Incident(
@@ -77,15 +78,22 @@ def _get(session, incident_id: int, *, for_update: bool = False) -> Incident:
     query = select(Incident).where(Incident.id == incident_id).options(selectinload(Incident.headcount_history))
     if for_update:
         query = query.with_for_update()
-    incident = session.scalar(query)
-    if incident is None:
-        raise NotFound("No such incident.")
-    return incident
+    return found(session.scalar(query), "incident")
 
 
 def get_incident(*, actor: User, incident_id: int) -> Incident:
     permissions.require_user(actor)
     return _get(db.session, incident_id)
+
+
+def rows(session: Session, ids: set[int], *, lock: bool = False) -> dict[int, Incident]:
+    """Incidents by id; locked in id order (and read afresh) when asked, so lockers never deadlock."""
+    if not ids:
+        return {}
+    query = select(Incident).where(Incident.id.in_(ids)).order_by(Incident.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {incident.id: incident for incident in session.scalars(query)}
 
 
 def locked(session: Session, incident_id: int) -> Incident:
@@ -95,11 +103,12 @@ def locked(session: Session, incident_id: int) -> Incident:
 
 def update_incident(*, actor: User, incident_id: int, version: int, changes: dict[str, Any]) -> Incident:
     """Command edits the facts; a stale version is refused so no one overwrites what they have not seen."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "edit_incident")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         if incident.version != version:
-            raise Conflict("Someone else changed this incident; reload it.",
+            raise Conflict(_("Someone else changed this incident in the meantime: reload it to see the latest, then "
+                             "make your change again."),
                            current_version=incident.version, current_status=incident.status)
         now = utcnow()
         changed = {}
@@ -121,7 +130,7 @@ def update_incident(*, actor: User, incident_id: int, version: int, changes: dic
 def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None) -> Incident:
     """How many are at the scene now, as reported from there; the history and the peak follow it.
     (Who may report is decided with the tasks, in dispatch/coordination.py.)"""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "report_headcount")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         previous = incident.headcount
@@ -141,7 +150,7 @@ Guard = Callable[[Session, Incident, str], None]
 def transition_incident(*, actor: User, incident_id: int, action: str, note: str | None = None,
                         guard: Guard | None = None) -> Incident:
     """Command moves the incident on (respond, contain, resolve, close, reopen)."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "move_incident")
     with unit_of_work() as uow:
         incident = _get(uow.session, incident_id, for_update=True)
         step = workflow.apply(INCIDENT_TRANSITIONS, incident.status, action, actor.role)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ def issue_instruction(*, actor: User, incident_id: int, text: str, involved_unit
                       unit_ids: list[int] | None = None) -> Instruction:
     """A leader writes an instruction to the units they choose, or by default to every unit working the
     incident and CC; each must acknowledge it. (The incident is checked by dispatch/coordination.py.)"""
-    permissions.require_role(actor, "leader")
+    permissions.require(actor, "issue_instruction")
     with unit_of_work() as uow:
         if unit_ids:
             _known_units(uow.session, unit_ids)
@@ -57,7 +58,8 @@ def _known_units(session: Session, unit_ids: list[int]) -> None:
     known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
     missing = [unit_id for unit_id in unit_ids if unit_id not in known]
     if missing:
-        raise Invalid("No such unit.", fields={"unit_ids": [f"No such unit: {missing[0]}."]})
+        raise Invalid(_("No such unit: choose one from the list."),
+                      fields={"unit_ids": [_("No unit has the id {id}.").format(id=missing[0])]})
 
 
 def address_units(*, actor: User | None, incident_id: int, unit_ids: list[int]) -> list[Instruction]:
@@ -80,7 +82,7 @@ def address_units(*, actor: User | None, incident_id: int, unit_ids: list[int]) 
 
 def _acknowledging_unit(session: Session, actor: User) -> int:
     """A liaison acknowledges for their unit; command acknowledges for the command centre."""
-    permissions.require_role(actor, "liaison", "command")
+    permissions.require(actor, "acknowledge_instruction")
     if actor.role == "command":
         return actor.unit_id or _command_centre(session)
     return actor.unit_id
@@ -97,9 +99,11 @@ def acknowledge_instruction(*, actor: User, instruction_id: int, note: str | Non
             .with_for_update(of=InstructionAddressee)  # two liaisons of one unit: one acknowledgement
         )
         if addressee is None:
-            raise Forbidden("This instruction is not addressed to your unit.")
+            raise Forbidden(_("This instruction is not addressed to your unit: only the units it names acknowledge "
+                              "it."))
         if addressee.acknowledged:
-            raise Conflict("Your unit has already acknowledged this instruction.", current_status="acknowledged",
+            raise Conflict(_("Your unit has already acknowledged this instruction; nothing more to do."),
+                           current_status="acknowledged",
                            acknowledged_at=shown_time(addressee.acknowledged_at))
         addressee.acknowledged_at = utcnow()
         addressee.acknowledged_by_id = actor.id

@@ -14,6 +14,7 @@ from ..events import last_seq
 from ..incidents import service as incidents
 from ..incidents.schemas import IncidentSchema
 from ..instructions.schemas import InstructionSchema
+from ..labels import user_name
 from ..tasks.schemas import TaskSchema
 
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
@@ -26,8 +27,11 @@ BRIEF_INCIDENT = dict(many=True, exclude=("headcount_history",))
 def common(actor: User) -> dict:
     return {
         "last_seq": last_seq(),
-        "user": {"id": actor.id, "role": actor.role, "unit_id": actor.unit_id, "name": actor.display_name},
+        "user": {"id": actor.id, "role": actor.role, "unit_id": actor.unit_id, "name": user_name(actor)},
         "units": UnitSchema(many=True).dump(auth.list_units(actor=actor)),
+        # who acted, named in the page's language (an event keeps the name it was written with)
+        "users": [{"id": user.id, "name": user.display_name, "name_zh": user.display_name_zh}
+                  for user in auth.list_names(actor=actor)],
     }
 
 

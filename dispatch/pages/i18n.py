@@ -5,73 +5,13 @@ The words the scripts need are rendered into each page as one JSON catalogue
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 
-COOKIE = "lang"
+from ..labels import LABELS, label, locale_code, unit_name, user_name
 
-LABELS = {
-    "status": {
-        "reported": _l("Reported"), "responding": _l("Responding"), "contained": _l("Contained"),
-        "resolved": _l("Resolved"), "closed": _l("Closed"),
-    },
-    "level": {"I": _l("Level I"), "II": _l("Level II"), "III": _l("Level III"), "IV": _l("Level IV")},
-    "level_long": {
-        "I": _l("Level I (extraordinarily serious)"), "II": _l("Level II (serious)"),
-        "III": _l("Level III (relatively serious)"), "IV": _l("Level IV (general)"),
-    },
-    "kind": {"petition": _l("Group petition"), "mass_incident": _l("Mass incident")},
-    "category": {
-        "land_acquisition": _l("Land acquisition and demolition"), "wage_arrears": _l("Wage arrears"),
-        "enterprise_restructuring": _l("Enterprise restructuring"),
-        "employment_social_security": _l("Employment and social security"),
-        "environmental_pollution": _l("Environmental pollution"), "law_litigation": _l("Law-related litigation"),
-        "production_safety": _l("Safety in production"), "official_conduct": _l("Conduct of officials"),
-        "unfair_distribution": _l("Unfair distribution"), "ethnic_religious": _l("Ethnic or religious affairs"),
-        "historical_legacy": _l("Historical legacy"), "other": _l("Other"),
-    },
-    "priority": {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")},
-    "task_status": {
-        "dispatched": _l("Dispatched"), "claimed": _l("Claimed"), "in_progress": _l("In progress"),
-        "submitted": _l("Submitted"), "done": _l("Done"), "returned": _l("Returned"), "cancelled": _l("Cancelled"),
-    },
-    "role": {"command": _l("Command duty officer"), "liaison": _l("Unit liaison"),
-             "leader": _l("Leader"), "admin": _l("System administrator")},
-    "task_action": {
-        "claim": _l("Claim"), "start": _l("Start"), "progress": _l("Progress note"), "submit": _l("Submit as done"),
-        "return": _l("Return (not our unit)"), "request_extension": _l("Request extension"),
-        "approve_extension": _l("Approve extension"), "reject_extension": _l("Reject extension"),
-        "verify": _l("Verify (done)"), "reject": _l("Reject (redo)"), "reroute": _l("Reroute"),
-        "cancel": _l("Cancel task"), "supervise": _l("Supervision notice"),
-    },
-    "incident_action": {
-        "respond": _l("Start responding"), "contain": _l("Mark contained"), "resolve": _l("Mark resolved"),
-        "close": _l("Close"), "reopen": _l("Reopen"),
-    },
-    "event": {
-        "incident.registered": _l("Incident registered"), "incident.updated": _l("Incident updated"),
-        "incident.responded": _l("Response started"), "incident.contained": _l("Contained"),
-        "incident.resolved": _l("Resolved"), "incident.closed": _l("Closed"), "incident.reopened": _l("Reopened"),
-        "representative.added": _l("Representative recorded"),
-        "representative.removed": _l("Representative removed"),
-        "person.revealed": _l("Identity numbers viewed"), "task.dispatched": _l("Task dispatched"),
-        "task.claimed": _l("Task claimed"), "task.started": _l("Task started"),
-        "task.progressed": _l("Progress reported"), "task.submitted": _l("Task submitted"),
-        "task.returned": _l("Task returned"), "task.rerouted": _l("Task rerouted"),
-        "task.extension_requested": _l("Extension requested"),
-        "task.extension_approved": _l("Extension approved"), "task.extension_rejected": _l("Extension rejected"),
-        "task.verified": _l("Task verified"), "task.rejected": _l("Submission rejected"),
-        "task.cancelled": _l("Task cancelled"), "task.overdue": _l("Task overdue"),
-        "supervision.issued": _l("Supervision notice issued"), "supervision.escalated": _l("Escalated to leaders"),
-        "instruction.issued": _l("Leader's instruction issued"),
-        "instruction.acknowledged": _l("Instruction acknowledged"),
-        "instruction.overdue": _l("Instruction not acknowledged in time"),
-        "user.created": _l("User created"), "user.disabled": _l("User disabled"),
-        "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
-        "token.revoked": _l("API token revoked"),
-    },
-}
+COOKIE = "lang"
 
 # The scripts' own words, by key.
 STRINGS = {
@@ -121,20 +61,24 @@ STRINGS = {
     "due_default": _l("Deadline (empty: the standard time limit for the level and priority)"),
     "multi_hint": _l("Ctrl + click or Shift + arrows to choose several"),
     "and_more": _l("and {n} more"),
+    "stale_reloaded": _l("Someone saved this incident first. The form now edits their version and keeps what you typed; check what they changed, then save again."),
+    "resolve_confirm": _l("{n} tasks are still open. Resolve anyway? They stay on the board until settled. Press Save again to resolve."),
+    "past_due_ok": _l("The deadline is already past (recording work done late)"),
+    "addressees": _l("Units that must acknowledge"),
+    "addressees_hint": _l("Proposed: every unit working the incident and the command centre. Hold Ctrl to choose several."),
     "none": _l("None"), "choose_incident": _l("Incident"), "from_to": _l("from {a} to {b}"),
 }
 
 
 def select_locale() -> str:
+    """The pages' choice, and the API's: `?lang`, then the cookie, then Accept-Language, else Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a background scan: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang") or request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def locale_code() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def catalogue() -> dict:
@@ -145,23 +89,9 @@ def catalogue() -> dict:
     }
 
 
-def label(group: str, key: str | None) -> str:
-    text = LABELS.get(group, {}).get(key or "")
-    return str(text) if text is not None else (key or "")
-
-
-def unit_name(unit) -> str:
-    """A unit in the page's language: GLOSSARY names for Chinese, the English name otherwise."""
-    if unit is None:
-        return ""
-    name_zh = unit.get("name_zh") if isinstance(unit, dict) else unit.name_zh
-    name = unit.get("name") if isinstance(unit, dict) else unit.name
-    return name_zh if locale_code() == "zh" and name_zh else name
-
-
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, timezone_selector=lambda: current_app.config["DISPATCH_TIMEZONE"])
-    app.jinja_env.globals.update(label=label, unit_name=unit_name, locale_code=locale_code)
+    app.jinja_env.globals.update(label=label, unit_name=unit_name, user_name=user_name, locale_code=locale_code)
 
     @app.after_request
     def _remember_language(response):

@@ -4,7 +4,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from ..auth import permissions
 from ..auth.current import actor
 from ..board import rules
 from ..errors import DispatchError, NotFound
@@ -33,10 +35,11 @@ def _page(template: str, state: dict, **context):
     client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
                           "priority": PRIORITIES},
-              "rules": rules.for_pages(),
+              "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS)}}
-    return render_template(template, user=actor(), state=state, client=client, words=catalogue(), **context)
+    return render_template(template, user=actor(), state=state, client=client, words=catalogue(),
+                           may=client["may"], **context)
 
 
 def _safe_next(target: str | None) -> str:
@@ -94,5 +97,5 @@ def queue():
     if unit_id is None:
         unit_id = next((u["id"] for u in data.common(user)["units"] if u["kind"] != "command"), None)
         if unit_id is None:
-            raise NotFound("No unit.")
+            raise NotFound(_("There is no unit yet: an administrator adds the units first."))
     return _page("queue.html", data.queue(user, unit_id))

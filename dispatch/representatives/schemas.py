@@ -6,6 +6,7 @@ the full ones leave through `RevealedSchema` alone.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from .. import personal_data
@@ -39,7 +40,7 @@ class Phone(_Normalized):
 
 def _not_blank(value: str) -> None:
     if not value.strip():
-        raise ValidationError("Required.")
+        raise ValidationError(_("Required: must not be blank."))
 
 
 class RepresentativeCreateSchema(StrictSchema):

@@ -8,13 +8,18 @@ never marks it a repeat of a newer one.
 
 Locks, always in this order so concurrent writers cannot deadlock: the person,
 then the incidents involved in id order.
+
+The incidents themselves belong to another area: this one reaches them only
+through the port that dispatch/coordination.py connects at start (`connect`),
+so the areas never import one another.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,10 +28,8 @@ from .. import personal_data
 from ..auth import permissions
 from ..auth.models import User
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound, found
+from ..errors import HTTP_MESSAGES, MISSING, Conflict, Invalid, NotFound, found
 from ..events import unit_of_work
-from ..incidents.models import Incident
-from ..incidents.service import snapshot
 from .models import Person, Representative
 from .schemas import PersonBriefSchema, RepresentativeSchema
 
@@ -34,12 +37,33 @@ from .schemas import PersonBriefSchema, RepresentativeSchema
 EARLIER_SHOWN = 5
 
 
+class Incidents(Protocol):
+    """What this area needs of incidents: rows by id (id, ref, title, kind, status, level, occurred_at and a
+    settable repeat_of_id), locked in id order when asked, and the snapshot an event carries."""
+
+    def rows(self, session, ids: set[int], *, lock: bool = False) -> dict[int, Any]: ...
+
+    def snapshot(self, incident) -> dict[str, Any]: ...
+
+
+_incidents: Incidents | None = None
+
+
+def connect(incidents: Incidents) -> None:
+    global _incidents
+    _incidents = incidents
+
+
+def _snapshot(incident) -> dict[str, Any]:
+    return _incidents.snapshot(incident)
+
+
 @dataclass
 class Listed:
     """A representative with the person's earlier incidents, newest first."""
 
     representative: Representative
-    earlier: list[Incident] = field(default_factory=list)
+    earlier: list[Any] = field(default_factory=list)  # incidents
 
     @property
     def repeat_of(self) -> list[int]:
@@ -50,7 +74,7 @@ class Listed:
         return len(self.earlier)
 
     @property
-    def earlier_incidents(self) -> list[Incident]:
+    def earlier_incidents(self) -> list[Any]:
         return self.earlier[:EARLIER_SHOWN]
 
 
@@ -69,7 +93,7 @@ class PersonRecord:
         return getattr(self.person, name)
 
 
-def _occurrence(incident: Incident) -> tuple:
+def _occurrence(incident) -> tuple:
     return (incident.occurred_at, incident.id)
 
 
@@ -80,17 +104,17 @@ def _active(query):
 # --- reading ----------------------------------------------------------------
 
 def _listed(session, representatives: list[Representative]) -> list[Listed]:
-    """Attach each representative's earlier incidents in one query for the whole list."""
+    """Attach each representative's earlier incidents, in one query each for the links and the incidents."""
     person_ids = {r.person_id for r in representatives}
-    rows = session.execute(_active(
-        select(Representative.person_id, Incident).join(Incident, Incident.id == Representative.incident_id)
-        .where(Representative.person_id.in_(person_ids))
+    links = session.execute(_active(
+        select(Representative.person_id, Representative.incident_id).where(Representative.person_id.in_(person_ids))
     )).all() if person_ids else []
+    incidents = _incidents.rows(session, {i for _, i in links} | {r.incident_id for r in representatives})
     result = []
     for representative in representatives:
-        own = session.get(Incident, representative.incident_id)
-        earlier = [incident for person_id, incident in rows
-                   if person_id == representative.person_id and _occurrence(incident) < _occurrence(own)]
+        own = incidents[representative.incident_id]
+        earlier = [incidents[incident_id] for person_id, incident_id in links
+                   if person_id == representative.person_id and _occurrence(incidents[incident_id]) < _occurrence(own)]
         result.append(Listed(representative, sorted(earlier, key=_occurrence, reverse=True)))
     return result
 
@@ -100,8 +124,9 @@ def _on_incident(session, incident_id: int) -> list[Representative]:
         select(Representative).where(Representative.incident_id == incident_id).order_by(Representative.id))))
 
 
-def _require_incident(session, incident_id: int) -> Incident:
-    return found(session.get(Incident, incident_id), "incident")
+def _require_incident(session, incident_id: int) -> None:
+    if incident_id not in _incidents.rows(session, {incident_id}):
+        raise NotFound("No such incident.")
 
 
 def list_representatives(*, actor: User, incident_id: int) -> list[Listed]:
@@ -119,10 +144,8 @@ def dump_for_incident(*, actor: User, incident_id: int) -> list[dict]:
 
 # --- linking repeat petitions ------------------------------------------------
 
-def _lock_incidents(session, incident_ids: set[int]) -> dict[int, Incident]:
-    rows = session.scalars(select(Incident).where(Incident.id.in_(incident_ids))
-                           .order_by(Incident.id).with_for_update().execution_options(populate_existing=True))
-    return {incident.id: incident for incident in rows}
+def _lock_incidents(session, incident_ids: set[int]) -> dict[int, Any]:
+    return _incidents.rows(session, incident_ids, lock=True)
 
 
 def _person_incident_ids(session, person_id: int) -> set[int]:
@@ -130,32 +153,31 @@ def _person_incident_ids(session, person_id: int) -> set[int]:
         select(Representative.incident_id).where(Representative.person_id == person_id))))
 
 
-def _relink(session, person_id: int, incidents: dict[int, Incident]) -> list[Incident]:
+def _relink(session, person_id: int, incidents: dict[int, Any]) -> list[Any]:
     """Each of the person's links points at their previous incident; each incident at its latest earlier one.
 
     `incidents` are the locked incidents the change touches; returns those whose link changed.
     """
+    links = list(session.scalars(_active(select(Representative).where(Representative.person_id == person_id))))
+    occurred = _incidents.rows(session, {link.incident_id for link in links})
     previous = None
-    for representative, incident in session.execute(_active(
-        select(Representative, Incident).join(Incident, Incident.id == Representative.incident_id)
-        .where(Representative.person_id == person_id).order_by(Incident.occurred_at, Incident.id)
-    )).all():
+    for representative in sorted(links, key=lambda link: _occurrence(occurred[link.incident_id])):
         representative.repeat_of_id = previous
-        previous = incident.id
+        previous = representative.incident_id
     session.flush()
     changed = []
     for incident in incidents.values():
-        latest = session.scalar(_active(
-            select(Incident.id).join(Representative, Representative.repeat_of_id == Incident.id)
-            .where(Representative.incident_id == incident.id)
-            .order_by(Incident.occurred_at.desc(), Incident.id.desc()).limit(1)))
+        targets = set(session.scalars(_active(select(Representative.repeat_of_id).where(
+            Representative.incident_id == incident.id, Representative.repeat_of_id.is_not(None)))))
+        earlier = _incidents.rows(session, targets)
+        latest = max(earlier.values(), key=_occurrence).id if earlier else None
         if incident.repeat_of_id != latest:
             incident.repeat_of_id = latest
             changed.append(incident)
     return changed
 
 
-def _event_data(listed: Listed, incident: Incident, relinked: list[Incident]) -> dict[str, Any]:
+def _event_data(listed: Listed, incident, relinked: list) -> dict[str, Any]:
     """What a screen needs: the masked representative, whether it is a repeat, the incidents relinked."""
     dumped = RepresentativeSchema().dump(listed)
     return {
@@ -163,8 +185,8 @@ def _event_data(listed: Listed, incident: Incident, relinked: list[Incident]) ->
         "repeat": bool(listed.earlier),
         "repeat_of": dumped["repeat_of"],
         "repeat_count": dumped["repeat_count"],
-        "incident": snapshot(incident),
-        "relinked": [snapshot(other) for other in relinked if other.id != incident.id],
+        "incident": _snapshot(incident),
+        "relinked": [_snapshot(other) for other in relinked if other.id != incident.id],
     }
 
 
@@ -179,7 +201,7 @@ def _sealed(seal, data: dict[str, Any], name: str):
     try:
         return seal(data[name])
     except personal_data.InvalidPersonalData as error:
-        raise Invalid("Some fields are invalid.", fields={name: [str(error)]}) from None
+        raise Invalid(str(HTTP_MESSAGES[422]), fields={name: [str(error)]}) from None
 
 
 def _person_for_update(session, data: dict[str, Any]) -> Person:
@@ -200,26 +222,27 @@ def _person_for_update(session, data: dict[str, Any]) -> Person:
     return person
 
 
-def _check_room(active: list[Representative], person: Person, incident: Incident) -> None:
+def _check_room(active: list[Representative], person: Person, incident) -> None:
     for representative in active:
         if representative.person_id == person.id:
-            raise Conflict("This person is already a representative of the incident.",
+            raise Conflict(_("This person is already a representative of this incident: no need to record them "
+                             "again."),
                            current_status=incident.status, representative_id=representative.id)
     cap = current_app.config["MAX_REPRESENTATIVES"]
     if len(active) >= cap:
-        raise Invalid(f"An incident has at most {cap} representatives.", max_representatives=cap,
-                      fields={"representatives": [f"At most {cap} per incident."]})
+        raise Invalid(_("An incident has at most {n} representatives: remove one before recording another.")
+                      .format(n=cap), max_representatives=cap,
+                      fields={"representatives": [_("At most {n} per incident.").format(n=cap)]})
 
 
 def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -> Listed:
     """Command records a group's representative; a person seen on an earlier incident marks a repeat petition."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
         person = _person_for_update(session, data)
         incidents = _lock_incidents(session, {incident_id} | _person_incident_ids(session, person.id))
-        if incident_id not in incidents:
-            raise NotFound("No such incident.")
+        found(incidents.get(incident_id), "incident")
         incident = incidents[incident_id]
         _check_room(_on_incident(session, incident_id), person, incident)
         representative = Representative(incident_id=incident_id, person_id=person.id,
@@ -235,18 +258,18 @@ def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -
 
 def remove_representative(*, actor: User, representative_id: int) -> None:
     """Command takes a representative off the incident; the person stays, the log keeps the fact."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
-        found = session.get(Representative, representative_id)
-        if found is None or found.removed_at is not None:
-            raise NotFound("No such representative.")
-        session.scalar(select(Person).where(Person.id == found.person_id).with_for_update())
-        incidents = _lock_incidents(session, {found.incident_id} | _person_incident_ids(session, found.person_id))
+        listed_now = session.get(Representative, representative_id)
+        if listed_now is None or listed_now.removed_at is not None:
+            raise NotFound(str(MISSING["representative"]))
+        session.scalar(select(Person).where(Person.id == listed_now.person_id).with_for_update())
+        incidents = _lock_incidents(session, {listed_now.incident_id} | _person_incident_ids(session, listed_now.person_id))
         representative = session.scalar(select(Representative).where(Representative.id == representative_id)
                                         .execution_options(populate_existing=True))
         if representative.removed_at is not None:  # someone else removed it while we waited
-            raise NotFound("No such representative.")
+            raise NotFound(str(MISSING["representative"]))
         representative.removed_at = utcnow()
         listed = _listed(session, [representative])[0]
         session.flush()
@@ -259,16 +282,14 @@ def remove_representative(*, actor: User, representative_id: int) -> None:
 # --- persons (command only) ---------------------------------------------------
 
 def _record(session, person: Person) -> PersonRecord:
-    rows = session.execute(_active(
-        select(Representative, Incident).join(Incident, Incident.id == Representative.incident_id)
-        .where(Representative.person_id == person.id)
-        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
-    )).all()
-    incidents = [{"id": incident.id, "ref": incident.ref, "title": incident.title, "kind": incident.kind,
-                  "status": incident.status, "level": incident.level, "occurred_at": incident.occurred_at,
-                  "representative_id": link.id, "note": link.note, "added_at": link.added_at}
-                 for link, incident in rows]
-    return PersonRecord(person, incidents)
+    links = list(session.scalars(_active(select(Representative).where(Representative.person_id == person.id))))
+    incidents = _incidents.rows(session, {link.incident_id for link in links})
+    links.sort(key=lambda link: _occurrence(incidents[link.incident_id]), reverse=True)
+    return PersonRecord(person, [
+        {"id": incident.id, "ref": incident.ref, "title": incident.title, "kind": incident.kind,
+         "status": incident.status, "level": incident.level, "occurred_at": incident.occurred_at,
+         "representative_id": link.id, "note": link.note, "added_at": link.added_at}
+        for link in links for incident in [incidents[link.incident_id]]])
 
 
 def _require_person(session, person_id: int) -> Person:
@@ -277,7 +298,7 @@ def _require_person(session, person_id: int) -> Person:
 
 def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
     """Command looks a person up by identity number: one keyed-hash match, nothing decrypted."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "look_up_persons")
     digest = _sealed(personal_data.lookup_hash, {"id_number": id_number}, "id_number")
     person = db.session.scalar(select(Person).where(Person.id_number_hash == digest))
     return [_record(db.session, person)] if person is not None else []
@@ -285,7 +306,7 @@ def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
 
 def get_person(*, actor: User, person_id: int) -> PersonRecord:
     """Command sees one person (masked) and every incident they took part in, newest first."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "look_up_persons")
     return _record(db.session, _require_person(db.session, person_id))
 
 
@@ -293,14 +314,14 @@ def reveal_person(*, actor: User, person_id: int, reason: str,
                   incident_id: int | None = None) -> dict[str, str | None]:
     """Command sees one person's full numbers, for a stated reason; everyone sees that it happened
     (on that incident's timeline too, when the reveal was made from one the person took part in)."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "reveal_person")
     with unit_of_work() as uow:
         person = _require_person(uow.session, person_id)
         if incident_id is not None and uow.session.scalar(
                 select(Representative.id).where(Representative.person_id == person.id,
                                                 Representative.incident_id == incident_id).limit(1)) is None:
-            raise Invalid("This person is not a representative on that incident.",
-                          fields={"incident_id": ["Not an incident of this person."]})
+            raise Invalid(_("This person is not a representative on that incident: reveal from one of their own "
+                            "incidents."), fields={"incident_id": [_("Not an incident of this person.")]})
         revealed = {
             "id_number": personal_data.decrypt(person.id_number_encrypted, field="id_number"),
             "phone": personal_data.decrypt(person.phone_encrypted, field="phone") if person.phone_encrypted else None,

@@ -1,10 +1,12 @@
 """What comes in to the task endpoints and what goes out."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..board import rules
 from ..db import utcnow
+from ..labels import action_name
 from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
@@ -39,6 +41,14 @@ class TaskCreateSchema(StrictSchema):
     instructions = fields.String(load_default="", validate=LONG_TEXT)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     due_at = Time(allow_none=True)
+    # a deadline already past is a typing slip unless the officer says it is meant (work recorded late)
+    past_due_ok = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _deadline_ahead(self, data, **kwargs):
+        if data.get("due_at") is not None and data["due_at"] <= utcnow() and not data.get("past_due_ok"):
+            raise ValidationError(_("The deadline is in the past: choose a later time, or confirm with past_due_ok."),
+                                  "due_at")
 
 
 class TaskTransitionSchema(StrictSchema):
@@ -53,7 +63,7 @@ class TaskTransitionSchema(StrictSchema):
     def _action_has_what_it_needs(self, data, **kwargs):
         name, carriers = NEEDS.get(data.get("action"), (None, ()))
         if name and not any(_given(data.get(carrier)) for carrier in carriers):
-            raise ValidationError(f"Required for {data['action']}.", name)
+            raise ValidationError(_("Required for “{action}”.").format(action=action_name(data["action"])), name)
 
 
 class TaskFilterSchema(PageArgs):

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -12,8 +13,9 @@ from .. import workflow
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, Invalid, NotFound, found
+from ..errors import Conflict, Forbidden, Invalid, found
 from ..events import Event, unit_of_work
+from ..labels import state_name
 from ..schemas import shown_time
 from ..workflow import Transition
 from ..board import rules
@@ -58,16 +60,15 @@ def _get(session: Session, task_id: int, *, for_update: bool = False) -> Task:
     if for_update:
         query = query.with_for_update()
     task = session.scalar(query)
-    if task is None:
-        raise NotFound("No such task.")
-    return task
+    return found(task, "task")
 
 
 def _known_units(session: Session, unit_ids: list[int], field: str) -> None:
     found = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
     missing = [unit_id for unit_id in unit_ids if unit_id not in found]
     if missing:
-        raise Invalid("No such unit.", fields={field: [f"No such unit: {missing[0]}."]})
+        raise Invalid(_("No such unit: choose one from the list."),
+                      fields={field: [_("No unit has the id {id}.").format(id=missing[0])]})
 
 
 def default_due_at(level: str, priority: str, now: datetime) -> datetime:
@@ -79,13 +80,15 @@ def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
     """Command hands work to a lead unit (and co-handling units); the units see it dispatched.
 
     `incident` is the locked incident (its id, level and status), handed in by dispatch/coordination.py."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "dispatch_task")
     co_unit_ids = list(dict.fromkeys(data.get("co_unit_ids") or []))
     if data["unit_id"] in co_unit_ids:
-        raise Invalid("The lead unit cannot also co-handle.", fields={"co_unit_ids": ["Contains the lead unit."]})
+        raise Invalid(_("The lead unit cannot also be a co-handling unit: take it off the co-handling units."),
+                      fields={"co_unit_ids": [_("Contains the lead unit.")]})
     with unit_of_work() as uow:
         if incident.status == "closed":
-            raise Conflict("The incident is closed.", current_status=incident.status)
+            raise Conflict(_("The incident is closed: reopen it before dispatching tasks."),
+                           current_status=incident.status)
         _known_units(uow.session, [data["unit_id"]], "unit_id")
         _known_units(uow.session, co_unit_ids, "co_unit_ids")
         now = utcnow()
@@ -106,12 +109,12 @@ def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
 
 def _require_actor_for(actor: User, task: Task, action: str) -> None:
     """Only the lead unit's liaison acts for the unit; a co-handling unit may only report progress."""
-    permissions.require_role(actor, "command", "liaison")
+    permissions.require(actor, "act_on_task")
     if actor.role != "liaison" or actor.unit_id == task.unit_id:
         return
     if action in CO_UNIT_ACTIONS and actor.unit_id in task.co_unit_ids:
         return
-    raise Forbidden("This task belongs to another unit.")
+    raise Forbidden(_("This task belongs to another unit: only its lead unit's liaison may do this."))
 
 
 # What an action changes beyond the status, and what its event says besides the task.
@@ -141,15 +144,16 @@ def _return(session, task, actor, args, now):
 def _request_extension(session, task, actor, args, now):
     wanted = args["due_at"]
     if wanted <= task.due_at or wanted <= now:
-        raise Invalid("Ask for a time later than the current deadline.",
-                      fields={"due_at": ["Must be later than the current deadline and now."]})
+        raise Invalid(_("Ask for a time later than the current deadline: choose a later date and time."),
+                      fields={"due_at": [_("Must be later than the current deadline and than now.")]})
     task.requested_due_at = wanted
     return {"requested_due_at": shown_time(wanted), "note": args.get("note") or ""}
 
 
 def _pending_extension(task: Task) -> datetime:
     if task.requested_due_at is None:
-        raise Conflict("No extension is pending.", current_status=task.status)
+        raise Conflict(_("No extension is pending on this task: reload it to see its current deadline."),
+                       current_status=task.status)
     return task.requested_due_at
 
 
@@ -169,7 +173,8 @@ def _reject_extension(session, task, actor, args, now):
 def _reroute(session, task, actor, args, now):
     new_unit = args["unit_id"]
     if new_unit == task.unit_id:
-        raise Invalid("Reroute to another unit.", fields={"unit_id": ["The task is already with this unit."]})
+        raise Invalid(_("The task is already with this unit: choose another unit to reroute it to."),
+                      fields={"unit_id": [_("The task is already with this unit.")]})
     _known_units(session, [new_unit], "unit_id")
     previous = task.unit_id
     task.unit_id = new_unit
@@ -198,7 +203,8 @@ def transition_task(*, actor: User, task_id: int, action: str, version: int | No
         _require_actor_for(actor, task, action)
         step = workflow.apply(TASK_TRANSITIONS, task.status, action, actor.role)
         if version is not None and version != task.version:
-            raise Conflict("Someone else changed this task; reload it.",
+            raise Conflict(_("Someone else changed this task in the meantime: reload it to see the latest, then "
+                             "try again."),
                            current_version=task.version, current_status=task.status)
         now = utcnow()
         said = EFFECTS[action](uow.session, task, actor, args, now)
@@ -213,11 +219,12 @@ def transition_task(*, actor: User, task_id: int, action: str, version: int | No
 
 def issue_supervision_notice(*, actor: User, task_id: int, note: str) -> SupervisionNotice:
     """Command presses the unit on a late or stuck task; enough notices escalate it to the leaders."""
-    permissions.require_role(actor, "command")
+    permissions.require(actor, "supervise_task")
     with unit_of_work() as uow:
         task = _get(uow.session, task_id, for_update=True)
         if not rules.is_open(task.status):
-            raise Conflict("The task is settled.", current_status=task.status)
+            raise Conflict(_("The task is already settled (“{status}”): a supervision notice is for open tasks.")
+                           .format(status=state_name(task.status)), current_status=task.status)
         task.supervision_count += 1
         notice = SupervisionNotice(task=task, number=task.supervision_count, note=note,
                                    issued_by_id=actor.id, issued_at=utcnow())

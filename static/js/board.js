@@ -10,7 +10,6 @@
     level: document.getElementById("filter-level"), category: document.getElementById("filter-category"),
     unit: document.getElementById("filter-unit"),
   };
-  const ACTIVE = new Set(["reported", "responding", "contained"]);
   // Within a level: the ones nobody is handling yet come first.
   const STATUS_ORDER = { reported: 0, responding: 1, contained: 2, resolved: 3, closed: 4 };
   const LEVEL_RANK = { I: 0, II: 1, III: 2, IV: 3 };
@@ -18,7 +17,7 @@
 
   function matches(incident, counts) {
     const status = filters.status.value;
-    if (status === "active" ? !ACTIVE.has(incident.status) : incident.status !== status) return false;
+    if (status === "active" ? !Rules.isOnBoard(incident, counts) : incident.status !== status) return false;
     if (filters.level.value && incident.level !== filters.level.value) return false;
     if (filters.category.value && incident.category !== filters.category.value) return false;
     if (filters.unit.value && !(counts && counts.units.has(Number(filters.unit.value)))) return false;
@@ -177,7 +176,7 @@
   // Settled incidents are not in the page's starting state: fetched when asked for.
   async function loadStatus() {
     const status = filters.status.value;
-    if (status === "active" || ACTIVE.has(status) || fetchedStatuses.has(status)) return;
+    if (status === "active" || Rules.isActive({ status }) || fetchedStatuses.has(status)) return;
     const page = await Api.get(`/api/incidents?status=${status}&limit=200`).catch((e) => { flash(explain(e)); return null; });
     if (!page) return;
     fetchedStatuses.add(status);

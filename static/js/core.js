@@ -12,6 +12,50 @@ function t(key, params) {
 }
 function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
 
+// The derived rules, as the server sends them (dispatch/board/rules.py): never restated here.
+const Rules = (() => {
+  const r = Client.rules || {};
+  const settled = new Set(r.settled || []);
+  const neverOverdue = new Set(r.never_overdue || []);
+  const active = new Set(r.active_incident || []);
+  const rank = r.priority_rank || {};
+  const soonMs = (r.due_soon_minutes || 0) * 60000;
+  const isOpen = (task) => !settled.has(task.status);
+  // One argument each, so they can be handed to filter() as they are.
+  const isOverdue = (task) => !neverOverdue.has(task.status) && !!task.due_at && Date.parse(task.due_at) < Date.now();
+  const isDueSoon = (task) => {
+    const due = Date.parse(task.due_at), now = Date.now();
+    return !neverOverdue.has(task.status) && !!task.due_at && due >= now && due < now + soonMs;
+  };
+  const isEscalated = (task) => (task.supervision_count || 0) >= (r.escalate_after || Infinity);
+  const keys = {
+    overdue: (task) => (isOverdue(task) ? 0 : 1),
+    open: (task) => (isOpen(task) ? 0 : 1),
+    priority: (task) => rank[task.priority] ?? Object.keys(rank).length,
+    due_at: (task) => Date.parse(task.due_at),
+    id: (task) => task.id,
+  };
+  // The server's urgency order, key by key.
+  function byUrgency(a, b) {
+    for (const name of r.urgency || []) {
+      const diff = keys[name](a) - keys[name](b);
+      if (diff) return diff;
+    }
+    return 0;
+  }
+  // A unit's queue: open work it leads or co-handles, less what it returned (until command reroutes it).
+  const inQueue = (task, unitId) => isOpen(task) && (task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId))
+    && !(task.status === "returned" && task.unit_id === unitId);
+  // On the board and the wall: an active incident, or one whose open tasks are late or escalated
+  // (`counts` from Store.summary()).
+  const onBoard = r.on_board || { statuses: [], or_open_tasks: [] };
+  const boardStatuses = new Set(onBoard.statuses);
+  const isOnBoard = (incident, counts) => boardStatuses.has(incident.status)
+    || onBoard.or_open_tasks.some((name) => counts && counts[name] > 0);
+  return { isOpen, isOverdue, isDueSoon, isEscalated, byUrgency, inQueue, isOnBoard,
+    isActive: (incident) => active.has(incident.status), soonMs };
+})();
+
 const Api = (() => {
   let csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || null;
   async function ensureCsrf() {
@@ -34,7 +78,9 @@ const Api = (() => {
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw Object.assign(new Error(error.message || response.statusText), { status: response.status, body: data, fields: error.fields || {} });
+      // the server's own words, already in the page's language (a proxy's page has none: explain() words it)
+      throw Object.assign(new Error(error.message || ""), { status: response.status, body: data,
+        said: error.message || "", fields: error.fields || {} });
     }
     return data;
   }
@@ -67,6 +113,7 @@ const Time = (() => {
   const lang = Client.locale === "zh" ? "zh-CN" : "en-GB";
   const clock = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hour12: false });
   const full = new Intl.DateTimeFormat(lang, { timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  const withYear = new Intl.DateTimeFormat(lang, { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
   const seconds = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
@@ -79,11 +126,13 @@ const Time = (() => {
   }
   return {
     zone,
-    // today: the clock time; another day: date and time
+    // today: the clock time; another day: date and time; another year: with the year
     at(value) {
       if (!value) return "";
       const date = new Date(value);
-      return dayKey.format(date) === dayKey.format(new Date()) ? clock.format(date) : full.format(date);
+      const day = dayKey.format(date), today = dayKey.format(new Date());
+      if (day === today) return clock.format(date);
+      return day.slice(0, 4) === today.slice(0, 4) ? full.format(date) : withYear.format(date);
     },
     now: () => seconds.format(new Date()),
     age: (value) => t("ago", { t: span(Date.now() - ms(value)) }),
@@ -109,7 +158,7 @@ function paintDeadline(node) {
   const left = Time.left(due);
   const settled = node.dataset.settled === "1";
   node.classList.toggle("overdue", left < 0 && !settled);
-  node.classList.toggle("soon", left >= 0 && left < 3600 * 1000 && !settled);
+  node.classList.toggle("soon", left >= 0 && left < Rules.soonMs && !settled);
   const countdown = settled ? "" : left < 0 ? t("overdue_by", { t: Time.span(left) }) : t("due_in", { t: Time.span(left) });
   node.textContent = Time.at(due) + (countdown ? ` · ${countdown}` : "");
 }
@@ -137,13 +186,25 @@ function flash(message, kind) {
   clearTimeout(flash.timer);
   flash.timer = setTimeout(() => { box.hidden = true; }, kind === "ok" ? 2500 : 8000);
 }
+// What went wrong, in the page's language: the server's message as it is (it says what to do next),
+// or, when there is none (no answer, a proxy's error page), the page's own words for the status.
 function explain(error) {
-  if (error.status === 401) return t("error_signed_out");
-  if (error.status === 403) return `${t("error_forbidden")} ${error.message}`;
-  if (error.status === 409) return `${t("error_conflict")} ${error.message}`;
-  if (error.status === 422 || error.status === 400) return `${t("error_invalid")} ${error.message}`;
   if (error.status === 0) return t("error_network");
-  return `${t("error")}: ${error.message}`;
+  if (error.said) return error.said;
+  if (error.status === 401) return t("error_signed_out");
+  if (error.status === 403) return t("error_forbidden");
+  if (error.status === 409) return t("error_conflict");
+  if (error.status === 422 || error.status === 400) return t("error_invalid");
+  return t("error");
+}
+
+// A refusal raised by the page itself, shown in the form like the server's (with nodes to look at).
+function refusal(said, nodes) { return Object.assign(new Error(said), { said, nodes: nodes || [] }); }
+// Tasks named with links to their incident, for a refusal or a confirmation.
+function taskLinks(tasks) {
+  return h("ul", { class: "task-links" }, tasks.map((task) => h("li", {},
+    h("a", { href: `/incidents/${task.incident_id || ""}#task-${task.id}` }, task.title), " · ",
+    label("task_status", task.status), " · ", Units.name(task.unit_id))));
 }
 
 // ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
@@ -159,10 +220,12 @@ function fieldControl(field, id) {
     for (const option of select.options) option.selected = chosen.includes(option.value);
     return select;
   }
+  if (field.type === "checkbox") return h("input", { ...common, type: "checkbox", checked: field.value || null });
   const type = field.type === "datetime" ? "datetime-local" : field.type || "text";
   return h("input", { ...common, type, value: field.value ?? "", min: field.min ?? null, autocomplete: "off" });
 }
 function readControl(field, control) {
+  if (field.type === "checkbox") return control.checked || undefined;
   if (field.type === "multiselect") return [...control.selectedOptions].map((o) => Number(o.value));
   if (field.type === "number") return control.value === "" ? undefined : Number(control.value);
   if (field.type === "select" && field.numeric) return control.value === "" ? undefined : Number(control.value);
@@ -211,17 +274,22 @@ function openForm({ title, fields, submitLabel, onSubmit, danger }) {
       dialog.close();
       flash(t("saved"), "ok");
     } catch (error) {
-      problem.textContent = explain(error);
-      for (const [name, messages] of Object.entries(error.fields || {})) markField(name, [].concat(messages).join(" "));
+      // each field's text beside it; what names no field of this form (the cap, "_schema") under the message
+      const unplaced = Object.entries(error.fields || {})
+        .filter(([name, messages]) => !markField(name, [].concat(messages).join(" ")))
+        .map(([, messages]) => [].concat(messages).join(" "));
+      // a refusal may bring what to look at (links to the tasks in the way, what changed meanwhile)
+      problem.replaceChildren([explain(error), ...unplaced].join(" "), ...(error.nodes || []));
     } finally {
       submit.disabled = false;
     }
   });
   function markField(name, message) {
     const control = controls[name];
-    if (!control) return;
+    if (!control) return false;
     control.setAttribute("aria-invalid", "true");
     document.getElementById(`f-${name}-error`).textContent = message;
+    return true;
   }
   dialog.showModal();
   const first = form.querySelector("input, select, textarea");
@@ -239,6 +307,17 @@ const Units = (() => {
   };
   return { byId, name, all: () => [...byId.values()], options: (filter) =>
     [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
+})();
+
+// Who acted, in the page's language: a Chinese page shows a user's Chinese name when they have one,
+// otherwise the name the event was written with.
+const Users = (() => {
+  const byId = new Map((State.users || []).map((u) => [u.id, u]));
+  const name = (id, written) => {
+    const user = byId.get(id);
+    return Client.locale === "zh" && user && user.name_zh ? user.name_zh : written || (user ? user.name : "");
+  };
+  return { name };
 })();
 
 // The choices the server accepts, named in the page's language (labels may come from another group).

@@ -14,7 +14,7 @@
   function head() {
     const box = document.getElementById("incident-head");
     const buttons = [];
-    if (me.role === "command") {
+    if (Client.may.edit_incident) {
       buttons.push(h("button", { type: "button", id: "edit-incident", onclick: () => IncidentForms.edit(incident) }, t("edit_incident")));
       buttons.push(h("button", { type: "button", id: "change-status", onclick: () => IncidentForms.changeStatus(incident) }, t("change_status")));
     }
@@ -78,7 +78,7 @@
       h("div", { class: "numbers" }, h("span", { class: "masked" }, rep.id_number), rep.phone ? h("span", { class: "masked" }, ` · ${rep.phone}`) : null),
       (rep.earlier_incidents || []).length ? h("div", { class: "repeat" }, `${t("repeat_of")}: `,
         rep.earlier_incidents.map((other, i) => [i ? "、" : "", h("a", { href: `/incidents/${other.id}` }, `${other.ref} ${other.title}`)])) : null,
-      me.role === "command" ? h("div", { class: "task-actions" },
+      Client.may.reveal_person ? h("div", { class: "task-actions" },
         h("button", { type: "button", class: "small reveal", onclick: () => reveal(rep) }, t("reveal")),
         h("button", { type: "button", class: "small", onclick: () => removeRep(rep) }, t("remove"))) : null)));
   }
@@ -133,7 +133,7 @@
     return h("li", { dataset: { seq: event.seq, type: event.type } },
       h("time", { datetime: event.at }, Time.at(event.at)),
       h("div", {}, h("strong", {}, label("event", event.type)), " ", h("span", {}, describe(event)),
-        event.actor ? h("span", { class: "who" }, ` · ${event.actor.name}`) : null));
+        event.actor ? h("span", { class: "who" }, ` · ${Users.name(event.actor.id, event.actor.name)}`) : null));
   }
   function timelineView() {
     document.getElementById("timeline").replaceChildren(...timeline.slice().reverse().map(timelineItem));

@@ -2,8 +2,7 @@
 "use strict";
 
 const IncidentForms = (() => {
-  const me = State.user || {};
-  const canCommand = me.role === "command";
+  const canCommand = Client.may.edit_incident;
 
   function detailFields(incident) {
     return [
@@ -27,17 +26,55 @@ const IncidentForms = (() => {
     } });
   }
 
+  // Someone saved first: take their version, keep what the officer typed, and say what they changed.
   function edit(incident) {
-    return openForm({ title: `${t("edit_incident")} ${incident.ref}`, fields: detailFields(incident),
-      onSubmit: (values) => Api.patch(`/api/incidents/${incident.id}`, { ...values, version: incident.version }) });
+    let seen = incident;
+    const fields = detailFields(incident);
+    return openForm({ title: `${t("edit_incident")} ${incident.ref}`, fields, onSubmit: async (values) => {
+      // only what the officer changed, so a field someone else changed meanwhile is not written back
+      const typed = Object.fromEntries(Object.entries(values)
+        .filter(([name, value]) => String(value ?? "") !== String(incident[name] ?? "")));
+      try {
+        return await Api.patch(`/api/incidents/${seen.id}`, { ...typed, version: seen.version });
+      } catch (error) {
+        if (error.status !== 409 || !(error.body && error.body.error && error.body.error.current_version)) throw error;
+        const latest = await Api.get(`/api/incidents/${seen.id}`);
+        const changed = fields.filter((f) => String(latest[f.name] ?? "") !== String(seen[f.name] ?? ""))
+          .map((f) => h("li", {}, `${f.label}: ${seen[f.name] ?? ""} → ${latest[f.name] ?? ""}`));
+        seen = latest;
+        throw refusal(t("stale_reloaded"), changed.length ? [h("ul", { class: "changed" }, changed)] : []);
+      }
+    } });
   }
 
+  async function unsettledOf(incident) {
+    const detail = await Api.get(`/api/incidents/${incident.id}`);
+    return (detail.tasks || []).filter(Rules.isOpen);
+  }
+
+  // Resolving with work still open asks first and names it; closing is refused by the server, naming it too.
   function changeStatus(incident) {
     const allowed = (Client.transitions.incident[incident.status] || []).map(([action]) => [action, label("incident_action", action)]);
+    let confirmed = false;
     return openForm({ title: `${t("change_status")} · ${incident.ref} (${label("status", incident.status)})`,
       fields: [{ name: "action", label: t("f_action"), type: "select", options: allowed, required: true },
                { name: "note", label: t("note"), type: "textarea" }],
-      onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/transitions`, values) });
+      onSubmit: async (values) => {
+        if (values.action === "resolve" && !confirmed) {
+          const open = await unsettledOf(incident);
+          if (open.length) {
+            confirmed = true;
+            throw refusal(t("resolve_confirm", { n: open.length }), [taskLinks(open)]);
+          }
+        }
+        try {
+          return await Api.post(`/api/incidents/${incident.id}/transitions`, values);
+        } catch (error) {
+          const tasks = error.body && error.body.error && error.body.error.unsettled_tasks;
+          if (tasks) error.nodes = [taskLinks(tasks.map((task) => ({ incident_id: incident.id, ...task })))];
+          throw error;
+        }
+      } });
   }
 
   return { canCommand, register, edit, changeStatus };

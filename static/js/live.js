@@ -128,8 +128,6 @@ const Store = (() => {
   const tasks = new Map((State.tasks || []).map((x) => [x.id, x]));
   const instructions = new Map((State.instructions || []).map((x) => [x.id, x]));
   const listeners = [];
-  const SETTLED = new Set(["done", "cancelled"]);
-  const OVERDUE_STATES = new Set(["dispatched", "claimed", "in_progress"]);
 
   function changed(what) { for (const listener of listeners) listener(what); }
 
@@ -172,8 +170,7 @@ const Store = (() => {
     }
   });
 
-  const isOpen = (task) => !SETTLED.has(task.status);
-  const isOverdue = (task) => OVERDUE_STATES.has(task.status) && task.due_at && Date.parse(task.due_at) < Date.now();
+  const { isOpen, isOverdue } = Rules;
   const unacknowledged = (instruction) => (instruction.addressees || []).filter((a) => !a.acknowledged_at);
   return {
     incidents, tasks, instructions, isOpen, isOverdue, unacknowledged,
@@ -189,7 +186,7 @@ const Store = (() => {
         const c = of(task.incident_id);
         c.open += 1;
         if (isOverdue(task)) c.overdue += 1;
-        if (task.escalated) c.escalated += 1;
+        if (Rules.isEscalated(task)) c.escalated += 1;
         c.units.add(task.unit_id);
         for (const unit of task.co_unit_ids || []) c.units.add(unit);
       }

@@ -10,11 +10,11 @@
   const markSeen = document.getElementById("mark-seen");
   const baseTitle = document.title;
 
-  const ours = (task) => task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId);
+  const ours = (task) => Rules.inQueue(task, unitId);
   const addressed = (instruction) => (instruction.addressees || []).some((a) => a.unit_id === unitId);
 
   function render() {
-    const tasks = [...Store.tasks.values()].filter((task) => ours(task) && !TaskView.isSettled(task)).sort(TaskView.byUrgency);
+    const tasks = [...Store.tasks.values()].filter(ours).sort(TaskView.byUrgency);
     const list = document.getElementById("queue-tasks");
     list.replaceChildren(...(tasks.length ? tasks.map((task) => {
       const item = TaskView.render(task, { showIncident: true });

@@ -16,7 +16,6 @@ const TaskView = (() => {
   };
   const CO_UNIT_ACTIONS = new Set(["progress"]);
   const EXTENSION_ACTIONS = new Set(["approve_extension", "reject_extension"]);
-  const RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
 
   function allowedActions(task) {
     const table = (Client.transitions.task || {})[task.status] || [];
@@ -60,16 +59,13 @@ const TaskView = (() => {
       { name: "instructions", label: t("f_instructions"), type: "textarea" },
       { name: "priority", label: t("f_priority"), type: "select", options: optionsOf("priority"), value: "normal", required: true },
       { name: "due_at", label: t("due_default"), type: "datetime" },
+      { name: "past_due_ok", label: t("past_due_ok"), type: "checkbox" },
     ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values) });
   }
 
-  const isSettled = (task) => task.status === "done" || task.status === "cancelled";
-  const overdue = (task) => Store.isOverdue(task);
-  // Most urgent first: overdue, then the nearest deadline, then priority.
-  function byUrgency(a, b) {
-    return (overdue(b) - overdue(a)) || (isSettled(a) - isSettled(b))
-      || Date.parse(a.due_at) - Date.parse(b.due_at) || RANK[a.priority] - RANK[b.priority];
-  }
+  const isSettled = (task) => !Rules.isOpen(task);
+  const overdue = (task) => Rules.isOverdue(task);
+  const byUrgency = Rules.byUrgency;
 
   // One line of what else matters: who else works on it, an extension asked for, supervision.
   function meta(task, showIncident) {
@@ -77,17 +73,17 @@ const TaskView = (() => {
     if (showIncident && task.unit_id !== State.unit_id) parts.push(`${t("unit")}: ${Units.name(task.unit_id)}`);
     if ((task.co_unit_ids || []).length) parts.push(`${t("co_units")}: ${task.co_unit_ids.map(Units.name).join("、")}`);
     if (task.extension_pending) parts.push(h("span", { class: "repeat" }, t("extension_asked", { t: Time.at(task.requested_due_at) })));
-    if (task.supervision_count) parts.push(h("span", { class: task.escalated ? "repeat" : "" }, t("notices", { n: task.supervision_count })));
-    if (task.escalated) parts.push(h("strong", { class: "repeat" }, t("escalated")));
+    if (task.supervision_count) parts.push(h("span", { class: Rules.isEscalated(task) ? "repeat" : "" }, t("notices", { n: task.supervision_count })));
+    if (Rules.isEscalated(task)) parts.push(h("strong", { class: "repeat" }, t("escalated")));
     if (!parts.length) return null;
     return h("div", { class: "task-meta" }, parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
   }
 
   function render(task, { showIncident } = {}) {
     const actions = allowedActions(task);
-    const canSupervise = me.role === "command" && overdue(task);
+    const canSupervise = Client.may.supervise_task && overdue(task);
     const incident = showIncident ? Store.incidents.get(task.incident_id) : null;
-    const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, dataset: { taskId: task.id, status: task.status } },
+    const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, id: `task-${task.id}`, dataset: { taskId: task.id, status: task.status } },
       h("div", {},
         incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ", h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
         h("span", { class: "task-title" }, task.title), " ",
@@ -116,10 +112,21 @@ const InstructionView = (() => {
       flash(`${t("acknowledged")} ✓`, "ok");
     } catch (error) { flash(explain(error)); }
   }
+  // The leader chooses who must acknowledge; preselected: every unit working the incident and CC (the default).
   function issue(incident) {
+    const working = new Set(Store.tasksOf(incident.id).filter((task) => task.status !== "cancelled")
+      .flatMap((task) => [task.unit_id, ...(task.co_unit_ids || [])]));
+    for (const unit of Units.all()) if (unit.kind === "command") working.add(unit.id);
     openForm({ title: `${t("issue_instruction")} · ${incident.ref} ${incident.title}`, submitLabel: t("issue_instruction"),
-      fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true }],
-      onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/instructions`, values) });
+      fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true },
+               { name: "unit_ids", label: t("addressees"), type: "multiselect", hint: t("addressees_hint"),
+                 options: Units.options(), value: [...working] }],
+      onSubmit: (values) => {
+        // left as proposed: addressed to whoever works the incident, so units dispatched later join it
+        const chosen = new Set(values.unit_ids || []);
+        if (!chosen.size || (chosen.size === working.size && [...working].every((id) => chosen.has(id)))) delete values.unit_ids;
+        return Api.post(`/api/incidents/${incident.id}/instructions`, values);
+      } });
   }
   function ackChips(instruction) {
     return h("div", { class: "ack-list" }, (instruction.addressees || []).map((a) => h("span", {

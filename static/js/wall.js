@@ -2,23 +2,23 @@
 "use strict";
 
 (() => {
-  const ACTIVE = new Set(["reported", "responding", "contained"]);
   const LEVELS = ["I", "II", "III", "IV"];
   const PER_LEVEL = 8;
-  const activeIncidents = () => [...Store.incidents.values()].filter((i) => ACTIVE.has(i.status));
+  const shownIncidents = (summary) => [...Store.incidents.values()].filter((i) => Rules.isOnBoard(i, summary.get(i.id)));
 
   function tile(value, caption, tone) {
     return h("div", { class: `panel tile ${tone || ""}` }, h("div", { class: "big" }, value), h("div", { class: "muted" }, caption));
   }
 
   function render() {
-    const incidents = activeIncidents();
     const summary = Store.summary();
-    const openTasks = [...Store.tasks.values()].filter((task) => Store.isOpen(task) && ACTIVE.has((Store.incidents.get(task.incident_id) || {}).status));
+    const incidents = shownIncidents(summary);
+    const shownIds = new Set(incidents.map((i) => i.id));
+    const openTasks = [...Store.tasks.values()].filter((task) => Store.isOpen(task) && shownIds.has(task.incident_id));
     const overdue = openTasks.filter(Store.isOverdue);
-    const pending = [...Store.instructions.values()].filter((x) => ACTIVE.has((Store.incidents.get(x.incident_id) || {}).status) && Store.unacknowledged(x).length);
+    const pending = [...Store.instructions.values()].filter((x) => shownIds.has(x.incident_id) && Store.unacknowledged(x).length);
     document.getElementById("wall-tiles").replaceChildren(
-      tile(incidents.length, t("active")),
+      tile(incidents.filter(Rules.isActive).length, t("active")),
       tile(incidents.reduce((sum, i) => sum + (i.headcount || 0), 0), t("total_people")),
       tile(overdue.length, t("overdue"), overdue.length ? "tile-alert" : ""),
       tile(pending.reduce((sum, x) => sum + Store.unacknowledged(x).length, 0), t("unacked_instructions"), pending.length ? "tile-warn" : ""));
@@ -46,7 +46,7 @@
         h("div", { class: "bar-track" }, h("div", { class: "bar", style: { width: `${(n / most) * 100}%` } })), h("strong", { class: "num" }, n)))
       : [h("p", { class: "muted" }, t("none"))]));
 
-    const escalated = openTasks.filter((task) => task.escalated);
+    const escalated = openTasks.filter(Rules.isEscalated);
     document.getElementById("wall-escalations").replaceChildren(...(escalated.length ? escalated.map((task) =>
       h("li", {}, h("div", {}, task.title), h("div", { class: "sub" }, `${Units.name(task.unit_id)} · ${t("notices", { n: task.supervision_count })} · `, deadline(task.due_at))))
       : [h("li", { class: "muted" }, t("none"))]));

@@ -1,0 +1,125 @@
+"""The domain's values named for people, in the request's language (GLOSSARY.md's words).
+
+One vocabulary for every surface that shows a status, level, category, priority,
+kind or role: the pages (through `pages.i18n`), the exported register and the
+error messages. It sits below the areas so that any of them may name a value.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "status": {
+        "reported": _l("Reported"), "responding": _l("Responding"), "contained": _l("Contained"),
+        "resolved": _l("Resolved"), "closed": _l("Closed"),
+    },
+    "level": {"I": _l("Level I"), "II": _l("Level II"), "III": _l("Level III"), "IV": _l("Level IV")},
+    "level_long": {
+        "I": _l("Level I (extraordinarily serious)"), "II": _l("Level II (serious)"),
+        "III": _l("Level III (relatively serious)"), "IV": _l("Level IV (general)"),
+    },
+    "kind": {"petition": _l("Group petition"), "mass_incident": _l("Mass incident")},
+    "category": {
+        "land_acquisition": _l("Land acquisition and demolition"), "wage_arrears": _l("Wage arrears"),
+        "enterprise_restructuring": _l("Enterprise restructuring"),
+        "employment_social_security": _l("Employment and social security"),
+        "environmental_pollution": _l("Environmental pollution"), "law_litigation": _l("Law-related litigation"),
+        "production_safety": _l("Safety in production"), "official_conduct": _l("Conduct of officials"),
+        "unfair_distribution": _l("Unfair distribution"), "ethnic_religious": _l("Ethnic or religious affairs"),
+        "historical_legacy": _l("Historical legacy"), "other": _l("Other"),
+    },
+    "priority": {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")},
+    "task_status": {
+        "dispatched": _l("Dispatched"), "claimed": _l("Claimed"), "in_progress": _l("In progress"),
+        "submitted": _l("Submitted"), "done": _l("Done"), "returned": _l("Returned"), "cancelled": _l("Cancelled"),
+    },
+    "role": {"command": _l("Command duty officer"), "liaison": _l("Unit liaison"),
+             "leader": _l("Leader"), "admin": _l("System administrator")},
+    "task_action": {
+        "claim": _l("Claim"), "start": _l("Start"), "progress": _l("Progress note"), "submit": _l("Submit as done"),
+        "return": _l("Return (not our unit)"), "request_extension": _l("Request extension"),
+        "approve_extension": _l("Approve extension"), "reject_extension": _l("Reject extension"),
+        "verify": _l("Verify (done)"), "reject": _l("Reject (redo)"), "reroute": _l("Reroute"),
+        "cancel": _l("Cancel task"), "supervise": _l("Supervision notice"),
+    },
+    "incident_action": {
+        "respond": _l("Start responding"), "contain": _l("Mark contained"), "resolve": _l("Mark resolved"),
+        "close": _l("Close"), "reopen": _l("Reopen"),
+    },
+    "event": {
+        "incident.registered": _l("Incident registered"), "incident.updated": _l("Incident updated"),
+        "incident.responded": _l("Response started"), "incident.contained": _l("Contained"),
+        "incident.resolved": _l("Resolved"), "incident.closed": _l("Closed"), "incident.reopened": _l("Reopened"),
+        "representative.added": _l("Representative recorded"),
+        "representative.removed": _l("Representative removed"),
+        "person.revealed": _l("Identity numbers viewed"), "task.dispatched": _l("Task dispatched"),
+        "task.claimed": _l("Task claimed"), "task.started": _l("Task started"),
+        "task.progressed": _l("Progress reported"), "task.submitted": _l("Task submitted"),
+        "task.returned": _l("Task returned"), "task.rerouted": _l("Task rerouted"),
+        "task.extension_requested": _l("Extension requested"),
+        "task.extension_approved": _l("Extension approved"), "task.extension_rejected": _l("Extension rejected"),
+        "task.verified": _l("Task verified"), "task.rejected": _l("Submission rejected"),
+        "task.cancelled": _l("Task cancelled"), "task.overdue": _l("Task overdue"),
+        "supervision.issued": _l("Supervision notice issued"), "supervision.escalated": _l("Escalated to leaders"),
+        "instruction.issued": _l("Leader's instruction issued"),
+        "instruction.acknowledged": _l("Instruction acknowledged"),
+        "instruction.overdue": _l("Instruction not acknowledged in time"),
+        "user.created": _l("User created"), "user.disabled": _l("User disabled"),
+        "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
+        "token.revoked": _l("API token revoked"),
+    },
+}
+
+
+def locale_code() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def label(group: str, key: str | None) -> str:
+    text = LABELS.get(group, {}).get(key or "")
+    return str(text) if text is not None else (key or "")
+
+
+def unit_name(unit) -> str:
+    """A unit in the page's language: GLOSSARY names for Chinese, the English name otherwise."""
+    if unit is None:
+        return ""
+    name_zh = unit.get("name_zh") if isinstance(unit, dict) else unit.name_zh
+    name = unit.get("name") if isinstance(unit, dict) else unit.name
+    return name_zh if locale_code() == "zh" and name_zh else name
+
+
+def user_name(user) -> str:
+    """A user's display name in the page's language (the Chinese one when they have one)."""
+    if user is None:
+        return ""
+    return user.display_name_zh if locale_code() == "zh" and user.display_name_zh else user.display_name
+
+
+def either(names: list[str]) -> str:
+    """"A or B or C" in the request's language."""
+    text = names[0] if names else ""
+    for name in names[1:]:
+        text = _("{first} or {second}").format(first=text, second=name)
+    return text
+
+
+def action_name(action: str) -> str:
+    """An incident's or a task's action, as its button says it."""
+    return label("incident_action", action) if action in LABELS["incident_action"] else label("task_action", action)
+
+
+def state_name(state: str) -> str:
+    """An incident's or a task's status, as its badge says it."""
+    return label("status", state) if state in LABELS["status"] else label("task_status", state)
+
+
+def joined(names: list[str]) -> str:
+    """"A; B; C" with the language's own separator."""
+    text = names[0] if names else ""
+    for name in names[1:]:
+        text = _("{first}; {second}").format(first=text, second=name)
+    return text
