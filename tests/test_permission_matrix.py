@@ -46,6 +46,8 @@ MATRIX = {
     ("PATCH", "/api/incidents/<int:incident_id>"): ({"version": 1, "headcount": 120}, {"command"}),
     ("POST", "/api/incidents/<int:incident_id>/transitions"): ({"action": "respond"}, {"command"}),
     ("GET", "/api/incidents/<int:incident_id>/timeline"): (None, SIGNED_IN),
+    # command, or a liaison whose unit has a live task on the incident
+    ("POST", "/api/incidents/<int:incident_id>/headcount-reports"): ({"headcount": 150}, {"command", "own"}),
     ("GET", "/api/events"): (None, SIGNED_IN),
     ("POST", "/api/incidents/<int:incident_id>/representatives"): (
         {"name": "Zhao Min", "id_number": "110105197505150026"}, {"command"}),
