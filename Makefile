@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test lint translations chromium cluster bench clean
+.PHONY: run test lint translations chromium nginx cluster bench bench-quick clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,13 +36,24 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev translations chromium lint
 	$(PY) -m pytest
 
+# Debian's nginx in front of the cluster; its system service need not run (deploy/cluster.sh starts its own).
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "install Debian's nginx (apt-get install nginx) to run the cluster" >&2; exit 1; fi; }
+
 ## make cluster: N (default 2) processes on PostgreSQL + Redis behind nginx on http://127.0.0.1:8080 (deploy/README.md)
-cluster: $(VENV)/.runtime translations
+cluster: $(VENV)/.runtime translations nginx
 	N=$(or $(N),2) deploy/cluster.sh
 
 ## make bench: the benchmarks under bench/, each printing its figure beside its baseline
 bench: $(VENV)/.dev
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/*.py; do [ "$$script" = bench/live_scale.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
+	@echo "== bench/live_scale.py"; $(PY) bench/live_scale.py --clients 100 500 1000 --seconds 15
+
+## make bench-quick: the live benchmark at 100 and 300 clients for 5 s (CI runs it after the tests)
+bench-quick: $(VENV)/.dev
+	$(PY) bench/live_scale.py --clients 100 300 --seconds 5 --json bench/results/live_scale_quick.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -17,12 +17,15 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from blinker import Namespace
-from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, db, utcnow
 from .board.event_data import facts, presented
 from .schemas import shown_time
+
+# On PostgreSQL the committing transaction notifies every process's log follower (realtime/).
+NOTIFY_CHANNEL = "dispatch_events"
 
 signals = Namespace()
 events_committed = signals.signal("events-committed")
@@ -137,6 +140,9 @@ class UnitOfWork:
             event.hash = previous = chain_hash(previous, event.chained_fields())
         self.session.add_all(self.pending)
         self.session.flush()
+        if self.session.get_bind().dialect.name == "postgresql":
+            # delivered at COMMIT, to every listening process, and never for a rollback
+            self.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(last))))
 
 
 @orm_event.listens_for(Session, "before_flush")
@@ -185,14 +191,16 @@ def unit_of_work() -> Iterator[UnitOfWork]:
         events_committed.send(None, events=list(uow.pending))
 
 
-def last_seq() -> int:
-    return db.session.execute(select(EventCounter.last_seq).where(EventCounter.id == 1)).scalar() or 0
+def last_seq(session: Session | None = None) -> int:
+    session = session or db.session
+    return session.execute(select(EventCounter.last_seq).where(EventCounter.id == 1)).scalar() or 0
 
 
-def events_after(after: int, limit: int | None = None, incident_id: int | None = None) -> list[Event]:
+def events_after(after: int, limit: int | None = None, incident_id: int | None = None, *,
+                 session: Session | None = None) -> list[Event]:
     query = select(Event).where(Event.seq > after).order_by(Event.seq)
     if incident_id is not None:
         query = query.where(Event.incident_id == incident_id)
     if limit is not None:
         query = query.limit(limit)
-    return list(db.session.scalars(query))
+    return list((session or db.session).scalars(query))

@@ -70,6 +70,7 @@ LABELS = {
         "user.created": _l("User created"), "user.disabled": _l("User disabled"),
         "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
         "token.revoked": _l("API token revoked"),
+        "incident.headcount_reported": _l("Headcount reported from the scene"),
     },
 }
 

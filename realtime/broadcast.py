@@ -1,11 +1,13 @@
-"""After-commit push: each committed event is encoded once and broadcast once.
+"""After a commit: wake this process's log follower; sign-outs; the heartbeat.
 
-Redis pub/sub (the message queue between processes) is fire-and-forget; the
-heartbeat's `last_seq` and `resume` are what make the stream lossless.
+Events reach clients only through the follower (follower.py), which reads them
+from the log in `seq` order; the message queue (Redis) carries only what
+Socket.IO itself needs between processes: ending a user's sockets wherever
+they are. The heartbeat's `last_seq` and `resume` still make the stream
+lossless when a push is lost on the way (a dropped socket, a process that died).
 
-The receivers are connected once, at import, and emit through the one
-`socketio` (bound to whichever app was initialised last), so building a second
-app never doubles a push.
+The receivers are connected once, at import, and find the follower of the app
+that committed, so building a second app never doubles a push.
 """
 from __future__ import annotations
 
@@ -20,29 +22,16 @@ from dispatch.db import db
 from dispatch.events import events_committed, last_seq
 
 from . import socketio
+from .follower import follower_of
 from .rooms import SIGN_OUT, session_room, user_room
 
 log = logging.getLogger("dispatch.realtime")
 
 
-def _dropped_for_tests(event) -> bool:
-    """DISPATCH_TEST_DROP_PUSHES=k skips the push of every k-th seq.
-
-    It stands in for a push lost after its commit (the process died, or Redis
-    pub/sub dropped the message), which a test cannot time reliably; the tests
-    prove clients still end with those events through heartbeat and resume.
-    """
-    every = current_app.config.get("TEST_DROP_PUSHES", 0) if has_app_context() else 0
-    return bool(every) and event.seq % every == 0
-
-
 @events_committed.connect
 def push(_sender, events):
-    for event in events:
-        if _dropped_for_tests(event):
-            continue
-        # one emit to everyone: python-socketio encodes the packet once for all receivers
-        socketio.emit("event", event.to_dict())
+    if has_app_context() and "dispatch_follower" in current_app.extensions:
+        follower_of(current_app).committed(events)
 
 
 @sessions_ended.connect
@@ -69,4 +58,6 @@ def heartbeat(app: Flask) -> None:
 
 
 def start_background(app: Flask, server: SocketIO = socketio) -> None:
+    """A serving process: the log follower and the heartbeat."""
+    follower_of(app).start()
     server.start_background_task(heartbeat, app)

@@ -1,5 +1,7 @@
 """The reference live client (Python): the rules every client of the stream follows.
 
+- Ask for batch frames (`auth: {"frames": "batch"}`): each `events` frame is a
+  list of contiguous events in `seq` order; take them one by one.
 - Remember the last applied `seq`; apply each event once, in `seq` order.
 - A `seq` already applied is dropped.
 - A gap (an event ahead of the next expected one, or a heartbeat whose
@@ -42,7 +44,8 @@ class LiveClient:
     def __init__(self, url: str, *, cookie: str | None = None, token: str | None = None,
                  origin: str | None = None, after: int = 0,
                  on_event: Callable[[dict], None] | None = None,
-                 on_reload: Callable[[], int] | None = None, gap_grace: float = 0.3):
+                 on_reload: Callable[[], int] | None = None, gap_grace: float = 0.3,
+                 frames: str = "batch"):
         self.url = url
         self.last_seq = after
         self.events: list[dict] = []  # everything applied, when no on_event is given
@@ -62,11 +65,13 @@ class LiveClient:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._headers = {"Cookie": cookie} if cookie else {}
-        self._auth = {"token": token} if token else None
+        self.frames: list[list[int]] = []  # the seqs of each frame received, as received
+        self._auth = {"frames": frames, **({"token": token} if token else {})}
         options = {"websocket_extra_options": {"origin": origin}} if origin else {}
         self.sio = _InOrderSocketIO(reconnection_delay=0.2, reconnection_delay_max=1, **options)
         self.sio.on("connect", self._on_connect)
-        self.sio.on("event", self._on_event)
+        self.sio.on("event", self._on_one_event)
+        self.sio.on("events", self._on_frame)
         self.sio.on("heartbeat", self._on_heartbeat)
         self.sio.on("disconnect", lambda *_: self.disconnected.set())
         self.sio.on("signed_out", lambda *_: self.signed_out.set())
@@ -101,6 +106,17 @@ class LiveClient:
         with self._lock:
             self._resuming = False  # an ask on a dropped connection is never answered
             self._resume()
+
+    def _on_frame(self, events):
+        with self._lock:
+            self.frames.append([event["seq"] for event in events])
+            for event in events:
+                self._on_event(event)
+
+    def _on_one_event(self, event):
+        with self._lock:
+            self.frames.append([event["seq"]])
+            self._on_event(event)
 
     def _on_event(self, event):
         with self._lock:

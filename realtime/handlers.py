@@ -1,40 +1,77 @@
 """Socket.IO handlers: authenticated connect, resume from a seq, watch an incident.
 
 Attached once, at import, to the one `socketio`; every app it is bound to uses them.
+Input is checked by marshmallow schemas as the API's is, and every ask is
+answered: a bad one with the API's error form naming each bad field.
 """
 from __future__ import annotations
 
 from flask import current_app, request, session
-from flask_socketio import join_room, leave_room
+from flask_socketio import join_room, leave_room, rooms
+from marshmallow import ValidationError, fields, validate
 
 from dispatch.auth import service as auth
 from dispatch.db import db
-from dispatch.events import events_after, last_seq
+from dispatch.errors import Invalid, NotFound, flatten_messages
+from dispatch.events import last_seq
 from dispatch.incidents.models import Incident
+from dispatch.schemas import ID, MAX_ID, StrictSchema
 
 from . import socketio
+from .follower import BATCH_ROOM, frames_room, read_pages, send_frame
 from .rooms import incident_room, session_room, user_room
 
 
-def _invalid(name: str, message: str) -> dict:
-    return {"error": {"code": "invalid", "message": message, "fields": {name: [message]}}}
+class ResumeArgs(StrictSchema):
+    after = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ID))
 
 
-def _whole_number(data, name: str) -> int | None:
-    value = data.get(name) if isinstance(data, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
+class WatchArgs(StrictSchema):
+    incident_id = fields.Integer(required=True, strict=True, validate=ID)
+
+
+class ConnectArgs(StrictSchema):
+    token = fields.String(validate=validate.Length(min=1, max=200))
+    frames = fields.String(validate=validate.OneOf(["batch", "each"]))
+
+
+def _load(schema_class, data):
+    """The arguments, or an Invalid naming each bad field (a missing or non-object body names them all)."""
+    schema = schema_class()
+    if not isinstance(data, dict):
+        required = [name for name, field in schema.fields.items() if field.required] or ["_schema"]
+        raise Invalid("Some fields are invalid.", fields={name: ["An object with this field is required."]
+                                                          for name in required})
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise Invalid("Some fields are invalid.", fields=flatten_messages(error.messages)) from None
+
+
+def _answered(handler):
+    """A refusal is the answer, never an exception on the socket."""
+    def answer(data=None):
+        try:
+            return handler(data)
+        except (Invalid, NotFound) as refusal:
+            return refusal.body()
+
+    answer.__name__ = handler.__name__
+    answer.__doc__ = handler.__doc__
+    return answer
 
 
 @socketio.on("connect")
 def connect(auth_data=None):
     """The page's login session (cookie) or an API token; anything else is refused."""
-    token = auth_data.get("token") if isinstance(auth_data, dict) else None
+    try:
+        args = _load(ConnectArgs, auth_data) if auth_data is not None else {}
+    except Invalid as refusal:
+        raise ConnectionRefusedError(refusal.body()) from None
     session_id = None
     try:
-        if token:
-            user = auth.token_user(str(token))
+        if args.get("token"):
+            user = auth.token_user(args["token"])
         else:
             session_id = session.get("sid")
             found = auth.session_user(session_id)
@@ -48,14 +85,16 @@ def connect(auth_data=None):
     join_room(user_room(user_id))
     if session_id:
         join_room(session_room(session_id))
+    join_room(frames_room(args.get("frames") == "batch"))
 
 
 @socketio.on("resume")
+@_answered
 def resume(data):
-    """Replay every event after `after`, in order, then acknowledge the seq replayed up to."""
-    after = _whole_number(data, "after")
-    if after is None:
-        return _invalid("after", "A non-negative integer.")
+    """Replay every event after `after`, in order and in frames, then acknowledge the seq replayed up to."""
+    after = _load(ResumeArgs, data)["after"]
+    batch = BATCH_ROOM in rooms()
+    page = current_app.config["LIVE_PAGE_SIZE"]
     try:
         current = last_seq()
         # Ahead of the log (a rebuilt database) or too far behind: the client reloads.
@@ -65,35 +104,32 @@ def resume(data):
         # and the events are written in one transaction) and seqs have no gaps,
         # so this replays exactly (after, current]: the acknowledgement is true
         # to what was sent.
-        replay = [event.to_dict() for event in events_after(after, limit=current - after)]
+        for rows in read_pages(after, current, page):
+            # this socket lives on this process: no trip through the message queue
+            send_frame(socketio, [event.to_dict() for event in rows], to=request.sid, batch=batch)
+            socketio.sleep(0)  # a long catch-up lets the live pushes of others through
     finally:
         db.session.remove()
-    for event in replay:
-        # this socket lives on this process: no trip through the message queue
-        socketio.emit("event", event, to=request.sid, ignore_queue=True)
     return {"last_seq": current}
 
 
 @socketio.on("watch")
+@_answered
 def watch(data):
-    incident_id = _whole_number(data, "incident_id")
-    if not incident_id:
-        return _invalid("incident_id", "A positive integer.")
+    incident_id = _load(WatchArgs, data)["incident_id"]
     try:
         known = db.session.get(Incident, incident_id) is not None
     finally:
         db.session.remove()
     if not known:
-        return {"error": {"code": "not_found", "message": "No such incident.",
-                          "fields": {"incident_id": ["No such incident."]}}}
+        raise NotFound("No such incident.", fields={"incident_id": ["No such incident."]})
     join_room(incident_room(incident_id))
     return {"watching": incident_id}
 
 
 @socketio.on("unwatch")
+@_answered
 def unwatch(data):
-    incident_id = _whole_number(data, "incident_id")
-    if not incident_id:
-        return _invalid("incident_id", "A positive integer.")
+    incident_id = _load(WatchArgs, data)["incident_id"]
     leave_room(incident_room(incident_id))
     return {"watching": None}

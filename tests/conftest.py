@@ -22,6 +22,7 @@ from dispatch.extensions import limiter
 from dispatch.migrate import upgrade
 from dispatch.models import metadata
 from realtime import init_app as init_realtime
+from realtime.follower import follower_of
 
 from .support import (IN_CI, ROOT, ApiClient, drop_created_databases, fresh_postgres_database,
                       postgres_available)
@@ -117,6 +118,7 @@ def app(backend_app):
         reset_database()
         seed_units_and_users(backend_app.config["TEST_PASSWORD_HASH"])
         db.session.remove()
+    follower_of(backend_app).forget()  # the log starts again at seq 1
     limiter.reset()
     yield backend_app
     with backend_app.app_context():

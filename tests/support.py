@@ -151,7 +151,8 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.2)
-        server = type("Server", (), {"url": base, "process": process, "port": port, "log": log_path})()
+        server = type("Server", (), {"url": base, "process": process, "port": port, "log": log_path,
+                                     "database_url": database_url, "instance_dir": instance_dir})()
         yield server
     finally:
         if process.poll() is None:
@@ -264,3 +265,24 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(15)
         self.process = None
+_APPEND_EVENTS = """
+import sys
+from dispatch import create_app
+from dispatch.events import unit_of_work
+app = create_app("test")
+with app.app_context():
+    with unit_of_work() as uow:
+        for n in range(int(sys.argv[1])):
+            uow.append_event("incident.updated", data={"filler": n})
+"""
+
+
+def append_events(database_url: str, count: int, instance_dir: Path | None = None) -> None:
+    """`count` events appended to a server's log in one transaction, through the one write path.
+
+    Its own process: building an app here would rebind this test run's database.
+    """
+    env = {**os.environ, "DATABASE_URL": database_url, "DISPATCH_PROFILE": "test"}
+    if instance_dir is not None:
+        env["DISPATCH_INSTANCE_DIR"] = str(instance_dir)
+    subprocess.run([sys.executable, "-c", _APPEND_EVENTS, str(count)], cwd=ROOT, env=env, check=True, timeout=120)

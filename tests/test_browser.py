@@ -75,10 +75,11 @@ def open_session(browser, server):
     opened: list[Session] = []
 
     def make(username: str | None, *, locale: str = "en-GB", path: str | None = None,
-             timezone: str = "Asia/Shanghai") -> Session:
+             timezone: str = "Asia/Shanghai", viewport: tuple[int, int] = (1440, 900), **device) -> Session:
         language = "zh-CN,zh;q=0.9" if locale.startswith("zh") else "en-GB,en;q=0.9"
-        context = browser.new_context(locale=locale, timezone_id=timezone, viewport={"width": 1440, "height": 900},
-                                      extra_http_headers={"Accept-Language": language})
+        context = browser.new_context(locale=locale, timezone_id=timezone,
+                                      viewport={"width": viewport[0], "height": viewport[1]},
+                                      extra_http_headers={"Accept-Language": language}, **device)
         session = Session(context)
         context.on("request", lambda request: session.urls.append(request.url))
         context.on("websocket", lambda socket: session.urls.append(socket.url))
@@ -553,6 +554,179 @@ def test_board_wall_and_queue_figures_and_order_equal_the_apis_for_tasks_in_ever
     shoot(board.page, "parity-board")
 
 
+# -- the scene on a phone: a liaison at 390×844 ------------------------------------------------
+
+PHONE = (390, 844)
+# Everything a finger may press, as the page shows it (the skip link shows only when focused).
+TARGETS_TOO_SMALL = """(scope) => [...document.querySelectorAll(`${scope} :is(button, a, input, select, textarea)`)]
+  .filter((n) => !n.closest('.skip, .sr') && n.getClientRects().length && getComputedStyle(n).visibility !== 'hidden')
+  .map((n) => { const b = n.getBoundingClientRect(); return [n.outerHTML.slice(0, 90), Math.round(b.width), Math.round(b.height)]; })
+  .filter(([, w, h]) => w < 44 || h < 44)"""
+UNDER_THE_TOAST = """() => {
+  const toast = document.getElementById('flash');
+  const a = toast.getBoundingClientRect();
+  return [...document.querySelectorAll('button, a.button, [role=button]')]
+    .filter((n) => !toast.contains(n) && n.getClientRects().length)
+    .filter((n) => { const b = n.getBoundingClientRect();
+      return b.left < a.right && b.right > a.left && b.top < a.bottom && b.bottom > a.top; })
+    .map((n) => n.outerHTML.slice(0, 90)); }"""
+SCENE_WORDS = {
+    "en": {"claim": "Claimed", "progress": "Progress note sent to the command centre",
+           "headcount": "Headcount reported: 340 people", "people": "340 people",
+           "return": "Returned to the command centre for rerouting"},
+    "zh": {"claim": "已签收", "progress": "进展已反馈指挥中心", "headcount": "已上报现场人数：340 人", "people": "340 人",
+           "return": "已退回指挥中心，待改派"},
+}
+
+
+def _fits_the_phone(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0], "the page scrolls sideways"
+    assert page.evaluate(TARGETS_TOO_SMALL, "body") == []
+
+
+def _toast_says(page, text: str) -> None:
+    """The toast says what happened and sits over no button; it can be dismissed."""
+    expect(page.locator("#flash .flash-text")).to_have_text(text, timeout=WAIT)
+    page.evaluate("window.scrollTo(0, 0)")  # the toast is in the sticky top bar, which reserves its own room
+    assert page.evaluate(UNDER_THE_TOAST) == []
+
+
+@pytest.mark.parametrize("locale,username", [("en-GB", "jus"), ("zh-CN", "hlth")])
+def test_a_liaison_on_a_phone_claims_reports_from_the_scene_and_returns_a_task(open_session, server, locale,
+                                                                               username):
+    language = locale[:2]
+    words = SCENE_WORDS[language]
+    incident = register_through_api(server, unique("Crowd at the hospital gate"), level="II", headcount=120)
+    duty = http_login(server.url, "duty")
+    units = {unit["code"]: unit["id"] for unit in duty.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    ours, not_ours = unique("Talk to the families"), unique("Clear the car park")
+    for title in (ours, not_ours):
+        answer = duty.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10,
+                           json={"unit_id": units[username.upper()], "title": title, "priority": "high"})
+        assert answer.status_code == 201, answer.text
+
+    liaison = open_session(None, locale=locale, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = liaison.page
+    page.goto(f"{server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    expect(page).to_have_url(re.compile(r"/queue$"))
+    expect_live(page)
+    expect(page.locator("#connection")).to_be_in_viewport()
+    expect(page.locator(".nav a[href='/wall']")).to_have_count(0)  # the leaders' screen is not a liaison's
+    expect(page.locator(".nav a")).to_have_count(2)
+    _fits_the_phone(page)
+    shoot(page, f"phone-queue-{language}")
+
+    task = page.locator("#queue-tasks li", has_text=ours)
+    task.locator("[data-action=claim]").click()
+    _toast_says(page, words["claim"])
+    _fits_the_phone(page)
+
+    task.locator("[data-action=progress]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("[name=note]").fill("Families gathered at the side entrance; two officers talking with them.")
+    assert page.evaluate(TARGETS_TOO_SMALL, "dialog[open]") == []
+    shoot(page, f"phone-dialog-{language}")
+    dialog.locator("button[type=submit]").click()
+    _toast_says(page, words["progress"])
+
+    task.locator(".report-headcount").click()
+    dialog.locator("[name=headcount]").fill("340")
+    dialog.locator("button[type=submit]").click()
+    _toast_says(page, words["headcount"])
+    expect(task.locator(".incident-headcount")).to_have_text(words["people"], timeout=WAIT)  # from the event
+    shoot(page, f"phone-toast-{language}")
+    page.locator("#flash .flash-close").click()
+    expect(page.locator("#flash")).to_be_hidden()
+
+    returned = page.locator("#queue-tasks li", has_text=not_ours)
+    returned.locator("[data-action=return]").click()
+    dialog.locator("[name=reason]").fill("Parking is managed by the township, not by us.")
+    dialog.locator("button[type=submit]").click()
+    _toast_says(page, words["return"])
+    expect(returned).to_have_count(0, timeout=WAIT)  # it left the queue until command reroutes it
+    expect(page.locator("#queue-tasks li", has_text=ours)).to_be_visible()
+    _fits_the_phone(page)
+    shoot(page, f"phone-returned-{language}")
+
+    page.goto(f"{server.url}/board")
+    expect_live(page)
+    _fits_the_phone(page)
+    shoot(page, f"phone-board-{language}")
+
+    page.goto(f"{server.url}/incidents/{incident['id']}")
+    expect_live(page)
+    expect(page.locator("#facts")).to_contain_text("340")
+    expect(page.locator("#incident-head .report-headcount")).to_be_visible()
+    _fits_the_phone(page)
+    shoot(page, f"phone-incident-{language}")
+
+
+def test_a_liaison_without_work_on_the_incident_is_not_offered_the_headcount(open_session, server):
+    incident = register_through_api(server, unique("Quiet square"))
+    bystander = open_session("ee", path=f"/incidents/{incident['id']}", viewport=PHONE)
+    expect(bystander.page.locator("#incident-head h1")).to_be_visible()
+    expect(bystander.page.locator(".report-headcount")).to_have_count(0)
+    duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    expect(duty.page.locator("#reps-used")).to_have_text("0 / 5 representatives recorded")
+
+
+# -- the wall across the room: 1920×1080 ---------------------------------------------------------
+
+FONT_PX = "(selector) => [...document.querySelectorAll(selector)].map((n) => parseFloat(getComputedStyle(n).fontSize))"
+NAMED_BY_TITLE = """(selector) => [...document.querySelectorAll(selector)].filter((n) => !n.hidden).map((n) => {
+  const id = Number(n.dataset.taskId || 0) ? Store.tasks.get(Number(n.dataset.taskId)).incident_id
+    : Store.instructions.get(Number(n.dataset.instructionId)).incident_id;
+  return [n.querySelector('.wall-incident-name')?.textContent || '', Store.incidents.get(id).title]; })"""
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_wall_reads_across_the_room_and_names_incidents_by_title(open_session, server, locale):
+    language = locale[:2]
+    title = unique("Taxi drivers at the transport bureau")
+    incident = register_through_api(server, title, level="I", headcount=60)
+    duty = http_login(server.url, "duty")
+    units = {unit["code"]: unit["id"] for unit in duty.get(f"{server.url}/api/units", timeout=10).json()["items"]}
+    task = duty.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10,
+                     json={"unit_id": units["EM"], "title": unique("Open the hall to the drivers"), "priority": "urgent"})
+    assert task.status_code == 201, task.text
+    for n in range(3):
+        answer = duty.post(f"{server.url}/api/tasks/{task.json()['id']}/supervision-notices", timeout=10,
+                           json={"note": f"Notice {n}"})
+        assert answer.status_code == 201, answer.text
+    leader = open_session("leader", locale=locale, path="/wall", viewport=(1920, 1080))
+    page = leader.page
+    _caught_up(page, server)
+
+    assert min(page.evaluate(FONT_PX, "#wall-tiles .big")) >= 48
+    assert min(page.evaluate(FONT_PX, "#wall-incidents .big-num")) >= 48
+    assert min(page.evaluate(FONT_PX, "#wall-incidents .wall-incident")) >= 24
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080, "the wall scrolls"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    expect(page.locator("#wall-escalations")).to_contain_text(title)
+    for selector in ("#wall-escalations li[data-task-id]", "#wall-unacked li[data-instruction-id]"):
+        named = page.evaluate(NAMED_BY_TITLE, selector)
+        assert named and all(shown_title in shown for shown, shown_title in named), named
+
+    # the instruction form starts on the incident the leader looks at, not on the first of the list
+    expect(page.locator("#instruction-incident")).to_have_value("")
+    page.locator(f"#wall-incidents .wall-incident[data-id='{incident['id']}']").click()
+    expect(page.locator("#instruction-incident")).to_have_value(str(incident["id"]))
+    expect(page.locator(f"#wall-incidents .wall-incident[data-id='{incident['id']}']")).to_have_class(re.compile("selected"))
+    order = unique("Hear the drivers out today.")
+    page.fill("#instruction-text", order)
+    page.click("#instruction-form button[type=submit]")
+    expect(page.locator("#instruction-text")).to_have_value("", timeout=WAIT)
+    expect(page.locator("#flash .flash-text")).to_have_text(
+        "Instruction issued; the units are asked to acknowledge it" if language == "en" else "批示已下达，待各单位签收")
+    assert page.evaluate(UNDER_THE_TOAST) == []
+    expect(page.locator("#instruction-incident")).to_have_value(str(incident["id"]))
+    instructions = http_login(server.url, "leader").get(f"{server.url}/api/incidents/{incident['id']}", timeout=10)
+    assert [x["text"] for x in instructions.json()["instructions"]] == [order]  # on the incident chosen on the wall
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    page.screenshot(path=str(SCREENSHOTS / f"wall-1920-{language}.png"))
 @pytest.mark.parametrize("locale,out_of_range,check,acted", [
     ("zh-CN", "超出范围：须在 1 到 1000000 之间。", "部分内容有误：请按各项旁的提示修改。", "值班员王立新"),
     ("en-GB", "Out of range: from 1 to 1000000.", "Some fields need correcting: see the message beside each field.",

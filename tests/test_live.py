@@ -110,16 +110,32 @@ def test_a_refused_edit_pushes_nothing(app, duty, leader):
     assert pushed(socket) == []
 
 
-def test_pushes_are_one_broadcast_per_event(app, duty, client_for, monkeypatch):
+def test_pushes_are_one_broadcast_per_frame_kind(app, duty, client_for, monkeypatch):
     for name in ("leader", "psb", "lvb"):
         socket_of(app, client_for(name))
+    socket_of(app, client_for("hrss"), auth={"frames": "batch"})
     emits = []
     original = socketio.server.manager.emit
     monkeypatch.setattr(socketio.server.manager, "emit",
                         lambda event, data, *args, **kwargs: emits.append((event, kwargs.get("room")))
                         or original(event, data, *args, **kwargs))
     register(duty)
-    assert emits == [("event", None)]  # to everyone at once, not a loop over sockets
+    # to every batch client at once and to every per-event client at once, not a loop over sockets
+    assert emits == [("events", "frames:batch"), ("event", "frames:each")]
+
+
+def test_a_batch_client_gets_each_commit_as_one_events_frame_in_seq_order(app, ctx, leader):
+    batch = socket_of(app, leader, auth={"frames": "batch"})
+    each = socket_of(app, leader)
+    for commit in range(2):
+        with unit_of_work() as uow:
+            for n in range(3):
+                uow.append_event("incident.updated", data={"commit": commit, "n": n})
+    frames = pushed(batch, "events")
+    assert [[event["seq"] for event in frame] for frame in frames] == [[1, 2, 3], [4, 5, 6]]
+    assert pushed(batch) == []  # no single `event` besides the frames
+    assert [event["seq"] for event in pushed(each)] == [1, 2, 3, 4, 5, 6]
+    assert [event for frame in frames for event in frame] == logged_events(leader)
 
 
 # -- resume ------------------------------------------------------------------
@@ -142,6 +158,18 @@ def test_resume_when_up_to_date_sends_nothing(app, duty, leader):
     assert pushed(socket) == []
 
 
+def test_a_batch_client_catches_up_in_pages_of_frames(app, ctx, leader, monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_PAGE_SIZE", 4)
+    with unit_of_work() as uow:
+        for n in range(10):
+            uow.append_event("incident.updated", data={"n": n})
+    socket = socket_of(app, leader, auth={"frames": "batch"})
+    assert socket.emit("resume", {"after": 1}, callback=True) == {"last_seq": 10}
+    frames = pushed(socket, "events")
+    assert [[event["seq"] for event in frame] for frame in frames] == [[2, 3, 4, 5], [6, 7, 8, 9], [10]]
+    assert [event for frame in frames for event in frame] == logged_events(leader, after=1)
+
+
 @pytest.mark.parametrize("after", [0, 99], ids=["too-far-behind", "ahead-of-the-log"])
 def test_resume_beyond_what_can_be_replayed_asks_for_a_reload(app, duty, leader, monkeypatch, after):
     monkeypatch.setitem(app.config, "RESUME_MAX_GAP", 2)
@@ -158,15 +186,38 @@ def test_resume_beyond_what_can_be_replayed_asks_for_a_reload(app, duty, leader,
     ("resume", {"after": True}, "after"),
     ("resume", {}, "after"),
     ("resume", "after", "after"),
+    ("resume", None, "after"),
+    ("resume", [1, 2], "after"),
+    ("resume", {"after": 2**31}, "after"),
+    ("resume", {"after": 1.5}, "after"),
+    ("resume", {"after": 1, "limit": 5}, "limit"),
     ("watch", {"incident_id": "one"}, "incident_id"),
     ("watch", {"incident_id": 0}, "incident_id"),
+    ("watch", {"incident_id": 10**40}, "incident_id"),
+    ("watch", {"incident_id": 2**31}, "incident_id"),
+    ("watch", None, "incident_id"),
     ("unwatch", {}, "incident_id"),
+    ("unwatch", {"incident_id": -(10**40)}, "incident_id"),
 ])
 def test_bad_socket_input_is_answered_naming_the_field(app, leader, event, body, field):
     socket = socket_of(app, leader)
     answer = socket.emit(event, body, callback=True)
+    assert answer["error"]["code"] == "invalid"
     assert field in answer["error"]["fields"]
     assert socket.is_connected()
+
+
+@pytest.mark.parametrize("event", ["resume", "watch", "unwatch"])
+def test_a_socket_ask_without_an_argument_is_answered_naming_the_field(app, leader, event):
+    socket = socket_of(app, leader)
+    answer = socket.emit(event, callback=True)
+    assert answer["error"]["fields"]
+    assert socket.is_connected()
+
+
+@pytest.mark.parametrize("auth", [{"frames": "all-at-once"}, {"frames": 1}, {"token": 5}, {"shape": "batch"}, "batch"])
+def test_a_connection_with_malformed_auth_is_refused(app, leader, auth):
+    assert not socket_of(app, leader, auth=auth).is_connected()
 
 
 def test_watching_an_incident_is_acknowledged(app, duty, leader):

@@ -1,13 +1,16 @@
 """The live stream through real server processes and real Socket.IO clients (websocket transport).
 
-One process on SQLite; two processes on one PostgreSQL database passing pushes
-through Redis; one process that loses pushes on purpose. Each client is the
-reference client (realtime/client.py); each must end with exactly the log.
+One process on SQLite; two processes on one PostgreSQL database, each
+following the log itself (Redis carries only sign-outs between them); one
+process, and two, that lose pushes on purpose. Each client is the reference
+client (realtime/client.py), most with batch frames, some with one `event`
+per event; each must end with exactly the log.
 """
 from __future__ import annotations
 
 import itertools
 import os
+from contextlib import contextmanager
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +21,8 @@ import socketio
 
 from realtime.client import LiveClient
 
-from .support import IN_CI, fresh_postgres_database, http_login, incident_payload, running_server
+from .support import (IN_CI, append_events, fresh_postgres_database, http_login, incident_payload,
+                      running_server)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROLES = ["duty", "leader", "admin", "psb", "lvb", "hrss", "hurd", "nr", "ee", "jus", "hlth", "em", "twn-e", "twn-w"]
@@ -54,10 +58,11 @@ def the_log(http, base, after: int) -> list[dict]:
         after = page["items"][-1]["seq"]
 
 
-def follow(base, username, **kwargs) -> LiveClient:
-    """A signed-in reference client, starting from the log's current end."""
+def follow(base, username, after=None, **kwargs) -> LiveClient:
+    """A signed-in reference client, starting from the log's current end (or `after`)."""
     http = http_login(base, username)
-    client = LiveClient(base, cookie=cookie_of(http), after=current_seq(http, base), **kwargs)
+    after = current_seq(http, base) if after is None else after
+    client = LiveClient(base, cookie=cookie_of(http), after=after, **kwargs)
     client.http = http
     return client.connect()
 
@@ -93,6 +98,22 @@ def assert_every_client_has_the_log(clients, log):
         assert client.wait_for(last, WAIT), f"stuck at {client.last_seq} of {last}"
     for client in clients:
         assert client.events == log  # every event once, in seq order, in the log's one form
+        for frame in client.frames:  # each frame as sent: contiguous, in seq order
+            assert frame == list(range(frame[0], frame[0] + len(frame))), frame
+
+
+def assert_pushed_in_order_with_no_catch_up(clients):
+    """Nothing was missed, so nothing was replayed: what arrived, in arrival order, is the log."""
+    for client in clients:
+        arrived = [seq for frame in client.frames for seq in frame]
+        assert arrived == [event["seq"] for event in client.events], "a push out of order or replayed"
+        assert client.duplicates == 0
+
+
+def mixed_clients(urls, count: int) -> list[LiveClient]:
+    """Clients of every role over the given processes; every fourth one takes one `event` per event."""
+    pairs = itertools.islice(zip(itertools.cycle(urls), itertools.cycle(ROLES)), count)
+    return [follow(url, username, frames="each" if n % 4 == 3 else "batch") for n, (url, username) in enumerate(pairs)]
 
 
 def close_all(clients):
@@ -110,18 +131,34 @@ def sqlite_server(tmp_path_factory):
         yield server
 
 
-def test_twenty_clients_of_every_role_receive_every_concurrent_change_once_in_order(sqlite_server):
+def test_twenty_clients_of_every_role_receive_every_change_of_eight_writers_once_in_order(sqlite_server):
     base = sqlite_server.url
-    clients = [follow(base, username) for username in itertools.islice(itertools.cycle(ROLES), 21)]
+    clients = mixed_clients([base], 21)
     start = clients[0].last_seq
     try:
-        made = make_changes(base, count_per_writer=9)
+        made = make_changes(base, count_per_writer=5, writers=8)
         assert made >= 100
         log = the_log(clients[0].http, base, after=start)
         assert len(log) == made
         assert_every_client_has_the_log(clients, log)
+        assert any(len(frame) > 1 for client in clients for frame in client.frames)  # commits were coalesced
     finally:
         close_all(clients)
+
+
+def test_a_client_ten_thousand_events_behind_catches_up_in_frames(sqlite_server, tmp_path_factory):
+    base = sqlite_server.url
+    http = http_login(base, "leader")
+    start = current_seq(http, base)
+    append_events(sqlite_server.database_url, 10_000, sqlite_server.instance_dir)
+    client = follow(base, "leader", after=start)
+    try:
+        assert client.wait_for(start + 10_000, WAIT)
+        assert [event["seq"] for event in client.events] == list(range(start + 1, start + 10_001))
+        assert client.events[-100:] == the_log(http, base, after=start + 9_900)
+        assert 20 <= len(client.frames) <= 40  # in pages (500 a frame), not ten thousand messages
+    finally:
+        client.close()
 
 
 def test_a_client_disconnected_mid_stream_resumes_with_no_gap(sqlite_server):
@@ -195,10 +232,10 @@ def lossy_server(tmp_path_factory):
 
 def test_clients_recover_pushes_that_were_lost_through_heartbeat_and_resume(lossy_server):
     base = lossy_server.url
-    clients = [follow(base, username) for username in ROLES[:6]]
+    clients = mixed_clients([base], 8)
     start = clients[0].last_seq
     try:
-        make_changes(base, count_per_writer=4, writers=2)
+        make_changes(base, count_per_writer=3, writers=8)
         log = the_log(clients[0].http, base, after=start)
         assert any(event["seq"] % 3 == 0 for event in log)  # some pushes were surely dropped
         assert_every_client_has_the_log(clients, log)
@@ -224,31 +261,65 @@ def test_a_lost_last_push_arrives_through_the_heartbeat(lossy_server):
 
 # -- two processes, one PostgreSQL database, Redis between them ---------------------
 
-@pytest.fixture(scope="module")
-def two_processes(tmp_path_factory):
+@contextmanager
+def processes_on_postgres(tmp_path_factory, name: str, env: dict | None = None):
     if not redis_available():
         if IN_CI:
             pytest.fail(f"Redis does not answer at {REDIS_URL}")
         pytest.skip(f"Redis does not answer at {REDIS_URL}")
-    url = fresh_postgres_database("dispatch_live_two_processes")  # dropped and made anew each run
-    path = tmp_path_factory.mktemp("live_cluster")  # one instance dir: one SECRET_KEY for both
-    env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL, "DISPATCH_SOCKETIO_CHANNEL": f"dispatch-test-{uuid.uuid4().hex}"}
+    url = fresh_postgres_database(name)  # dropped and made anew each run
+    path = tmp_path_factory.mktemp(name)  # one instance dir: one SECRET_KEY for both
+    env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL, "DISPATCH_SOCKETIO_CHANNEL": f"dispatch-test-{uuid.uuid4().hex}",
+           **(env or {})}
     with running_server(url, env=env, instance_dir=path) as first:  # migrates and loads the demo first
         with running_server(url, env=env, instance_dir=path) as second:
             yield first, second
 
 
-def test_a_client_on_one_process_receives_what_was_committed_through_the_other(two_processes):
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory):
+    # no heartbeat during a test: only pushes can bring an event, so order and completeness are the pushes'
+    with processes_on_postgres(tmp_path_factory, "dispatch_live_two", {"DISPATCH_HEARTBEAT_SECONDS": "600"}) as pair:
+        yield pair
+
+
+def concurrent_writes_on_both(first, second) -> int:
+    """Eight writers, four on each process, at once."""
+    with ThreadPoolExecutor(2) as pool:
+        return sum(pool.map(lambda url: make_changes(url, count_per_writer=6, writers=4), (first.url, second.url)))
+
+
+def test_clients_on_both_processes_receive_eight_writers_changes_pushed_in_seq_order(two_processes):
     first, second = two_processes
-    clients = [follow(server.url, username)
-               for server, username in zip(itertools.cycle(two_processes), ROLES + ROLES[:8])]
+    clients = mixed_clients([first.url, second.url], 22)
     start = clients[0].last_seq
     assert all(client.last_seq == start for client in clients)  # one log, whichever process they joined
     try:
-        made = make_changes(second.url, count_per_writer=5) + make_changes(first.url, count_per_writer=2, writers=2)
+        made = concurrent_writes_on_both(first, second)
         log = the_log(clients[0].http, first.url, after=start)
         assert len(log) == made
         assert_every_client_has_the_log(clients, log)
+        assert_pushed_in_order_with_no_catch_up(clients)
+    finally:
+        close_all(clients)
+
+
+@pytest.fixture(scope="module")
+def two_lossy_processes(tmp_path_factory):
+    with processes_on_postgres(tmp_path_factory, "dispatch_live_two_lossy", {"DISPATCH_TEST_DROP_PUSHES": "4"}) as pair:
+        yield pair
+
+
+def test_two_processes_that_lose_pushes_still_bring_every_client_the_whole_log_in_order(two_lossy_processes):
+    first, second = two_lossy_processes
+    clients = mixed_clients([first.url, second.url], 12)
+    start = clients[0].last_seq
+    try:
+        made = concurrent_writes_on_both(first, second)
+        log = the_log(clients[0].http, first.url, after=start)
+        assert len(log) == made and any(event["seq"] % 4 == 0 for event in log)
+        assert_every_client_has_the_log(clients, log)
+        assert all(client.resumes >= 2 for client in clients)  # the losses were noticed and replayed
     finally:
         close_all(clients)
 

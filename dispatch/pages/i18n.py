@@ -67,6 +67,16 @@ STRINGS = {
     "addressees": _l("Units that must acknowledge"),
     "addressees_hint": _l("Proposed: every unit working the incident and the command centre. Hold Ctrl to choose several."),
     "none": _l("None"), "choose_incident": _l("Incident"), "from_to": _l("from {a} to {b}"),
+    # What a liaison's task action did, said plainly (the flash after the click).
+    "done_claim": _l("Claimed"), "done_start": _l("Started; the task is in progress"),
+    "done_progress": _l("Progress note sent to the command centre"),
+    "done_submit": _l("Submitted as done; awaiting the command centre's review"),
+    "done_return": _l("Returned to the command centre for rerouting"),
+    "done_request_extension": _l("Extension requested; awaiting the command centre's approval"),
+    "report_headcount": _l("Report headcount"), "headcount_now": _l("Headcount at the scene now"),
+    "headcount_reported": _l("Headcount reported: {n} people"),
+    "reps_used": _l("{n} / {max} representatives recorded"),
+    "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 
 

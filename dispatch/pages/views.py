@@ -36,6 +36,7 @@ def _page(template: str, state: dict, **context):
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
                           "priority": PRIORITIES},
               "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
+              "max_representatives": current_app.config["MAX_REPRESENTATIVES"],
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS)}}
     return render_template(template, user=actor(), state=state, client=client, words=catalogue(),

@@ -1,7 +1,7 @@
 """Trust: the event log is hash-chained; login sessions keep only hashes of their secrets; revoked tokens say when.
 
 Revision ID: 0005_trust
-Revises: 0003_tasks
+Revises: 0007_user_names_zh
 
 The events already in the log get their chain here, in seq order. Sessions
 opened before this revision kept their id and CSRF token in clear; they are
@@ -16,7 +16,7 @@ import dispatch.db
 from dispatch.events import CHAINED_FIELDS, GENESIS, chain_hash
 
 revision = "0005_trust"
-down_revision = "0003_tasks"
+down_revision = "0007_user_names_zh"
 branch_labels = None
 depends_on = None
 

@@ -44,6 +44,8 @@ const Rules = (() => {
     return 0;
   }
   // A unit's queue: open work it leads or co-handles, less what it returned (until command reroutes it).
+  // A unit works an incident while it leads or co-handles an open task on it (it may report the headcount).
+  const worksOn = (task, unitId) => isOpen(task) && (task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId));
   const inQueue = (task, unitId) => isOpen(task) && (task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId))
     && !(task.status === "returned" && task.unit_id === unitId);
   // On the board and the wall: an active incident, or one whose open tasks are late or escalated
@@ -52,7 +54,7 @@ const Rules = (() => {
   const boardStatuses = new Set(onBoard.statuses);
   const isOnBoard = (incident, counts) => boardStatuses.has(incident.status)
     || onBoard.or_open_tasks.some((name) => counts && counts[name] > 0);
-  return { isOpen, isOverdue, isDueSoon, isEscalated, byUrgency, inQueue, isOnBoard,
+  return { isOpen, isOverdue, isDueSoon, isEscalated, byUrgency, inQueue, worksOn, isOnBoard,
     isActive: (incident) => active.has(incident.status), soonMs };
 })();
 
@@ -178,14 +180,18 @@ const Ticker = (() => {
 })();
 
 // ---- messages ----
+// What just happened, in a toast under the top bar (never over the buttons); it can be dismissed.
 function flash(message, kind) {
   const box = document.getElementById("flash");
-  box.textContent = message;
+  box.querySelector(".flash-text").textContent = message;
   box.className = `flash ${kind || "error"}`;
   box.hidden = false;
   clearTimeout(flash.timer);
-  flash.timer = setTimeout(() => { box.hidden = true; }, kind === "ok" ? 2500 : 8000);
+  flash.timer = setTimeout(() => { box.hidden = true; }, kind === "ok" ? 4000 : 8000);
 }
+document.addEventListener("click", (event) => {
+  if (event.target.closest(".flash-close")) { clearTimeout(flash.timer); document.getElementById("flash").hidden = true; }
+});
 // What went wrong, in the page's language: the server's message as it is (it says what to do next),
 // or, when there is none (no answer, a proxy's error page), the page's own words for the status.
 function explain(error) {
@@ -233,7 +239,7 @@ function readControl(field, control) {
   return control.value === "" && !field.keepEmpty ? undefined : control.value;
 }
 
-function openForm({ title, fields, submitLabel, onSubmit, danger }) {
+function openForm({ title, fields, submitLabel, onSubmit, danger, done }) {
   const dialog = h("dialog", { class: "form-dialog", "aria-labelledby": "dialog-title" });
   const form = h("form", { method: "dialog", novalidate: true });
   const controls = {};
@@ -270,9 +276,9 @@ function openForm({ title, fields, submitLabel, onSubmit, danger }) {
     submit.disabled = true;
     problem.textContent = "";
     try {
-      await onSubmit(values);
+      const result = await onSubmit(values);
       dialog.close();
-      flash(t("saved"), "ok");
+      flash(typeof done === "function" ? done(result, values) : done || t("saved"), "ok");
     } catch (error) {
       // each field's text beside it; what names no field of this form (the cap, "_schema") under the message
       const unplaced = Object.entries(error.fields || {})

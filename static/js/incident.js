@@ -18,6 +18,7 @@
       buttons.push(h("button", { type: "button", id: "edit-incident", onclick: () => IncidentForms.edit(incident) }, t("edit_incident")));
       buttons.push(h("button", { type: "button", id: "change-status", onclick: () => IncidentForms.changeStatus(incident) }, t("change_status")));
     }
+    if (TaskView.mayReportHeadcount(id)) buttons.push(TaskView.headcountButton(incident));
     box.replaceChildren(levelBadge(incident.level), h("span", { class: "ref" }, incident.ref),
       h("h1", {}, incident.title), statusBadge(incident.status),
       h("span", { class: "muted" }, `${label("kind", incident.kind)} · ${label("category", incident.category)}`),
@@ -70,7 +71,19 @@
       } });
   }
 
+  // How many of the cap (the app's MAX_REPRESENTATIVES) are used: command sees it before recording one more.
+  function representativesUsed() {
+    const used = document.getElementById("reps-used");
+    if (!used) return;
+    const max = Client.max_representatives;
+    used.textContent = t("reps_used", { n: representatives.length, max });
+    used.classList.toggle("repeat", representatives.length >= max);
+    const add = document.getElementById("add-representative");
+    if (add) add.disabled = representatives.length >= max;
+  }
+
   function representativesView() {
+    representativesUsed();
     const list = document.getElementById("representatives");
     if (!representatives.length) { list.replaceChildren(h("li", { class: "muted" }, t("none"))); return; }
     list.replaceChildren(...representatives.map((rep) => h("li", { dataset: { repId: rep.id } },
@@ -88,7 +101,7 @@
   }
   function addRep() {
     openForm({ title: t("add_representative"), submitLabel: t("add_representative"), fields: [
-      { name: "name", label: t("f_name"), required: true },
+      { name: "name", label: t("f_name"), required: true, hint: t("reps_used", { n: representatives.length, max: Client.max_representatives }) },
       { name: "id_number", label: t("f_id_number"), required: true },
       { name: "phone", label: t("f_phone"), type: "tel" },
       { name: "address", label: t("f_address") },
@@ -112,7 +125,8 @@
     const parts = [];
     if (data.task) parts.push(`${data.task.title} → ${Units.name(data.task.unit_id)}`);
     if (event.type === "task.rerouted" && data.task) parts.push(t("from_to", { a: Units.name(data.from_unit_id), b: Units.name(data.task.unit_id) }));
-    if (data.from && data.to && event.type.startsWith("incident.")) parts.push(t("status_to", { a: label("status", data.from), b: label("status", data.to) }));
+    if (event.type === "incident.headcount_reported") parts.push(t("headcount_to", { a: data.from, b: data.to }));
+    else if (data.from && data.to && event.type.startsWith("incident.")) parts.push(t("status_to", { a: label("status", data.from), b: label("status", data.to) }));
     if (data.changes) {
       for (const [name, [before, after]] of Object.entries(data.changes)) {
         if (name === "headcount") parts.push(t("headcount_to", { a: before, b: after }));
@@ -144,7 +158,7 @@
   Store.onChange((what) => {
     if (what.incidentId !== id) return;
     if (what.kind === "incident") { incident = Store.incidents.get(id); head(); facts(); }
-    if (what.kind === "task") { tasks(); highlight(document.querySelector(`[data-task-id="${what.task && what.task.id}"]`)); }
+    if (what.kind === "task") { head(); tasks(); highlight(document.querySelector(`[data-task-id="${what.task && what.task.id}"]`)); }
     if (what.kind === "instruction") { instructions(); highlight(document.querySelector(`[data-instruction-id="${what.instruction && what.instruction.id}"]`)); }
   });
   Live.on((event) => {

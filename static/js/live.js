@@ -5,6 +5,8 @@
 // was missed, so it waits while `resume {after}` fetches the gap. The heartbeat
 // carries the server's last_seq, so a lost push is noticed even when nothing
 // follows it. The indicator in the top bar shows which of these is happening.
+// The page asks for batch frames: each `events` frame is a list of contiguous
+// events in seq order (what committed within one short window), taken one by one.
 "use strict";
 
 const Live = (() => {
@@ -70,7 +72,7 @@ const Live = (() => {
     }
   }
 
-  const socket = io({ path: "/socket.io", reconnectionDelay: 500, reconnectionDelayMax: 4000 });
+  const socket = io({ path: "/socket.io", auth: { frames: "batch" }, reconnectionDelay: 500, reconnectionDelayMax: 4000 });
 
   function resume() {
     if (connectionState === "reload_needed") return;
@@ -107,6 +109,7 @@ const Live = (() => {
     setTimeout(() => socket.connect(), 2000);
   });
   socket.on("event", receive);
+  socket.on("events", (frame) => { if (Array.isArray(frame)) for (const event of frame) receive(event); });
   socket.on("heartbeat", (beat) => { if (beat && beat.last_seq > lastSeq) resume(); });
   socket.on("signed_out", () => { window.location = "/login"; });
   window.addEventListener("online", () => { if (!socket.connected) socket.connect(); else resume(); });

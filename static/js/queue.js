@@ -16,10 +16,18 @@
   function render() {
     const tasks = [...Store.tasks.values()].filter(ours).sort(TaskView.byUrgency);
     const list = document.getElementById("queue-tasks");
+    const offered = new Set();  // one "report headcount" per incident, on its most urgent task
     list.replaceChildren(...(tasks.length ? tasks.map((task) => {
       const item = TaskView.render(task, { showIncident: true });
       item.classList.add("queue-item");
       if (fresh.has(`task:${task.id}`)) item.classList.add("fresh");
+      const incident = Store.incidents.get(task.incident_id);
+      if (incident && !offered.has(incident.id) && TaskView.mayReportHeadcount(incident.id)) {
+        offered.add(incident.id);
+        let actions = item.querySelector(".task-actions");
+        if (!actions) { actions = h("div", { class: "task-actions" }); item.append(actions); }
+        actions.append(TaskView.headcountButton(incident));
+      }
       return item;
     }) : [h("li", { class: "muted" }, t("no_tasks"))]));
     document.getElementById("task-count").textContent = t("n_open", { n: tasks.length });

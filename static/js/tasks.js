@@ -31,18 +31,39 @@ const TaskView = (() => {
     }).map(([action]) => action);
   }
 
+  // What the action did, in words the user reads at a glance ("returned to the command centre for rerouting").
+  const done = (action) => (Words.strings[`done_${action}`] ? t(`done_${action}`) : `${label("task_action", action)} ✓`);
+
   async function act(task, action) {
     const needs = NEEDS[action];
     const send = (values) => Api.post(`/api/tasks/${task.id}/transitions`, { action, version: task.version, ...values });
     if (!needs) {
-      try { await send({}); flash(`${label("task_action", action)} ✓`, "ok"); } catch (error) { flash(explain(error)); }
+      try { await send({}); flash(done(action), "ok"); } catch (error) { flash(explain(error)); }
       return;
     }
     const fields = needs.map((need) => ({ ...need, label: need.label(),
       options: need.name === "unit_id" ? Units.options((u) => u.kind !== "command" && u.id !== task.unit_id) : undefined,
       value: need.name === "due_at" ? Time.local(new Date(Date.parse(task.due_at) + 2 * 3600 * 1000)) : undefined }));
     openForm({ title: `${label("task_action", action)} · ${task.title}`, fields, submitLabel: label("task_action", action),
-      danger: action === "cancel", onSubmit: send });
+      danger: action === "cancel", onSubmit: send, done: done(action) });
+  }
+
+  // Who may report the headcount from the scene: command, or a liaison whose unit works the incident
+  // (the server decides; this only spares the others a button that would be refused).
+  function mayReportHeadcount(incidentId) {
+    if (!Client.may.report_headcount) return false;
+    return me.role !== "liaison" || Store.tasksOf(incidentId).some((task) => Rules.worksOn(task, me.unit_id));
+  }
+  function reportHeadcount(incident) {
+    openForm({ title: `${t("report_headcount")} · ${incident.ref} ${incident.title}`, submitLabel: t("report_headcount"),
+      fields: [{ name: "headcount", label: t("headcount_now"), type: "number", min: 1, required: true, value: incident.headcount },
+               { name: "note", label: t("note"), type: "textarea" }],
+      onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/headcount-reports`, values),
+      done: (_result, values) => t("headcount_reported", { n: values.headcount }) });
+  }
+  function headcountButton(incident) {
+    return h("button", { type: "button", class: "small report-headcount", dataset: { incidentId: incident.id },
+      onclick: () => reportHeadcount(incident) }, t("report_headcount"));
   }
 
   function supervise(task) {
@@ -85,7 +106,9 @@ const TaskView = (() => {
     const incident = showIncident ? Store.incidents.get(task.incident_id) : null;
     const li = h("li", { class: `task ${overdue(task) ? "is-overdue" : ""}`, id: `task-${task.id}`, dataset: { taskId: task.id, status: task.status } },
       h("div", {},
-        incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ", h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
+        incident ? h("div", { class: "sub" }, levelBadge(incident.level), " ",
+          h("span", { class: "incident-headcount" }, t("people", { n: incident.headcount })), " ",
+          h("a", { href: `/incidents/${incident.id}` }, `${incident.ref} ${incident.title}`)) : null,
         h("span", { class: "task-title" }, task.title), " ",
         h("span", { class: `prio-${task.priority}` }, `[${label("priority", task.priority)}]`),
         task.instructions ? h("div", { class: "task-meta" }, task.instructions) : null,
@@ -98,7 +121,7 @@ const TaskView = (() => {
     return li;
   }
 
-  return { render, byUrgency, dispatchTask, allowedActions, isSettled };
+  return { render, byUrgency, dispatchTask, allowedActions, isSettled, mayReportHeadcount, reportHeadcount, headcountButton };
 })();
 
 const InstructionView = (() => {

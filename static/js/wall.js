@@ -3,7 +3,6 @@
 
 (() => {
   const LEVELS = ["I", "II", "III", "IV"];
-  const PER_LEVEL = 8;
   const shownIncidents = (summary) => [...Store.incidents.values()].filter((i) => Rules.isOnBoard(i, summary.get(i.id)));
 
   function tile(value, caption, tone) {
@@ -26,15 +25,15 @@
     document.getElementById("wall-incidents").replaceChildren(...LEVELS.flatMap((level) => {
       const here = incidents.filter((i) => i.level === level).sort((a, b) => b.headcount - a.headcount);
       if (!here.length) return [];
-      // A wall has no scroll bar anyone will use: the largest crowds of each level, then how many more.
-      const more = here.length - PER_LEVEL;
-      return [h("h3", {}, `${label("level_long", level)} · ${here.length}`), ...here.slice(0, PER_LEVEL).map((i) => {
+      // The most severe levels and the largest crowds first: what does not fit is counted by fit() below.
+      return [h("h3", {}, `${label("level_long", level)} · ${here.length}`), ...here.map((i) => {
         const c = summary.get(i.id) || {};
-        return h("div", { class: "wall-incident", dataset: { id: i.id } }, levelBadge(i.level),
+        return h("div", { class: `wall-incident ${String(i.id) === chosen ? "selected" : ""}`, dataset: { id: i.id },
+          tabindex: choice ? "0" : null, onclick: () => pick(i.id), onfocus: () => pick(i.id) }, levelBadge(i.level),
           h("div", {}, h("div", {}, i.title), h("div", { class: "sub" }, `${i.ref} · ${i.location} · `, statusBadge(i.status), " ", h("span", { "data-age": i.occurred_at }, Time.age(i.occurred_at)))),
           h("div", { class: "num" }, h("strong", { class: "big-num" }, i.headcount), h("div", { class: "sub" }, t("peak", { n: i.peak_headcount })),
             c.overdue ? h("div", { class: "overdue-pill" }, t("n_overdue", { n: c.overdue })) : null));
-      }), more > 0 ? h("p", { class: "muted" }, t("and_more", { n: more })) : null].filter(Boolean);
+      })];
     }));
     if (!incidents.length) document.getElementById("wall-incidents").append(h("p", { class: "muted" }, t("no_incidents")));
 
@@ -46,28 +45,64 @@
         h("div", { class: "bar-track" }, h("div", { class: "bar", style: { width: `${(n / most) * 100}%` } })), h("strong", { class: "num" }, n)))
       : [h("p", { class: "muted" }, t("none"))]));
 
-    const escalated = openTasks.filter(Rules.isEscalated);
+    const escalated = openTasks.filter(Rules.isEscalated).sort((a, b) => b.id - a.id);  // the newest first
     document.getElementById("wall-escalations").replaceChildren(...(escalated.length ? escalated.map((task) =>
-      h("li", {}, h("div", {}, task.title), h("div", { class: "sub" }, `${Units.name(task.unit_id)} · ${t("notices", { n: task.supervision_count })} · `, deadline(task.due_at))))
+      h("li", { dataset: { taskId: task.id } }, incidentLine(task.incident_id), h("div", { class: "wall-item-title" }, task.title),
+        h("div", { class: "sub" }, `${Units.name(task.unit_id)} · ${t("notices", { n: task.supervision_count })} · `, deadline(task.due_at))))
       : [h("li", { class: "muted" }, t("none"))]));
 
     document.getElementById("wall-unacked").replaceChildren(...(pending.length ? pending.sort((a, b) => a.id - b.id).map((x) => {
-      const incident = Store.incidents.get(x.incident_id);
-      return h("li", { dataset: { instructionId: x.id } }, h("div", { class: "sub" }, `${incident ? incident.ref : ""} · ${Time.at(x.issued_at)} · `,
-        h("span", { "data-age": x.issued_at }, Time.age(x.issued_at))),
+      return h("li", { dataset: { instructionId: x.id } }, incidentLine(x.incident_id),
+        h("div", { class: "sub" }, `${Time.at(x.issued_at)} · `, h("span", { "data-age": x.issued_at }, Time.age(x.issued_at))),
         h("div", { class: "instruction-text" }, x.text), InstructionView.ackChips({ ...x, addressees: Store.unacknowledged(x) }));
     }) : [h("li", { class: "muted" }, t("all_acknowledged"))]));
     fillIncidentChoice(incidents);
+    fit(document.getElementById("wall-incidents"), ".wall-incident", "and_more");
+    fit(document.getElementById("wall-escalations"), "li", "more_items");
+    fit(document.getElementById("wall-unacked"), "li", "more_items");
   }
 
+  // Which incident an escalation or an instruction belongs to, by its level and title.
+  function incidentLine(incidentId) {
+    const incident = Store.incidents.get(incidentId);
+    if (!incident) return null;
+    return h("div", { class: "wall-incident-name" }, levelBadge(incident.level), " ", incident.title,
+      h("span", { class: "sub" }, ` ${incident.ref}`));
+  }
+
+  // A wall has no scroll bar anyone will use: what does not fit its panel is counted, not cut off.
+  function fit(list, selector, words) {
+    const panel = list.closest(".panel");
+    const items = [...list.querySelectorAll(selector)];
+    const more = h("p", { class: "muted more", hidden: true });
+    list.append(more);
+    let hidden = 0;
+    while (panel.scrollHeight > panel.clientHeight + 1 && hidden < items.length) {
+      hidden += 1;
+      items[items.length - hidden].hidden = true;
+      more.hidden = false;
+      more.textContent = t(words, { n: hidden });
+    }
+  }
+
+  // The instruction form starts on the incident the leader looks at (clicked or focused on the wall, or
+  // ?incident= from another page), never on whichever comes first in the list.
   const choice = document.getElementById("instruction-incident");
+  let chosen = new URLSearchParams(location.search).get("incident") || "";
   function fillIncidentChoice(incidents) {
     if (!choice) return;
-    const chosen = choice.value;
-    choice.replaceChildren(...incidents.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.id - b.id)
-      .map((i) => h("option", { value: i.id }, `${label("level", i.level)} · ${i.ref} ${i.title}`)));
-    if (chosen) choice.value = chosen;
+    choice.replaceChildren(h("option", { value: "" }, t("choose_on_wall")),
+      ...incidents.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.id - b.id)
+        .map((i) => h("option", { value: i.id }, `${label("level", i.level)} · ${i.ref} ${i.title}`)));
+    choice.value = incidents.some((i) => String(i.id) === chosen) ? chosen : "";
   }
+  function pick(incidentId) {
+    if (!choice) return;
+    chosen = String(incidentId);
+    choice.value = chosen;
+    document.querySelectorAll(".wall-incident").forEach((node) => node.classList.toggle("selected", node.dataset.id === chosen));
+  }
+  if (choice) choice.addEventListener("change", () => pick(choice.value));
   const form = document.getElementById("instruction-form");
   if (form) form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -79,7 +114,7 @@
       await Api.post(`/api/incidents/${choice.value}/instructions`, { text: text.value.trim() });
       text.value = "";
       text.removeAttribute("aria-invalid");
-      flash(t("saved"), "ok");
+      flash(t("instruction_issued"), "ok");
     } catch (e) { error.textContent = explain(e); }
   });
 

@@ -1,0 +1,314 @@
+"""Live at scale: N raw Engine.IO websocket clients, a writer at 20 changes a second, beside a bare broadcast.
+
+    .venv/bin/python bench/live_scale.py [--clients 100 300] [--seconds 5] [--json bench/results/x.json]
+
+Dispatch (`python wsgi.py`, eventlet, a fresh SQLite file) is pinned to one
+core; the clients run in separate processes pinned to the other. Each client
+authenticates with an API token and asks for batch frames. A writer registers
+incidents through the HTTP API at 20 a second. Per event: the time until the
+LAST client had it, from the event's commit time (its `at`); deliveries ==
+clients x events is asserted; the server's CPU over the write window from
+/proc/<pid>/stat, per delivered event; the writes' latency.
+
+Baseline in the same run: a bare Flask-SocketIO server (same async mode) that
+broadcasts the same payload, one `event` per change, at the same rate, to the
+same clients. All traffic stays on 127.0.0.1; every loop is bounded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import select
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RATE = 20  # changes a second
+SERVER_CORE, CLIENT_CORE = 0, 1
+PAYLOAD_SIZE = 900  # bytes of filler in the bare payload: about a registered incident's event
+
+
+def bare_server(port: int, seconds: float) -> None:
+    """The baseline: Flask-SocketIO, one broadcast per change, nothing else."""
+    import eventlet
+
+    eventlet.monkey_patch()
+    from flask import Flask
+    from flask_socketio import SocketIO
+
+    app = Flask(__name__)
+    socketio = SocketIO(app, async_mode="eventlet")
+
+    finished = []
+
+    @app.post("/start")
+    def start():
+        def emit_all():
+            began = time.monotonic()
+            for seq in range(1, int(seconds * RATE) + 1):
+                socketio.emit("event", {"seq": seq, "at": time.time(), "data": {"filler": "x" * PAYLOAD_SIZE}})
+                socketio.sleep(max(0.0, began + seq / RATE - time.monotonic()))
+            finished.append(True)
+        socketio.start_background_task(emit_all)
+        return {"ok": True}
+
+    @app.get("/done")
+    def done():
+        return {"done": bool(finished)}
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    socketio.run(app, host="127.0.0.1", port=port, log_output=False)
+
+
+def clients_process(url: str, count: int, auth: dict, seconds: float, ready, stop, results) -> None:
+    """`count` raw Engine.IO websocket clients on one core; per seq: deliveries and the last receipt."""
+    import websocket
+
+    os.sched_setaffinity(0, {CLIENT_CORE})
+    ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    sockets = []
+    for _ in range(count):
+        ws = websocket.create_connection(ws_url, timeout=30)
+        assert ws.recv().startswith("0")  # Engine.IO open
+        ws.send("40" + json.dumps(auth))
+        answer = ws.recv()
+        assert answer.startswith("40"), answer
+        sockets.append(ws)
+    ready.put(count)
+    seen: dict[int, list] = {}  # seq -> [deliveries, last receipt, commit time if sent]
+    deadline = time.monotonic() + seconds  # the bound, whatever the main process does
+    by_fd = {ws.sock.fileno(): ws for ws in sockets}
+    quiet_until = None  # once told to stop: read on until a second passes with nothing (at most 10 s)
+    while time.monotonic() < deadline:
+        if stop.is_set() and quiet_until is None:
+            quiet_until, deadline = time.monotonic() + 1, min(deadline, time.monotonic() + 10)
+        if quiet_until is not None and time.monotonic() > quiet_until:
+            break
+        readable, _, _ = select.select(list(by_fd), [], [], 0.5)
+        if readable and quiet_until is not None:
+            quiet_until = time.monotonic() + 1
+        for fd in readable:
+            ws = by_fd[fd]
+            message = ws.recv()
+            now = time.time()
+            if message == "2":
+                ws.send("3")
+            elif message.startswith("42"):
+                name, body = json.loads(message[2:])[:2]
+                events = body if name == "events" else [body] if name == "event" else []
+                for event in events:
+                    entry = seen.setdefault(event["seq"], [0, 0.0, event.get("at")])
+                    entry[0] += 1
+                    entry[1] = max(entry[1], now)
+    for ws in sockets:
+        ws.close()
+    results.put(seen)
+
+
+def start_server(args: list[str], env: dict, log: Path, port: int):
+    import subprocess
+
+    import requests
+
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env},
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    os.sched_setaffinity(process.pid, {SERVER_CORE})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{args[0]} did not start; see {log}")
+
+
+def stop_server(process) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:  # busy draining a thousand sockets: it need not finish
+        process.kill()
+        process.wait(10)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_clients(url: str, count: int, auth: dict, seconds: float, write):
+    """Connect `count` clients over a few processes, run `write`, gather what they received."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    per = max(1, min(250, count // 4 or 1))
+    sizes = [per] * (count // per) + ([count % per] if count % per else [])
+    listen = seconds * 4 + 60  # the bound on a slow write window; the main process stops them sooner
+    procs = [ctx.Process(target=clients_process, args=(url, size, auth, listen, ready, stop, results))
+             for size in sizes]
+    for proc in procs:
+        proc.start()
+    connected = sum(ready.get(timeout=120) for _ in procs)
+    assert connected == count
+    time.sleep(1)
+    outcome = write()
+    stop.set()
+    merged: dict[int, list] = {}
+    for _ in procs:
+        for seq, (n, last, at) in results.get(timeout=listen + 30).items():
+            entry = merged.setdefault(seq, [0, 0.0, at])
+            entry[0] += n
+            entry[1] = max(entry[1], last)
+    for proc in procs:
+        proc.join(30)
+    return merged, outcome
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def dispatch_run(count: int, seconds: float, work: Path) -> dict:
+    import requests
+
+    from tests.support import free_port, http_login, incident_payload
+
+    port = free_port()
+    server = start_server(["wsgi.py"], {
+        "DATABASE_URL": f"sqlite:///{work / f'bench-{count}.db'}", "DISPATCH_INSTANCE_DIR": str(work),
+        "HOST": "127.0.0.1", "PORT": str(port), "DISPATCH_PROFILE": "test", "DISPATCH_HEARTBEAT_SECONDS": "60",
+    }, work / f"dispatch-{count}.log", port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        admin = http_login(base, "admin")
+        leader_id = http_login(base, "leader").get(f"{base}/api/session", timeout=10).json()["user"]["id"]
+        token = admin.post(f"{base}/api/tokens", json={"user_id": leader_id, "name": "bench"}, timeout=10).json()["token"]
+        duty = http_login(base, "duty")
+        start_seq = duty.get(f"{base}/api/events?limit=1", timeout=10).json()["last_seq"]
+
+        def write():
+            latencies, began = [], time.monotonic()
+            cpu_before = cpu_seconds(server.pid)
+            for n in range(int(seconds * RATE)):
+                sent = time.monotonic()
+                response = duty.post(f"{base}/api/incidents", json=incident_payload(title=f"Bench {n}"), timeout=30)
+                assert response.status_code == 201, response.text
+                latencies.append(time.monotonic() - sent)
+                time.sleep(max(0.0, began + (n + 1) / RATE - time.monotonic()))
+            time.sleep(3)  # the fan-out of the last change
+            return latencies, cpu_seconds(server.pid) - cpu_before
+
+        received, (writes, cpu) = run_clients(base, count, {"token": token, "frames": "batch"}, seconds, write)
+        log = []
+        after = start_seq
+        for _ in range(100):
+            page = duty.get(f"{base}/api/events", params={"after": after, "limit": 1000}, timeout=10).json()["items"]
+            if not page:
+                break
+            log += page
+            after = page[-1]["seq"]
+    finally:
+        stop_server(server)
+    lags = []
+    for event in log:
+        deliveries, last, _ = received.get(event["seq"], [0, 0.0, None])
+        assert deliveries == count, f"seq {event['seq']}: {deliveries} of {count} clients"
+        lags.append(last - datetime.fromisoformat(event["at"]).timestamp())
+    return summary("dispatch", count, lags, cpu, len(log) * count, writes)
+
+
+def bare_run(count: int, seconds: float, work: Path) -> dict:
+    import requests
+
+    from tests.support import free_port
+
+    port = free_port()
+    server = start_server([__file__, "--bare-server", str(port), "--seconds", str(seconds)], {},
+                          work / f"bare-{count}.log", port)
+    try:
+        def write():
+            cpu_before = cpu_seconds(server.pid)
+            requests.post(f"http://127.0.0.1:{port}/start", timeout=10)
+            deadline = time.monotonic() + seconds * 4 + 30
+            while time.monotonic() < deadline and not requests.get(f"http://127.0.0.1:{port}/done",
+                                                                    timeout=30).json()["done"]:
+                time.sleep(0.5)
+            time.sleep(3)  # the fan-out of the last change
+            return [], cpu_seconds(server.pid) - cpu_before
+
+        received, (_, cpu) = run_clients(f"http://127.0.0.1:{port}", count, {}, seconds, write)
+    finally:
+        stop_server(server)
+    events = int(seconds * RATE)
+    lags, delivered = [], 0
+    for seq in range(1, events + 1):
+        deliveries, last, at = received.get(seq, [0, 0.0, None])
+        delivered += deliveries
+        if deliveries:
+            lags.append(last - at)
+    # the baseline's losses are reported, not hidden (Dispatch's are asserted to be none)
+    row = summary("bare Flask-SocketIO", count, lags, cpu, max(delivered, 1), [])
+    row["deliveries_expected"] = events * count
+    return row
+
+
+def summary(name, count, lags, cpu, deliveries, writes) -> dict:
+    return {
+        "server": name, "clients": count, "events": len(lags), "deliveries": deliveries,
+        "last_client_ms": {"p50": statistics.median(lags) * 1000, "p99": percentile(lags, 99) * 1000,
+                           "max": max(lags) * 1000},
+        "cpu_us_per_delivery": cpu / deliveries * 1e6,
+        "write_ms": ({"p50": statistics.median(writes) * 1000, "p99": percentile(writes, 99) * 1000}
+                     if writes else None),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[100, 300])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "live_scale.json")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        return bare_server(args.bare_server, args.seconds)
+    if max(args.clients) > 1000 or args.seconds > 30:
+        raise SystemExit("bounded: at most 1000 clients and 30 seconds")
+    work = Path(tempfile.mkdtemp(prefix="dispatch-bench-"))
+    rows = []
+    print(f"{'clients':>7} {'server':>20} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU us/dlv':>10} "
+          f"{'write p50':>9} {'p99':>6} {'CPU ratio':>9}")
+    for count in args.clients:
+        ours, theirs = dispatch_run(count, args.seconds, work), bare_run(count, args.seconds, work)
+        ours["cpu_ratio_to_bare"] = ours["cpu_us_per_delivery"] / theirs["cpu_us_per_delivery"]
+        for row in (ours, theirs):
+            lag, writes = row["last_client_ms"], row["write_ms"] or {"p50": 0, "p99": 0}
+            ratio = f"{row['cpu_ratio_to_bare']:.2f}" if "cpu_ratio_to_bare" in row else ""
+            lost = row.get("deliveries_expected", row["deliveries"]) - row["deliveries"]
+            print(f"{count:>7} {row['server']:>20} {lag['p50']:>8.1f} {lag['p99']:>8.1f} {lag['max']:>8.1f} "
+                  f"{row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} {writes['p99']:>6.1f} {ratio:>9}"
+                  + (f"  ({lost} deliveries missing)" if lost else ""), flush=True)
+        rows += [ours, theirs]
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"machine_cores": os.cpu_count(), "rate": RATE, "seconds": args.seconds,
+                                     "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

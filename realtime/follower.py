@@ -1,0 +1,211 @@
+"""One follower per server process: it reads the committed log in `seq` order and pushes it.
+
+Pushes never travel through the message queue. Each process reads the events
+after the last one it pushed (`seq > last_pushed`) straight from the database
+and sends them to its own clients, so every client sees the log in `seq`
+order whatever order requests committed in and whichever process served them,
+and a message lost between processes can lose nothing.
+
+What wakes it: a commit in this process (`events_committed`), on PostgreSQL a
+`NOTIFY` sent by the committing transaction of any process, and a short poll
+as the safety net. Whatever committed within one window (`LIVE_BATCH_MS`)
+goes out as one `events` frame, encoded once for every batch client; clients
+that did not ask for batch frames get one `event` per event, in order.
+
+Outside a running server (the in-process tests, the `flask` commands) the
+follower is not started and a local commit pushes at once, on the
+committing thread.
+"""
+from __future__ import annotations
+
+import logging
+import select
+import threading
+import time
+from typing import Iterable
+
+from flask import Flask
+from flask_socketio import SocketIO
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from dispatch.db import db
+from dispatch.events import NOTIFY_CHANNEL, Event, events_after, last_seq
+
+log = logging.getLogger("dispatch.realtime")
+
+BATCH_ROOM = "frames:batch"  # clients that asked for `events` frames
+EACH_ROOM = "frames:each"  # clients that take one `event` per event
+
+
+def frames_room(batch: bool) -> str:
+    return BATCH_ROOM if batch else EACH_ROOM
+
+
+def send_frame(server: SocketIO, events: list[dict], *, to: str | None = None, batch: bool = True) -> None:
+    """One frame of contiguous events to a room (or, with `to`, to one socket)."""
+    if not events:
+        return
+    if batch:
+        server.emit("events", events, to=to or BATCH_ROOM, ignore_queue=True)
+        return
+    for event in events:
+        server.emit("event", event, to=to or EACH_ROOM, ignore_queue=True)
+
+
+def read_pages(after: int, upto: int, page: int, session: Session | None = None) -> Iterable[list[Event]]:
+    """The log in (after, upto], a page of rows at a time, in `seq` order."""
+    while after < upto:
+        rows = events_after(after, limit=min(page, upto - after), session=session)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].seq
+
+
+class Follower:
+    """Follows the log of one app for the clients of this process."""
+
+    def __init__(self, app: Flask, server: SocketIO):
+        self.app = app
+        self.server = server
+        self.last_pushed: int | None = None
+        self.running = False
+        self.frames = 0  # frames pushed, for the benchmark's report
+        self._lock = threading.RLock()  # inline pushes may come from several request threads
+        self._woken = None
+
+    # -- what wakes it ---------------------------------------------------------
+
+    def committed(self, events: list[Event]) -> None:
+        """A commit in this process appended `events`."""
+        if self.running:
+            self._woken.set()
+            return
+        with self._lock:
+            with self._session() as session:
+                if self.last_pushed is None or last_seq(session) < self.last_pushed:
+                    self.last_pushed = events[0].seq - 1  # the first push here, or the log was rebuilt
+            self.pump()
+
+    def forget(self) -> None:
+        """The log was emptied (between tests): the next inline push starts from its commit."""
+        with self._lock:
+            self.last_pushed = None
+
+    # -- the push ----------------------------------------------------------------
+
+    def pump(self) -> int:
+        """Push every committed event after the last one pushed, in frames; the count pushed."""
+        pushed = 0
+        page = self.app.config["LIVE_PAGE_SIZE"]
+        # its own session: an inline push must not end the committing request's one
+        with self._lock, self._session() as session:
+            while True:
+                rows = _contiguous(events_after(self.last_pushed, limit=page, session=session), self.last_pushed)
+                if not rows:
+                    break
+                self._push([event.to_dict() for event in rows])
+                self.last_pushed = rows[-1].seq
+                pushed += len(rows)
+                if len(rows) < page:
+                    break
+            if not pushed and last_seq(session) < self.last_pushed:
+                self.last_pushed = last_seq(session)  # the log was rebuilt under a running server
+        return pushed
+
+    def _session(self) -> Session:
+        return Session(db.engine, expire_on_commit=False)
+
+    def _push(self, events: list[dict]) -> None:
+        self.frames += 1
+        every = self.app.config["TEST_DROP_PUSHES"]
+        if every and any(event["seq"] % every == 0 for event in events):
+            # tests only: the frame is lost after its commit; clients recover it by heartbeat and resume
+            events = [event for event in events if event["seq"] % every]
+            send_frame(self.server, events, batch=False)
+            return
+        send_frame(self.server, events, batch=True)
+        send_frame(self.server, events, batch=False)
+
+    # -- the running follower ------------------------------------------------
+
+    def start(self) -> None:
+        with self.app.app_context(), self._session() as session:
+            self.last_pushed = last_seq(session)
+            postgres = db.engine.dialect.name == "postgresql"
+        self._woken = self.server.server.eio.create_event()
+        self.running = True
+        self.server.start_background_task(self._follow)
+        if postgres:
+            self.server.start_background_task(self._listen)
+
+    def _follow(self) -> None:
+        window = self.app.config["LIVE_BATCH_MS"] / 1000
+        poll = self.app.config["LIVE_POLL_SECONDS"]
+        last_frame = 0.0
+        while self.running:
+            self._woken.wait(poll)
+            self._woken.clear()
+            # The first change after a quiet spell goes at once; what follows
+            # within the window waits for it and goes out in one frame.
+            wait = last_frame + window - time.monotonic()
+            if wait > 0:
+                self.server.sleep(wait)
+            with self.app.app_context():
+                try:
+                    if self.pump():
+                        last_frame = time.monotonic()
+                except SQLAlchemyError:
+                    log.warning("live follower: the database did not answer; retrying")
+                    self.server.sleep(poll)
+
+    def _listen(self) -> None:
+        """PostgreSQL: `LISTEN` on its own connection; every NOTIFY from a commit wakes the follower."""
+        import psycopg2  # the PostgreSQL driver; only this path needs it
+
+        poll = self.app.config["LIVE_POLL_SECONDS"]
+        while self.running:
+            try:
+                connection = self._listening_connection()
+                try:
+                    while self.running:
+                        if select.select([connection], [], [], poll)[0]:
+                            connection.poll()
+                            if connection.notifies:
+                                connection.notifies.clear()
+                                self._woken.set()
+                finally:
+                    connection.close()
+            except (SQLAlchemyError, OSError, psycopg2.Error) as error:
+                log.warning("live follower: LISTEN lost (%s); the poll carries on", error)
+                self.server.sleep(poll)
+
+    def _listening_connection(self):
+        with self.app.app_context():
+            pooled = db.engine.raw_connection()
+        pooled.detach()  # it stays out of the pool: it only listens
+        connection = pooled.driver_connection
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return connection
+
+
+def _contiguous(rows: list[Event], after: int) -> list[Event]:
+    """The rows that follow `after` with no gap (seq is gap-free; a gap is a commit still on its way)."""
+    for index, event in enumerate(rows):
+        if event.seq != after + 1 + index:
+            return rows[:index]
+    return rows
+
+
+def follower_of(app: Flask) -> Follower:
+    return app.extensions["dispatch_follower"]
+
+
+def bind(app: Flask, server: SocketIO) -> Follower:
+    follower = app.extensions.get("dispatch_follower")
+    if follower is None:
+        follower = app.extensions["dispatch_follower"] = Follower(app, server)
+    return follower
