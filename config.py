@@ -13,17 +13,30 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 def _instance_dir() -> Path:
+    """instance/ holds the keys and the SQLite database: the server's user alone may read it."""
     path = Path(os.environ.get("DISPATCH_INSTANCE_DIR", BASE_DIR / "instance"))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    for kept in path.iterdir():  # what an older version left readable by others
+        if kept.is_file() and not kept.is_symlink() and kept.stat().st_mode & 0o077:
+            kept.chmod(0o600)
     return path
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty and readable by the owner only, unless it exists."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _kept_secret(name: str, make) -> str:
     """A secret generated once on first run and kept under instance/ (the default set-up)."""
     path = _instance_dir() / name
     if not path.exists():
+        private_file(path)  # never readable by others, not even for a moment
         path.write_text(make())
-        path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -52,8 +65,17 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    LOGIN_RATE_LIMIT = "5 per minute"  # failed sign-ins per address and username
-    LOGIN_RATE_LIMIT_PER_ADDRESS = "30 per minute"  # failed sign-ins per address
+    # Failed sign-ins (dispatch/auth/throttle.py): past the free ones within the window,
+    # each further attempt waits 1, 2, 4 ... seconds, up to the maximum.
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_FREE_FAILURES_PER_USERNAME = 5  # from any address
+    LOGIN_MAX_DELAY_PER_USERNAME = 60
+    LOGIN_FREE_FAILURES_PER_ADDRESS = 20  # a shared office address: many colleagues, some typos
+    LOGIN_MAX_DELAY_PER_ADDRESS = 10
+    # Password hashes computed at once (each takes a core and ARGON2_MEMORY_COST KiB).
+    HASH_CONCURRENCY = 2
+    # Reverse proxies in front of the server that set X-Forwarded-For/-Proto/-Host (0: none).
+    PROXY_HOPS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -99,7 +121,9 @@ class ProductionConfig(Config):
 
 # Numbers a deployment may tune without code: DISPATCH_<NAME> in the environment.
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
-           "RESUME_MAX_GAP")
+           "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
+           "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 

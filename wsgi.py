@@ -33,10 +33,12 @@ socketio = init_realtime(app)
 
 
 def serve() -> None:
+    from dispatch.backup import hold_server_lock
     from dispatch.demo import DEMO_PASSWORD, load_demo_if_empty
     from dispatch.migrate import upgrade
     from dispatch.coordination import run_deadline_loop
 
+    lock = hold_server_lock(app.config["DATABASE_URL"])  # noqa: F841  (held while serving: `restore` refuses)
     with app.app_context():
         upgrade()
         loaded = load_demo_if_empty()

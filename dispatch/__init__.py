@@ -6,11 +6,14 @@ import logging
 import time
 
 from flask import Flask, g, request
+from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from config import load_config
 
+from . import security
 from .db import db as database  # not `db`: that name is the dispatch.db module
 from .errors import BadRequest, register_error_handlers
 from .extensions import api, limiter
@@ -25,9 +28,14 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     app.config.update(load_config(profile, **overrides))
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
     app.json.sort_keys = False
+    if app.config["PROXY_HOPS"]:
+        # behind nginx: the client's address, scheme and host from the X-Forwarded-* of that many proxies
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     database.init_app(app)
+    security.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)

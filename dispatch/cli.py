@@ -1,15 +1,19 @@
-"""Server commands: `flask --app wsgi users create`, `tokens create`, `demo`, `db upgrade`."""
+"""Server commands: `flask --app wsgi users create`, `tokens create`, `demo`, `db upgrade`,
+`audit verify`, `backup`, `restore`."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from .migrate import upgrade
 
 users = AppGroup("users", help="Manage users.")
 tokens = AppGroup("tokens", help="Manage API tokens.")
 dbcli = AppGroup("db", help="Database schema.")
+audit = AppGroup("audit", help="The event log's tamper evidence.")
 
 
 @users.command("create")
@@ -53,10 +57,58 @@ def db_upgrade():
     click.echo("database is up to date")
 
 
+@audit.command("verify")
+def audit_verify():
+    """Check the event log's hash chain: exit 0 with the number of events, or 1 naming the first broken seq."""
+    from .audit import verify_chain
+
+    verdict = verify_chain()
+    if not verdict.holds:
+        click.echo(f"audit chain broken at seq {verdict.broken_seq}: {verdict.reason} "
+                   f"({verdict.verified} events before it verified)", err=True)
+        raise SystemExit(1)
+    click.echo(f"{verdict.verified} events verified; last hash {verdict.head}")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path):
+    """Write a consistent copy of the SQLite database to PATH, even while the server runs."""
+    from . import backup
+
+    _refusal_as_exit(backup.backup, current_app.config["DATABASE_URL"], path)
+    click.echo(f"backed up to {path}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(path):
+    """Put the backup at PATH back as the SQLite database (refused while a server runs on it)."""
+    from . import backup
+
+    _refusal_as_exit(backup.restore, current_app.config["DATABASE_URL"], path)
+    click.echo(f"restored from {path}")
+
+
+def _refusal_as_exit(action, *args) -> None:
+    from .errors import DispatchError
+
+    try:
+        action(*args)
+    except DispatchError as refusal:
+        click.echo(refusal.message, err=True)
+        raise SystemExit(1) from None
+
+
 def init_app(app: Flask) -> None:
     from .demo import demo_command
 
     app.cli.add_command(users)
     app.cli.add_command(tokens)
     app.cli.add_command(dbcli)
+    app.cli.add_command(audit)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)

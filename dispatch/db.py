@@ -6,11 +6,14 @@ transaction and the event log; this module only knows how to connect.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from config import private_file
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -77,10 +80,19 @@ def driver_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = driver_url(url)
     if url.startswith("sqlite"):
+        _private_database_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_transactions(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _private_database_file(url: str) -> None:
+    """SQLite creates its file (and its -wal and -shm beside it, with the same mode) by the
+    umask, often readable by all; created here first, it is the owner's only."""
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:") and Path(path).parent.is_dir():
+        private_file(Path(path))
 
 
 def _sqlite_transactions(engine: Engine) -> None:

@@ -14,7 +14,10 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .db import db
 
 
 class DispatchError(Exception):
@@ -59,6 +62,16 @@ class Invalid(DispatchError):
     status, code = 422, "invalid"
 
 
+class TooManyRequests(DispatchError):
+    """Asked too often; `retry_after` (seconds) says when to try again."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **extra: Any):
+        super().__init__(message, retry_after=retry_after, **extra)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 # What `found()` names, by the word its callers pass.
 MISSING = {
     "incident": _l("No such incident: it may have been removed, or the link is wrong."),
@@ -68,6 +81,7 @@ MISSING = {
     "person": _l("No such person: look them up again by identity number."),
     "user": _l("No such user: reload the list of users."),
     "unit": _l("No such unit: choose one from the list."),
+    "token": _l("No such API token: reload the list of tokens."),
 }
 
 
@@ -194,7 +208,16 @@ def _http_message(status: int) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DispatchError)
     def _dispatch_error(exc: DispatchError):
-        return jsonify(exc.body()), exc.status
+        return jsonify(exc.body()), exc.status, getattr(exc, "headers", {})
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc):
+        """The database went away (restarted, unreachable, busy): 503, try again; the pool reconnects by itself."""
+        db.session.remove()
+        body = {"error": {"code": "unavailable", "message": "The database does not answer; try again shortly.",
+                          "fields": {}}}
+        return jsonify(body), 503, {"Retry-After": "2"}
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

@@ -9,13 +9,15 @@ domain emits.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from blinker import Namespace
-from sqlalchemy import JSON, ForeignKey, Integer, String, func, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, db, utcnow
@@ -27,6 +29,24 @@ NOTIFY_CHANNEL = "dispatch_events"
 
 signals = Namespace()
 events_committed = signals.signal("events-committed")
+# the `hash` the first event chains from
+GENESIS = "0" * 64
+CHAINED_FIELDS = ("seq", "type", "at", "incident_id", "task_id", "unit_id", "actor_id", "actor_name",
+                  "actor_role", "data")
+
+
+def chain_hash(previous: str, row: dict[str, Any]) -> str:
+    """SHA-256 of the previous event's hash and this event's content in one canonical form.
+
+    `row` holds CHAINED_FIELDS as the database gives them back (`at` an aware
+    datetime, `data` parsed JSON), so the hash computed at commit is the one
+    `flask audit verify` recomputes from the stored row.
+    """
+    content = {name: row[name] for name in CHAINED_FIELDS}
+    content["at"] = row["at"].astimezone(timezone.utc).isoformat(timespec="microseconds")
+    content["data"] = json.loads(json.dumps(row["data"] or {}))  # as stored: keys are strings
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{previous}\n{canonical}".encode()).hexdigest()
 
 
 class Event(Base):
@@ -43,6 +63,12 @@ class Event(Base):
     actor_name: Mapped[str | None] = mapped_column(String(200))
     actor_role: Mapped[str | None] = mapped_column(String(20))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # chain_hash(the previous event's hash, this event): a row changed, removed or slipped
+    # in outside the application breaks the chain from there on (dispatch/audit.py)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def chained_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CHAINED_FIELDS}
 
     def to_dict(self) -> dict[str, Any]:
         """The one form of an event, for the API, the timeline and the live push."""
@@ -106,13 +132,32 @@ class UnitOfWork:
             .returning(EventCounter.last_seq)
         ).scalar_one()
         first = last - len(self.pending) + 1
+        # The counter's row lock is held: the event before `first` is committed and no
+        # other writer can chain from it now.
+        previous = self.session.scalar(select(Event.hash).where(Event.seq == first - 1)) or GENESIS
         for offset, event in enumerate(self.pending):
             event.seq = first + offset
+            event.hash = previous = chain_hash(previous, event.chained_fields())
         self.session.add_all(self.pending)
         self.session.flush()
         if self.session.get_bind().dialect.name == "postgresql":
             # delivered at COMMIT, to every listening process, and never for a rollback
             self.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(last))))
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _append_only(session: Session, _context, _instances) -> None:
+    """The application never changes or removes an event: the log is the record."""
+    if any(isinstance(obj, Event) for obj in session.deleted) or any(
+            isinstance(obj, Event) and session.is_modified(obj) for obj in session.dirty):
+        raise RuntimeError("events are append-only")
+
+
+@orm_event.listens_for(Session, "do_orm_execute")
+def _no_bulk_changes_to_events(state) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ is Event:
+        raise RuntimeError("events are append-only")
 
 
 @contextmanager

@@ -39,5 +39,5 @@ class DispatchApi(Api):
 
 # OpenAPI 3 from the marshmallow schemas, and request parsing with them.
 api = DispatchApi()
-# Failed sign-ins only; the window passes, so the real user is never locked out for good.
+# Its storage (memory, or Redis) counts failed sign-ins for the throttle (auth/throttle.py).
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -67,6 +67,9 @@ LABELS = {
         "instruction.issued": _l("Leader's instruction issued"),
         "instruction.acknowledged": _l("Instruction acknowledged"),
         "instruction.overdue": _l("Instruction not acknowledged in time"),
+        "user.created": _l("User created"), "user.disabled": _l("User disabled"),
+        "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
+        "token.revoked": _l("API token revoked"),
         "incident.headcount_reported": _l("Headcount reported from the scene"),
     },
 }

@@ -11,7 +11,9 @@ from flask_socketio import SocketIO
 
 socketio = SocketIO()
 
+from . import broadcast, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
 from . import broadcast, follower, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
+from .offload import install_thread_pool  # noqa: E402
 from .rooms import client_manager  # noqa: E402
 
 
@@ -24,6 +26,7 @@ def init_app(app: Flask) -> SocketIO:
         cors_allowed_origins=allowed_origin(app.config["ALLOWED_ORIGINS"]),
         manage_session=False,  # the login session lives on the server; sockets read it, never write it
     )
+    install_thread_pool(app.config["SOCKETIO_ASYNC_MODE"])  # password hashing off the loop
     follower.bind(app, socketio)
     return socketio
 

@@ -173,6 +173,98 @@ def http_login(base: str, username: str) -> requests.Session:
     return http
 
 
+@contextmanager
+def another_app(database_url: str, **overrides):
+    """A second app (other settings or another database) for one test; the suite's app is bound again after."""
+    from dispatch import create_app
+    from dispatch.db import db
+
+    saved = db.engine
+    try:
+        yield create_app("test", DATABASE_URL=database_url, **overrides)
+    finally:
+        db.session.remove()
+        if db.engine is not saved:
+            db.engine.dispose()
+        db.engine = saved
+        db.session.configure(bind=saved)
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of this test's own (initdb in a temp folder, a free port), to stop and start at will.
+
+    The drills stop databases; they never touch the shared server other runs use.
+    As root, the server runs as the `postgres` user (PostgreSQL refuses root).
+    """
+
+    def __init__(self):
+        import shutil
+        import tempfile
+
+        self.root = Path(tempfile.mkdtemp(prefix="dispatch-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.process = None
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.root, "postgres")
+        subprocess.run([*self._as, "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [*self._as, "postgres", "-D", str(self.data), "-p", str(self.port), "-k", str(self.root),
+             "-h", "127.0.0.1", "-c", "fsync=off", "-c", "max_connections=100"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode != 0:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("private PostgreSQL did not start")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, 2)  # SIGINT: PostgreSQL's fast shutdown
+            self.process.wait(30)
+        self.process = None
+
+    def close(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A Redis server of this test's own on a free port, to stop and start at will."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
+                    return
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("private Redis did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(15)
+        self.process = None
 _APPEND_EVENTS = """
 import sys
 from dispatch import create_app

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from dispatch.auth.models import UserSession
 from dispatch.db import db, utcnow
 
-from .support import PASSWORD, incident_payload
+from .support import PASSWORD, another_app, incident_payload
 
 
 def test_sign_in_returns_the_user_and_a_csrf_token(client_for):
@@ -112,10 +112,9 @@ def test_sessions_expire_after_idle_and_absolute_time(app, client_for, field, mi
 
 
 def test_an_api_token_acts_as_its_user_without_csrf(app, client_for):
-    admin = client_for("admin")
-    duty_id = client_for("duty").user["id"]
-    response = admin.post("/api/tokens", json={"user_id": duty_id, "name": "hotline intake"})
-    assert response.status_code == 201
+    duty = client_for("duty")
+    response = duty.post("/api/tokens", json={"name": "hotline intake"})
+    assert response.status_code == 201 and response.get_json()["user_id"] == duty.user["id"]
     token = response.get_json()["token"]
     system = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
@@ -124,17 +123,52 @@ def test_an_api_token_acts_as_its_user_without_csrf(app, client_for):
     assert system.get("/api/incidents", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
 
 
-def test_failed_sign_ins_are_rate_limited_then_the_user_gets_back_in(app, client_for, monkeypatch):
-    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per 2 second")
-    client = client_for()
-    codes = [client.client.post("/api/session", json={"username": "duty", "password": "bad-bad-bad"}).status_code
-             for _ in range(4)]
+def sign_in_from(app, address: str, username: str, password: str = "bad-bad-bad", **environ):
+    client = app.test_client()
+    return client.post("/api/session", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address, **environ})
+
+
+def test_guessing_one_username_from_many_addresses_is_slowed_then_the_owner_gets_back_in(app):
+    codes = [sign_in_from(app, f"198.51.100.{n}", "duty").status_code for n in range(6)]
+    assert codes == [401] * 5 + [429]  # the fifth failure made the username wait, whatever the address
+    refused = sign_in_from(app, "203.0.113.9", "duty", PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.get_json()["error"]["fields"] == {"username": ["Wait before trying again."]}
+    time.sleep(int(refused.headers["Retry-After"]) + 0.1)  # a delay of seconds, not a lock
+    assert sign_in_from(app, "203.0.113.9", "duty", PASSWORD).status_code == 200
+    assert sign_in_from(app, "203.0.113.9", "duty").status_code == 401  # and the count starts again
+
+
+def test_the_wait_for_a_guessed_username_grows_with_each_failure(app):
+    from dispatch.auth.throttle import Rule, delay_after
+
+    rule = Rule("username", free=5, max_delay=60)
+    assert [delay_after(n, rule) for n in (1, 4, 5, 6, 7, 10, 11, 30)] == [0, 0, 1, 2, 4, 32, 60, 60]
+
+
+def test_failures_at_one_username_from_a_shared_office_address_do_not_lock_out_colleagues(app):
+    office = "10.20.30.40"
+    assert {sign_in_from(app, office, "duty").status_code for _ in range(8)} == {401, 429}
+    for colleague in ("leader", "psb", "lvb"):
+        assert sign_in_from(app, office, colleague, PASSWORD).status_code == 200
+
+
+def test_one_address_trying_many_usernames_is_slowed(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_FREE_FAILURES_PER_ADDRESS", 3)
+    codes = [sign_in_from(app, "192.0.2.1", f"user{n}").status_code for n in range(4)]
     assert codes == [401, 401, 401, 429]
-    assert client.client.post("/api/session", json={"username": "duty", "password": PASSWORD}).status_code == 429
-    # another user from the same address is not locked out by someone guessing at duty
-    client_for("leader")
-    time.sleep(2.1)
-    client.login("duty")
+    assert sign_in_from(app, "192.0.2.2", "user9").status_code == 401  # another address is not slowed
+
+
+@pytest.mark.parametrize("hops,second_address_code", [(1, 401), (0, 429)])
+def test_behind_the_reverse_proxy_the_client_address_comes_from_x_forwarded_for(app, hops, second_address_code):
+    with another_app(app.config["DATABASE_URL"], PROXY_HOPS=hops, LOGIN_FREE_FAILURES_PER_ADDRESS=2) as proxied:
+        def attempt(client_address, username):
+            return sign_in_from(proxied, "127.0.0.1", username, HTTP_X_FORWARDED_FOR=client_address).status_code
+
+        assert [attempt("203.0.113.7", f"user{n}") for n in range(3)] == [401, 401, 429]
+        assert attempt("203.0.113.8", "user9") == second_address_code
 
 
 def test_users_create_command_adds_a_user_who_can_sign_in(app, client_for):

@@ -89,6 +89,9 @@ def open_session(browser, server):
             assert answer.ok, answer.text()
         session.page = context.new_page()
         session.page.on("pageerror", lambda error: session.errors.append(str(error)))
+        # what the Content-Security-Policy refused (an inline script or style) is an error too
+        session.page.on("console", lambda message: session.errors.append(message.text)
+                        if message.type == "error" and "Content Security Policy" in message.text else None)
         if path:
             session.page.goto(server.url + path)
             expect_live(session.page)

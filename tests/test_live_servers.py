@@ -340,9 +340,10 @@ def test_signing_out_on_one_process_closes_the_socket_on_the_other(two_processes
 def test_disabling_a_user_on_one_process_closes_their_sockets_on_the_other(two_processes):
     first, second = two_processes
     admin = http_login(second.url, "admin")
-    user_id = http_login(first.url, "twn-w").get(f"{first.url}/api/session", timeout=10).json()["user"]["id"]
-    token = admin.post(f"{second.url}/api/tokens", json={"user_id": user_id, "name": "township screen"},
-                       timeout=10).json()["token"]
+    township = http_login(first.url, "twn-w")
+    user_id = township.get(f"{first.url}/api/session", timeout=10).json()["user"]["id"]
+    # a token is issued by the user it acts as (README, "Users and tokens")
+    token = township.post(f"{first.url}/api/tokens", json={"name": "township screen"}, timeout=10).json()["token"]
     on_first = LiveClient(first.url, token=token).connect()
     try:
         assert admin.patch(f"{second.url}/api/users/{user_id}", json={"active": False}, timeout=10).ok

@@ -4,8 +4,6 @@ Resolved once per request into `g.actor`; services receive it as a plain value.
 """
 from __future__ import annotations
 
-import hmac
-
 from flask import Flask, g, request, session
 
 from flask_babel import gettext as _
@@ -46,7 +44,7 @@ def resolve_actor() -> None:
 def _check_csrf() -> None:
     if request.method not in SAFE_METHODS and (request.method, request.path) not in CSRF_EXEMPT:
         sent = request.headers.get("X-CSRF-Token", "")
-        if not hmac.compare_digest(sent, g.user_session.csrf_token):
+        if not service.csrf_matches(g.user_session, sent):
             raise Forbidden(_("The page's security token (X-CSRF-Token) is missing or out of date: reload the page "
                               "and try again."), fields={"X-CSRF-Token": [_("Send the token given at sign-in.")]})
 
@@ -56,5 +54,6 @@ def actor():
 
 
 def init_app(app: Flask) -> None:
-    service.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    service.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"],
+                             app.config["HASH_CONCURRENCY"])
     app.before_request(resolve_actor)

@@ -54,3 +54,27 @@ def require_unit_member(actor: User | None, unit_id: int) -> User:
     if actor.unit_id != unit_id:
         raise Forbidden(_("This belongs to another unit: only that unit's liaison may act on it."))
     return actor
+
+
+def require_token_holder(actor: User | None, user_id: int) -> User:
+    """An API token is issued by the user it acts as, to themself.
+
+    Least privilege: the administrator has no operational powers, and a token
+    made for another user would let them act as that user (a duty officer's
+    token reveals identity numbers). A system that needs its own access gets a
+    user of its own, whose creation is on the record; the server's command
+    line (`flask tokens create`) stays for the operator who runs the server.
+    """
+    actor = require_user(actor)
+    if actor.id != user_id:
+        raise Forbidden("An API token is issued only by the user it acts as.",
+                        fields={"user_id": ["Only your own."]})
+    return actor
+
+
+def require_self_or_admin(actor: User | None, user_id: int) -> User:
+    """One's own tokens, or any as the administrator (listing and revoking take power away, never give it)."""
+    actor = require_user(actor)
+    if actor.id != user_id and actor.role != "admin":
+        raise Forbidden("This belongs to another user.")
+    return actor

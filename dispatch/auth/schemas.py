@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..schemas import ID, SHORT_TEXT, StrictSchema
+from ..schemas import ID, SHORT_TEXT, StrictSchema, Time
 from .models import ROLES
 
 PASSWORD = validate.Length(min=8, max=200)
@@ -56,12 +56,25 @@ class UserUpdateSchema(StrictSchema):
 
 
 class TokenCreateSchema(StrictSchema):
-    user_id = fields.Integer(required=True, validate=ID)
+    user_id = fields.Integer(validate=ID, metadata={"description": "your own id (the default): a token acts as "
+                                                                   "the user who issues it"})
     name = fields.String(required=True, validate=SHORT_TEXT)
 
 
 class TokenSchema(Schema):
+    """A new token: the secret is in this answer and nowhere else."""
+
     id = fields.Integer()
     user_id = fields.Integer()
     name = fields.String()
     token = fields.String()
+
+
+class TokenListedSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    username = fields.String(attribute="user.username")
+    name = fields.String()
+    created_at = Time()
+    revoked = fields.Boolean()
+    revoked_at = Time(allow_none=True)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import threading
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -15,7 +18,8 @@ from sqlalchemy import delete, select
 from ..db import db, utcnow
 from ..errors import Conflict, Invalid, Unauthorized, found
 from ..events import unit_of_work
-from . import permissions
+from ..offload import run_off_loop
+from . import permissions, throttle
 from .models import ROLES, ApiToken, Unit, User, UserSession
 
 _hasher = PasswordHasher()
@@ -25,53 +29,88 @@ signals = Namespace()
 sessions_ended = signals.signal("sessions-ended")
 # A fixed hash to verify against when the username is unknown, so timing does not tell.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# A flood of sign-ins queues here instead of taking every core and the database pool.
+_hash_slots = threading.BoundedSemaphore(2)
 
 
-def configure_hasher(time_cost: int, memory_cost: int) -> None:
-    global _hasher, _DUMMY_HASH
+def configure_hasher(time_cost: int, memory_cost: int, concurrency: int = 2) -> None:
+    global _hasher, _DUMMY_HASH, _hash_slots
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
     _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    _hash_slots = threading.BoundedSemaphore(max(1, concurrency))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hash_slots:
+        return run_off_loop(_hasher.hash, password)
 
 
-def _password_matches(user: User | None, password: str) -> bool:
+def _verify(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerifyMismatchError, InvalidHashError):
         return False
 
 
+def _password_matches(stored_hash: str | None, password: str, *, before=None) -> bool:
+    """Argon2 on a real thread, a few at a time. Call it holding no database connection:
+    a sign-in waiting for a hash slot must not keep one of the pool's connections."""
+    with _hash_slots:
+        if before is not None:
+            before()  # checked again in the slot: a burst that queued together is judged one by one
+        return run_off_loop(_verify, stored_hash, password)
+
+
 def _token_hash(token: str) -> str:
+    """SHA-256 of a random secret (API token, session id, CSRF token): the form it is stored in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(username: str, password: str) -> UserSession:
-    """Check the password and open a new server-side session (a fresh id every login)."""
+@dataclass(frozen=True)
+class NewSession:
+    """A login just opened: the secrets go to the browser once, their hashes to the database."""
+
+    session_id: str
+    csrf_token: str
+
+
+def csrf_matches(user_session: UserSession, sent: str) -> bool:
+    return hmac.compare_digest(_token_hash(sent), user_session.csrf_hash)
+
+
+def login(username: str, password: str, address: str | None = None) -> NewSession:
+    """Check the password and open a new server-side session (a fresh id every login).
+
+    Failures slow further attempts for the username and for the address (throttle.py)."""
+    throttle.check(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
-    if not _password_matches(user, password) or not user.active:
+    stored_hash = user.password_hash if user is not None and user.active else None
+    db.session.close()  # the connection goes back to the pool before the slow hash
+    if not _password_matches(stored_hash, password, before=lambda: throttle.check(username, address)):
+        throttle.failed(username, address)
         raise Unauthorized(_("Wrong username or password: check both and try again."))
+    throttle.succeeded(username)
+    user = db.session.get(User, user.id)
     now = utcnow()
+    opened = NewSession(session_id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
     user_session = UserSession(
-        id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+        id=_token_hash(opened.session_id), user_id=user.id, csrf_hash=_token_hash(opened.csrf_token),
         created_at=now, last_seen_at=now,
     )
     with unit_of_work() as uow:
         uow.session.add(user_session)
-    return user_session
+    return opened
 
 
 def logout(session_id: str | None) -> None:
     if not session_id:
         return
-    user_session = db.session.get(UserSession, session_id)
+    user_session = db.session.get(UserSession, _token_hash(session_id))
     if user_session is None:
         return
     user_id = user_session.user_id
     with unit_of_work() as uow:
-        uow.session.execute(delete(UserSession).where(UserSession.id == session_id))
+        uow.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
     sessions_ended.send(None, user_id=user_id, session_id=session_id)
 
 
@@ -83,7 +122,7 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
     """The user behind a session id, if the session is still alive (idle and absolute limits)."""
     if not session_id:
         return None
-    user_session = db.session.get(UserSession, session_id)
+    user_session = db.session.get(UserSession, _token_hash(session_id))
     if user_session is None:
         return None
     now = utcnow()
@@ -91,7 +130,7 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     if now - user_session.last_seen_at > idle or now - user_session.created_at > absolute:
         with unit_of_work() as uow:
-            uow.session.execute(delete(UserSession).where(UserSession.id == session_id))
+            uow.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
         return None
     user = db.session.get(User, user_session.user_id)
     if user is None or not user.active:
@@ -116,11 +155,14 @@ def token_user(token: str | None) -> User | None:
 def change_password(*, actor: User, current_password: str, new_password: str) -> None:
     """The user's own password; every session of theirs ends, this one too."""
     permissions.require_user(actor)
-    if not _password_matches(actor, current_password):
+    stored_hash = actor.password_hash
+    db.session.close()
+    if not _password_matches(stored_hash, current_password):
         raise Invalid(_("The current password is wrong: enter the one you signed in with."),
                       fields={"current_password": [_("Wrong password.")]})
+    new_hash = hash_password(new_password)
     with unit_of_work():
-        actor.password_hash = hash_password(new_password)
+        db.session.get(User, actor.id).password_hash = new_hash
         _end_all_sessions(actor.id)
     sessions_ended.send(None, user_id=actor.id, session_id=None)
 
@@ -145,37 +187,82 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
                       fields={"unit_code": [_("Required for a liaison.")]})
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_("That username is taken: choose another."), fields={"username": [_("Already taken.")]})
+    password_hash = hash_password(password)
     user = User(username=username, display_name=display_name or username, display_name_zh=display_name_zh or "",
-                role=role,
-                unit_id=unit.id if unit else None, password_hash=hash_password(password), active=True)
+                role=role, unit_id=unit.id if unit else None, password_hash=password_hash, active=True)
     with unit_of_work() as uow:
         uow.session.add(user)
+        uow.session.flush()
+        uow.append_event("user.created", actor=actor, unit_id=user.unit_id, data=_about(user))
     return user
 
 
+def _about(user: User) -> dict:
+    """Who an administration event is about: never a password, hash or token."""
+    return {"user_id": user.id, "username": user.username, "display_name": user.display_name,
+            "role": user.role, "unit_id": user.unit_id}
+
+
 def set_user_active(*, actor: User, user_id: int, active: bool) -> User:
-    """An admin disables (or restores) a user; a disabled user is signed out everywhere."""
+    """An admin disables (or restores) a user; a disabled user is signed out everywhere.
+    Everyone sees it in the log (`user.disabled`, `user.enabled`)."""
     permissions.require_role(actor, "admin")
     user = found(db.session.get(User, user_id), "user")
-    with unit_of_work():
+    if user.active == active:
+        return user  # nothing changes, nothing is recorded
+    with unit_of_work() as uow:
         user.active = active
         if not active:
             _end_all_sessions(user.id)
+        uow.append_event("user.enabled" if active else "user.disabled", actor=actor, unit_id=user.unit_id,
+                         data=_about(user))
     if not active:
         sessions_ended.send(None, user_id=user.id, session_id=None)
     return user
 
 
-def create_token(*, actor: User | None, user_id: int, name: str) -> tuple[ApiToken, str]:
-    """A bearer token for another system; the secret is shown once."""
+def _about_token(row: ApiToken, user: User) -> dict:
+    return {"token_id": row.id, "name": row.name, "user_id": user.id, "username": user.username,
+            "role": user.role}
+
+
+def create_token(*, actor: User | None, user_id: int | None = None, name: str) -> tuple[ApiToken, str]:
+    """A bearer token acting as its user, issued by that user (actor None: the server's command
+    line); the secret is shown once, and `token.issued` tells everyone, command included."""
     if actor is not None:
-        permissions.require_role(actor, "admin")
-    found(db.session.get(User, user_id), "user")
+        user_id = actor.id if user_id is None else user_id
+        permissions.require_token_holder(actor, user_id)
+    user = found(db.session.get(User, user_id), "user")
     secret = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user_id, name=name, token_hash=_token_hash(secret))
+    row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(secret))
     with unit_of_work() as uow:
         uow.session.add(row)
+        uow.session.flush()
+        uow.append_event("token.issued", actor=actor, unit_id=user.unit_id, data=_about_token(row, user))
     return row, secret
+
+
+def list_tokens(*, actor: User) -> list[ApiToken]:
+    """One's own tokens; the administrator sees every token (never a secret)."""
+    actor = permissions.require_user(actor)
+    query = select(ApiToken).order_by(ApiToken.id)
+    if actor.role != "admin":
+        query = query.where(ApiToken.user_id == actor.id)
+    return list(db.session.scalars(query))
+
+
+def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
+    """The token stops working at once; its user or the administrator revokes it (`token.revoked`)."""
+    permissions.require_user(actor)
+    row = found(db.session.get(ApiToken, token_id), "token")
+    permissions.require_self_or_admin(actor, row.user_id)
+    if row.revoked:
+        raise Conflict("This token is already revoked.", current_status="revoked")
+    with unit_of_work() as uow:
+        row.revoked, row.revoked_at = True, utcnow()
+        uow.append_event("token.revoked", actor=actor, unit_id=row.user.unit_id,
+                         data=_about_token(row, row.user))
+    return row
 
 
 def list_units(*, actor: User) -> list[Unit]:

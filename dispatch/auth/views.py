@@ -1,48 +1,39 @@
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..errors import Unauthorized
-from ..extensions import limiter
 from ..schemas import PageArgs, page_of, paged
 from . import service
 from .current import actor
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
-                      TokenSchema, UnitSchema, UserCreateSchema, UserSchema, UserUpdateSchema)
+                      TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema,
+                      UserUpdateSchema)
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="Sessions, units, users, tokens")
-
-
-def _login_key() -> str:
-    body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
-    return f"{request.remote_addr}|{str(username)[:80]}"
 
 
 def _session_body():
     current = actor()
     if current is None:
         raise Unauthorized(_("Not signed in: sign in first."))
-    csrf = g.user_session.csrf_token if g.user_session is not None else None
+    # the token itself is only in the signed session cookie; the database keeps its hash
+    csrf = session.get("csrf") if g.user_session is not None else None
     return {"user": current, "csrf_token": csrf}
 
 
 @blp.route("/session", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
-               deduct_when=lambda response: response.status_code == 401)
-# and one address guessing at many usernames
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"],
-               deduct_when=lambda response: response.status_code == 401)
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 def sign_in(data):
-    user_session = service.login(data["username"], data["password"])
+    # the client's address as the reverse proxy saw it (ProxyFix, DISPATCH_PROXY_HOPS)
+    opened = service.login(data["username"], data["password"], request.remote_addr)
     session.clear()  # a new session id at every login
-    session["sid"] = user_session.id
+    session["sid"], session["csrf"] = opened.session_id, opened.csrf_token
     session.permanent = True
-    g.actor, g.user_session = service.session_user(user_session.id)
+    g.actor, g.user_session = service.session_user(opened.session_id)
     return _session_body()
 
 
@@ -101,3 +92,16 @@ def update_user(data, user_id):
 def create_token(data):
     row, secret = service.create_token(actor=actor(), **data)
     return {"id": row.id, "user_id": row.user_id, "name": row.name, "token": secret}
+
+
+@blp.route("/tokens", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(TokenListedSchema))
+def tokens(args):
+    return paged(service.list_tokens(actor=actor()), args)
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.response(204)
+def revoke_token(token_id):
+    service.revoke_token(actor=actor(), token_id=token_id)

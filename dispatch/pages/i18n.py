@@ -108,5 +108,6 @@ def init_app(app: Flask) -> None:
         """`?lang=` switches the language and keeps it for the next visits."""
         chosen = request.args.get("lang")
         if chosen in app.config["LANGUAGES"] and request.cookies.get(COOKIE) != chosen:
-            response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                                secure=request.is_secure)
         return response

@@ -91,13 +91,15 @@ const Api = (() => {
     patch: (p, b) => request("PATCH", p, b), del: (p) => request("DELETE", p) };
 })();
 
-// Elements: h("button", {class: "x", onclick: f}, "text", child, ...)
+// Elements: h("button", {class: "x", onclick: f, style: {width: "50%"}}, "text", child, ...)
+// Styles go through the CSSOM: a style attribute would be refused by the page's Content-Security-Policy.
 function h(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (name === "style") Object.assign(node.style, value);
     else node.setAttribute(name, value === true ? "" : value);
   }
   for (const child of children.flat(Infinity)) {

@@ -42,7 +42,7 @@
     const peak = Math.max(1, ...history.map((e) => e.headcount));
     document.getElementById("headcount-history").replaceChildren(
       h("div", { class: "hc-bars", role: "img", "aria-label": history.map((e) => `${Time.at(e.at)} ${e.headcount}`).join(", ") },
-        history.map((e) => h("div", { class: `hc-bar ${e.headcount === peak ? "peak" : ""}`, style: `height:${Math.max(4, (e.headcount / peak) * 100)}%`,
+        history.map((e) => h("div", { class: `hc-bar ${e.headcount === peak ? "peak" : ""}`, style: { height: `${Math.max(4, (e.headcount / peak) * 100)}%` },
           title: `${Time.at(e.at)} · ${e.headcount}` }))),
       h("div", { class: "sub" }, history.map((e) => `${Time.at(e.at)} ${e.headcount}`).join(" → ")));
   }

@@ -42,7 +42,7 @@
     const most = Math.max(1, ...byUnit.values());
     document.getElementById("wall-overdue").replaceChildren(...(byUnit.size ? [...byUnit.entries()].sort((a, b) => b[1] - a[1]).map(([unit, n]) =>
       h("div", { class: "bar-row", dataset: { unitId: unit } }, h("span", {}, Units.name(unit)),
-        h("div", { class: "bar-track" }, h("div", { class: "bar", style: `width:${(n / most) * 100}%` })), h("strong", { class: "num" }, n)))
+        h("div", { class: "bar-track" }, h("div", { class: "bar", style: { width: `${(n / most) * 100}%` } })), h("strong", { class: "num" }, n)))
       : [h("p", { class: "muted" }, t("none"))]));
 
     const escalated = openTasks.filter(Rules.isEscalated).sort((a, b) => b.id - a.id);  // the newest first

@@ -1,0 +1,85 @@
+"""Backups of the default SQLite database: online and consistent, and a restore that never runs under a server.
+
+`backup` copies through SQLite's backup API, so the copy is one consistent
+moment of the database even while the server writes. A running server holds a
+shared lock on `<database>.lock`; `restore` takes it exclusively, so it refuses
+while any server process has the database open. PostgreSQL has its own tools
+(`pg_dump`, see the README).
+"""
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+from sqlalchemy.engine import make_url
+
+from config import private_file
+
+from .errors import Conflict, Invalid
+
+
+def sqlite_path(url: str) -> Path:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        raise Invalid("Backup and restore are for the SQLite database; use pg_dump for PostgreSQL.")
+    return Path(parsed.database)
+
+
+def _lock_file(database: Path) -> IO:
+    lock = database.with_name(database.name + ".lock")
+    private_file(lock)
+    return open(lock, "r+")
+
+
+def hold_server_lock(url: str) -> IO | None:
+    """Taken by each server process for its lifetime (shared: several may serve one file)."""
+    try:
+        database = sqlite_path(url)
+    except Invalid:
+        return None
+    handle = _lock_file(database)
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
+@contextmanager
+def _no_server_running(database: Path) -> Iterator[None]:
+    with _lock_file(database) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict("A server is running on this database: stop it before restoring.") from None
+        yield
+
+
+def _copy(source: Path, target: Path) -> None:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def backup(url: str, target: Path) -> None:
+    """A consistent copy of the live database at `target` (readable by the owner only)."""
+    database = sqlite_path(url)
+    if target.exists():
+        raise Conflict(f"{target} exists already; name a new file.")
+    private_file(target)
+    _copy(database, target)
+
+
+def restore(url: str, source: Path) -> None:
+    """Put a backup back in place of the database; refused while a server runs on it."""
+    database = sqlite_path(url)
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as check:
+            healthy = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        healthy, tables = False, set()
+    if not healthy or not {"events", "event_counter", "alembic_version"} <= tables:
+        raise Invalid(f"{source} is not a Dispatch backup.")
+    with _no_server_running(database):
+        private_file(database)
+        _copy(source, database)

@@ -1,0 +1,50 @@
+"""Response headers that keep the pages to themselves, and cookies that stay on HTTPS.
+
+flask-talisman sets the headers. The Content-Security-Policy allows only this
+server's own scripts, styles, images and fonts (every one is under `static/`),
+no inline script or style attribute, and no framing by any page.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_talisman import Talisman
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",  # the API and the live socket (same origin, ws: and wss: included)
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+talisman = Talisman()
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the browser came over HTTPS (through the proxy too)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
+    talisman.init_app(
+        app,
+        # TLS ends at the reverse proxy, which redirects plain HTTP itself (deploy/nginx.conf)
+        force_https=False,
+        strict_transport_security=True,  # sent only on HTTPS responses
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        x_content_type_options=True,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+    )

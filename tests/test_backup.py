@@ -1,0 +1,77 @@
+"""Backups of the SQLite database: taken online, restored whole, with the audit chain intact."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+import requests
+
+from dispatch.backup import hold_server_lock
+
+from .support import http_login, incident_payload, running_server
+
+
+@pytest.fixture
+def sqlite_app(app):
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("PostgreSQL is backed up with pg_dump (README)")
+    return app
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_a_restored_backup_has_every_incident_and_event_and_a_verified_chain(sqlite_app, duty, tmp_path):
+    kept = [duty.post("/api/incidents", json=incident_payload(title=f"Kept {n}")).get_json() for n in range(5)]
+    for incident in kept:
+        duty.post(f"/api/incidents/{incident['id']}/transitions", json={"action": "respond"})
+    events_then = duty.get("/api/events?limit=1000").get_json()["items"]
+    result = run(sqlite_app, "backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "copy.db").stat().st_mode) == 0o600
+    duty.post("/api/incidents", json=incident_payload(title="After the backup"))
+
+    result = run(sqlite_app, "restore", str(tmp_path / "copy.db"))
+    assert result.exit_code == 0, result.output
+    duty.login("duty")  # the session opened after the backup is not in it
+    titles = sorted(row["title"] for row in duty.get("/api/incidents").get_json()["items"])
+    assert titles == sorted(incident["title"] for incident in kept)
+    assert duty.get("/api/events?limit=1000").get_json()["items"][:len(events_then)] == events_then
+    verified = run(sqlite_app, "audit", "verify")
+    print(f"\nrestored backup: {len(kept)} incidents, {verified.output.strip()}")
+    assert verified.exit_code == 0 and verified.output.startswith(f"{len(events_then)} events verified")
+
+
+def test_restore_is_refused_while_a_server_holds_the_database(sqlite_app, tmp_path):
+    assert run(sqlite_app, "backup", str(tmp_path / "copy.db")).exit_code == 0
+    lock = hold_server_lock(sqlite_app.config["DATABASE_URL"])
+    try:
+        refused = run(sqlite_app, "restore", str(tmp_path / "copy.db"))
+    finally:
+        lock.close()
+    assert refused.exit_code == 1 and "server is running" in refused.output
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(sqlite_app, tmp_path):
+    (tmp_path / "notes.db").write_text("not a database")
+    refused = run(sqlite_app, "restore", str(tmp_path / "notes.db"))
+    assert refused.exit_code == 1 and "not a Dispatch backup" in refused.output
+    assert run(sqlite_app, "backup", str(tmp_path / "notes.db")).exit_code == 1  # never overwrites
+
+
+@pytest.mark.servers
+def test_a_backup_taken_while_the_real_server_writes_is_consistent_and_restore_waits_for_it_to_stop(tmp_path):
+    from dispatch import backup
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    with running_server(url, instance_dir=tmp_path) as server:
+        duty = http_login(server.url, "duty")
+        for n in range(3):
+            assert duty.post(f"{server.url}/api/incidents", json=incident_payload(title=f"Live {n}"),
+                             timeout=10).status_code == 201
+        backup.backup(url, tmp_path / "online.db")
+        with pytest.raises(backup.Conflict):
+            backup.restore(url, tmp_path / "online.db")
+        assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+    backup.restore(url, tmp_path / "online.db")  # the server has stopped

@@ -1,0 +1,152 @@
+"""The permission matrix: every route of the app × every role, own unit and another unit, as one table.
+
+The routes come from `app.url_map`, so a route added without a row here fails
+the test. A cell is allowed when the request gets past the permission check
+(any answer but 401, 403 or the sign-in redirect); each cell starts from the
+same arranged state, with a body the route accepts, so a refusal can only be
+the permission's.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from dispatch.db import db
+from dispatch.demo import seed_units_and_users
+from dispatch.extensions import limiter
+
+from .conftest import reset_database
+from .support import PASSWORD, ApiClient, incident_payload
+
+# who asks: anonymous, command, a liaison of the task's unit (own), of another unit (other), leader, admin
+ROLES = {"anonymous": None, "command": "duty", "own": "psb", "other": "lvb", "leader": "leader", "admin": "admin"}
+EVERYONE = {"anonymous", "command", "own", "other", "leader", "admin"}
+SIGNED_IN = EVERYONE - {"anonymous"}
+DUE = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()
+
+# (method, rule): (body or query, who is allowed)
+MATRIX = {
+    ("GET", "/api/openapi.json"): (None, EVERYONE),
+    ("POST", "/api/session"): ({"username": "leader", "password": PASSWORD}, EVERYONE),
+    ("GET", "/api/session"): (None, SIGNED_IN),
+    ("DELETE", "/api/session"): (None, EVERYONE),
+    ("POST", "/api/session/password"): ({"current_password": PASSWORD, "new_password": "another-long-pw"}, SIGNED_IN),
+    ("GET", "/api/units"): (None, SIGNED_IN),
+    ("GET", "/api/users"): (None, {"admin"}),
+    ("POST", "/api/users"): ({"username": "newcomer", "password": "long-enough-pw", "role": "leader"}, {"admin"}),
+    ("PATCH", "/api/users/<int:user_id>"): ({"active": False}, {"admin"}),
+    ("POST", "/api/tokens"): ({"name": "a script"}, SIGNED_IN),
+    ("GET", "/api/tokens"): (None, SIGNED_IN),
+    ("DELETE", "/api/tokens/<int:token_id>"): (None, {"own", "admin"}),  # the token is the own-unit liaison's
+    ("POST", "/api/incidents"): (incident_payload(), {"command"}),
+    ("GET", "/api/incidents"): (None, SIGNED_IN),
+    ("GET", "/api/incidents/export.xlsx"): (None, {"command", "leader"}),
+    ("GET", "/api/incidents/<int:incident_id>"): (None, SIGNED_IN),
+    ("PATCH", "/api/incidents/<int:incident_id>"): ({"version": 1, "headcount": 120}, {"command"}),
+    ("POST", "/api/incidents/<int:incident_id>/transitions"): ({"action": "respond"}, {"command"}),
+    ("GET", "/api/incidents/<int:incident_id>/timeline"): (None, SIGNED_IN),
+    # command, or a liaison whose unit has a live task on the incident
+    ("POST", "/api/incidents/<int:incident_id>/headcount-reports"): ({"headcount": 150}, {"command", "own"}),
+    ("GET", "/api/events"): (None, SIGNED_IN),
+    ("POST", "/api/incidents/<int:incident_id>/representatives"): (
+        {"name": "Zhao Min", "id_number": "110105197505150026"}, {"command"}),
+    ("GET", "/api/incidents/<int:incident_id>/representatives"): (None, SIGNED_IN),
+    ("DELETE", "/api/representatives/<int:representative_id>"): (None, {"command"}),
+    ("GET", "/api/persons"): ({"id_number": "310101195803121234"}, {"command"}),
+    ("GET", "/api/persons/<int:person_id>"): (None, {"command"}),
+    ("POST", "/api/persons/<int:person_id>/reveal"): ({"reason": "Checking the group's list"}, {"command"}),
+    ("POST", "/api/incidents/<int:incident_id>/tasks"): (
+        {"unit_id": "<LVB>", "title": "Talk to the group", "instructions": "Hear them.", "priority": "normal",
+         "due_at": DUE}, {"command"}),
+    ("GET", "/api/tasks"): (None, SIGNED_IN),
+    ("GET", "/api/tasks/<int:task_id>"): (None, SIGNED_IN),
+    ("POST", "/api/tasks/<int:task_id>/transitions"): ({"action": "claim"}, {"own"}),
+    ("POST", "/api/tasks/<int:task_id>/supervision-notices"): ({"note": "Report by noon."}, {"command"}),
+    ("POST", "/api/incidents/<int:incident_id>/instructions"): ({"text": "Keep the peace."}, {"leader"}),
+    ("GET", "/api/instructions"): (None, SIGNED_IN),
+    ("GET", "/api/instructions/<int:instruction_id>"): (None, SIGNED_IN),
+    # addressed to the task's unit and to CC (answered by command)
+    ("POST", "/api/instructions/<int:instruction_id>/acknowledgements"): ({}, {"command", "own"}),
+    ("GET", "/healthz"): (None, EVERYONE),
+    ("GET", "/"): (None, SIGNED_IN),
+    ("GET", "/login"): (None, EVERYONE),
+    ("GET", "/board"): (None, SIGNED_IN),
+    ("GET", "/wall"): (None, SIGNED_IN),
+    ("GET", "/incidents/<int:incident_id>"): (None, SIGNED_IN),
+    ("GET", "/queue"): (None, SIGNED_IN),
+}
+
+
+def routes_of(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def arrange(app) -> dict:
+    """The same state for every cell: an incident with a representative, a task for PSB, an instruction."""
+    with app.app_context():
+        reset_database()
+        seed_units_and_users(app.config["TEST_PASSWORD_HASH"])
+        db.session.remove()
+    limiter.reset()
+    duty, leader, psb = (ApiClient(app.test_client(), name) for name in ("duty", "leader", "psb"))
+    units = {u["code"]: u["id"] for u in duty.get("/api/units?limit=100").get_json()["items"]}
+    incident = duty.post("/api/incidents", json=incident_payload()).get_json()
+    representative = duty.post(f"/api/incidents/{incident['id']}/representatives",
+                               json={"name": "Chen Jianguo", "id_number": "310101195803121234"}).get_json()
+    task = duty.post(f"/api/incidents/{incident['id']}/tasks",
+                     json={"unit_id": units["PSB"], "title": "Keep the road open", "instructions": "Divert traffic.",
+                           "priority": "high", "due_at": DUE}).get_json()
+    instruction = leader.post(f"/api/incidents/{incident['id']}/instructions", json={"text": "Calm."}).get_json()
+    token = psb.post("/api/tokens", json={"name": "script"}).get_json()
+    return {"incident_id": incident["id"], "representative_id": representative["id"],
+            "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
+            "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"]}
+
+
+def ask(app, role: str, method: str, rule: str, body, ids: dict):
+    client = ApiClient(app.test_client(), ROLES[role])
+    path = rule
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", str(value))
+    if method == "GET":
+        return client.get(path, query_string=body)
+    payload = {key: ids.get(value, value) if isinstance(value, str) else value for key, value in (body or {}).items()}
+    send = {"POST": client.post, "PATCH": client.patch}.get(method)
+    return send(path, json=payload) if send else client.delete(path)
+
+
+def refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def test_every_route_times_every_role_is_allowed_or_refused_as_the_table_says(app):
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("permissions do not depend on the database; one backend is enough")
+    routes = routes_of(app)
+    assert routes == set(MATRIX), {"routes without a row": sorted(routes - set(MATRIX)),
+                                   "rows without a route": sorted(set(MATRIX) - routes)}
+    unexpected_allows, unexpected_denies, cells = [], [], 0
+    lines = []
+    for (method, rule), (body, allowed) in sorted(MATRIX.items(), key=lambda item: (item[0][1], item[0][0])):
+        marks = []
+        for role in ROLES:
+            ids = arrange(app)
+            response = ask(app, role, method, rule, body, ids)
+            cells += 1
+            got_in = not refused(response)
+            assert response.status_code < 500, (method, rule, role, response.get_data(as_text=True))
+            if got_in and role not in allowed:
+                unexpected_allows.append((method, rule, role, response.status_code))
+            if not got_in and role in allowed:
+                unexpected_denies.append((method, rule, role, response.status_code))
+            marks.append(f"{'Y' if got_in else '.'}{response.status_code}")
+        lines.append(f"{method:6} {rule:58} " + " ".join(f"{m:>5}" for m in marks))
+    print(f"\npermission matrix: {len(MATRIX)} routes x {len(ROLES)} roles = {cells} cells; "
+          f"unexpected allows {len(unexpected_allows)}, unexpected denies {len(unexpected_denies)}")
+    print(f"{'':66}" + " ".join(f"{role[:5]:>5}" for role in ROLES))
+    print("\n".join(lines))
+    assert unexpected_allows == [] and unexpected_denies == []
