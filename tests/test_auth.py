@@ -134,7 +134,7 @@ def test_guessing_one_username_from_many_addresses_is_slowed_then_the_owner_gets
     assert codes == [401] * 5 + [429]  # the fifth failure made the username wait, whatever the address
     refused = sign_in_from(app, "203.0.113.9", "duty", PASSWORD)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-    assert refused.get_json()["error"]["fields"] == {"username": ["Wait before trying again."]}
+    assert refused.get_json()["error"]["fields"] == {"username": ["请稍候再试。"]}  # Chinese unless asked otherwise
     time.sleep(int(refused.headers["Retry-After"]) + 0.1)  # a delay of seconds, not a lock
     assert sign_in_from(app, "203.0.113.9", "duty", PASSWORD).status_code == 200
     assert sign_in_from(app, "203.0.113.9", "duty").status_code == 401  # and the count starts again

@@ -57,18 +57,15 @@ def require_unit_member(actor: User | None, unit_id: int) -> User:
 
 
 def require_token_holder(actor: User | None, user_id: int) -> User:
-    """An API token is issued by the user it acts as, to themself.
-
-    Least privilege: the administrator has no operational powers, and a token
-    made for another user would let them act as that user (a duty officer's
-    token reveals identity numbers). A system that needs its own access gets a
-    user of its own, whose creation is on the record; the server's command
-    line (`flask tokens create`) stays for the operator who runs the server.
+    """An API token is issued by the user it acts as, or by the administrator for a user (API.md:
+    other systems are set up by the administrator). Either way it is on the record: `token.issued`
+    names who issued it and for whom, every screen (command included) sees it, and the holder finds
+    it in their own `GET /api/tokens` and may revoke it. Nobody else issues one for another user.
     """
     actor = require_user(actor)
-    if actor.id != user_id:
-        raise Forbidden("An API token is issued only by the user it acts as.",
-                        fields={"user_id": ["Only your own."]})
+    if actor.id != user_id and actor.role != "admin":
+        raise Forbidden(_("An API token is issued by the user it acts as, or by the administrator."),
+                        fields={"user_id": [_("Only your own.")]})
     return actor
 
 
@@ -76,5 +73,5 @@ def require_self_or_admin(actor: User | None, user_id: int) -> User:
     """One's own tokens, or any as the administrator (listing and revoking take power away, never give it)."""
     actor = require_user(actor)
     if actor.id != user_id and actor.role != "admin":
-        raise Forbidden("This belongs to another user.")
+        raise Forbidden(_("This belongs to another user: only they or the administrator may do this."))
     return actor

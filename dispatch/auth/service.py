@@ -257,7 +257,7 @@ def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
     row = found(db.session.get(ApiToken, token_id), "token")
     permissions.require_self_or_admin(actor, row.user_id)
     if row.revoked:
-        raise Conflict("This token is already revoked.", current_status="revoked")
+        raise Conflict(_("This token is already revoked; nothing more to do."), current_status="revoked")
     with unit_of_work() as uow:
         row.revoked, row.revoked_at = True, utcnow()
         uow.append_event("token.revoked", actor=actor, unit_id=row.user.unit_id,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from flask_babel import gettext as _
+
 from ..errors import TooManyRequests
 from ..extensions import limiter
 
@@ -53,8 +55,8 @@ def check(username: str, address: str | None) -> None:
     for rule, _failures, wait in _keys(username, address):
         if storage.get(wait) > 0:
             retry_after = max(1, math.ceil(storage.get_expiry(wait) - time.time()))
-            raise TooManyRequests("Too many failed sign-ins: wait a moment and try again.",
-                                  retry_after=retry_after, fields={rule.scope: ["Wait before trying again."]})
+            raise TooManyRequests(_("Too many failed sign-ins: wait {n} seconds and try again.").format(n=retry_after),
+                                  retry_after=retry_after, fields={rule.scope: [_("Wait before trying again.")]})
 
 
 def failed(username: str, address: str | None) -> None:

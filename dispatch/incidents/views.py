@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, copy_current_request_context
 from flask_smorest import Blueprint
 
 from .. import coordination
 from ..auth.current import actor
 from ..board import service as board
 from ..db import utcnow
+from ..offload import run_off_loop
 from ..schemas import LongPageArgs, paged, shown_time
 from . import export as workbook
 from . import service
@@ -43,7 +44,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @blp.doc(responses={"200": {"description": "The incident register (incidents, representatives masked, tasks)",
                             "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def export(filters):
-    book = workbook.workbook_bytes(**board.export_rows(actor=actor(), filters=filters))
+    rows = board.export_rows(actor=actor(), filters=filters)
+    # building the workbook is CPU work: a real thread does it, so live pushes never wait for it
+    book = run_off_loop(copy_current_request_context(lambda: workbook.workbook_bytes(**rows)))
     filename = f"incidents-{shown_time(utcnow())[:10]}.xlsx"  # the date in the configured zone
     return Response(book, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
