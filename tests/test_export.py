@@ -65,7 +65,8 @@ def test_the_register_exports_incidents_representatives_masked_and_tasks(client_
     assert gate[0] == register_with_people["ref"] and gate[11] == 1  # one open task
     assert gate[2:6] == [words["kind"], words["category"], words["level"], words["status"]]
     # a real time, in the configured zone (Asia/Shanghai), to the second
-    assert gate[9] == datetime(2026, 11, 24, 8, 30)
+    occurred = datetime.fromisoformat(incident_payload()["occurred_at"])  # given at +08:00, shown in Shanghai
+    assert gate[9] == occurred.replace(tzinfo=None)
     assert incidents_sheet.cell(row=2, column=10).number_format == "yyyy-mm-dd hh:mm"
     [representative] = _cells(representatives_sheet)
     assert representative[:5] == [register_with_people["ref"], "Chen Jianguo", "3101**********1234",
