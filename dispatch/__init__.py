@@ -106,10 +106,24 @@ def _log_requests(app: Flask) -> None:
     def _start_clock():
         g.started = time.perf_counter()
 
+    # What escapes Flask's own handling (an application context that fails to close) becomes eventlet's
+    # bare 500, which the server's quiet output would not show: it is logged here, with its trace.
+    handled = app.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        try:
+            return handled(environ, start_response)
+        except Exception:
+            log.exception("%s %s 500: failed outside the request's error handling",
+                          environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            raise
+
+    app.wsgi_app = wsgi_app
+
     @app.after_request
     def _log(response):
-        actor = g.get("actor")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        # the id noted at sign-in: a database that went away mid-request has detached the user's row
         log.info("%s %s %s user=%s %.1fms", request.method, request.path, response.status_code,
-                 actor.id if actor is not None else "-", elapsed)
+                 g.get("actor_id") or "-", elapsed)
         return response

@@ -184,8 +184,8 @@ class Follower:
     def _listening_connection(self):
         with self.app.app_context():
             pooled = db.engine.raw_connection()
+        connection = pooled.driver_connection  # read before detaching: a detached proxy no longer names it
         pooled.detach()  # it stays out of the pool: it only listens
-        connection = pooled.driver_connection
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")

@@ -71,7 +71,8 @@ def connect(auth_data=None):
     session_id = None
     try:
         if args.get("token"):
-            user = auth.token_user(args["token"])
+            found = auth.token_login(args["token"])
+            user, session_id = found if found else (None, None)
         else:
             session_id = session.get("sid")
             found = auth.session_user(session_id)

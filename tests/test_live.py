@@ -248,3 +248,15 @@ def test_disabling_a_user_closes_all_their_sockets(app, client_for, anonymous):
     assert admin.patch(f"/api/users/{psb.user['id']}", json={"active": False}).status_code == 200
     assert not by_session.is_connected() and not by_token.is_connected()
     assert bystander.is_connected()
+
+
+def test_revoking_a_token_closes_the_sockets_it_opened_only(app, client_for, anonymous):
+    psb = client_for("psb")
+    revoked = psb.post("/api/tokens", json={"name": "intake"}).get_json()
+    kept = psb.post("/api/tokens", json={"name": "dashboard"}).get_json()
+    by_revoked = socket_of(app, anonymous, auth={"token": revoked["token"]})
+    by_kept = socket_of(app, anonymous, auth={"token": kept["token"]})
+    by_session = socket_of(app, psb)
+    assert psb.delete(f"/api/tokens/{revoked['id']}").status_code == 204
+    assert not by_revoked.is_connected()
+    assert by_kept.is_connected() and by_session.is_connected()

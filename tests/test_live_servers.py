@@ -278,8 +278,10 @@ def processes_on_postgres(tmp_path_factory, name: str, env: dict | None = None):
 
 @pytest.fixture(scope="module")
 def two_processes(tmp_path_factory):
-    # no heartbeat during a test: only pushes can bring an event, so order and completeness are the pushes'
-    with processes_on_postgres(tmp_path_factory, "dispatch_live_two", {"DISPATCH_HEARTBEAT_SECONDS": "600"}) as pair:
+    # No heartbeat during a test: only pushes can bring an event, so order and completeness are the pushes'.
+    # No poll either: another process's commits can reach a follower only by PostgreSQL's NOTIFY.
+    with processes_on_postgres(tmp_path_factory, "dispatch_live_two", {"DISPATCH_HEARTBEAT_SECONDS": "600",
+                                                                       "DISPATCH_LIVE_POLL_SECONDS": "600"}) as pair:
         yield pair
 
 

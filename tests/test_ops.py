@@ -130,3 +130,24 @@ def test_gevent_replaces_eventlet_by_configuration(tmp_path):
             live.close()
     assert [event["type"] for event in live.events] == ["incident.registered"]
     assert live.events[0]["incident_id"] == created["id"]
+
+
+def test_a_write_the_database_drops_midway_is_503_and_logged_with_who_asked(duty, caplog, monkeypatch):
+    """The database going away rolls the session back and detaches the signed-in user's row; the answer is
+    still the 503 that says try again (seen as a bare 500 in the restart drill before), and its log line."""
+    from sqlalchemy.exc import OperationalError
+
+    from dispatch.db import db
+    from dispatch.incidents import views
+
+    def dropped(**_):
+        db.session.rollback()  # what a lost connection does to the session: every row it held is expired
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(views.service, "register_incident", dropped)
+    caplog.set_level(logging.INFO, logger="dispatch.request")
+    response = duty.post("/api/incidents", json=incident_payload())
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json()["error"]["code"] == "unavailable"
+    lines = [record.getMessage() for record in caplog.records if record.name == "dispatch.request"]
+    assert lines[-1].startswith(f"POST /api/incidents 503 user={duty.user['id']} ")

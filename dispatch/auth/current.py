@@ -37,6 +37,7 @@ def resolve_actor() -> None:
         if found is not None:
             g.actor, g.user_session = found
             _check_csrf()
+    g.actor_id = g.actor.id if g.actor is not None else None
     if g.actor is None and request.path.startswith("/api/") and (request.method, request.path) not in PUBLIC:
         raise Unauthorized(_("Sign in first."))
 

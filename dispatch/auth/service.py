@@ -143,13 +143,23 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
 
 
 def token_user(token: str | None) -> User | None:
+    found = token_login(token)
+    return found[0] if found else None
+
+
+def token_login(token: str | None) -> tuple[User, str] | None:
+    """The token's user and the login session it stands for (a revoked token ends it, as a sign-out does)."""
     if not token:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked:
         return None
     user = db.session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return (user, token_session(row.id)) if user is not None and user.active else None
+
+
+def token_session(token_id: int) -> str:
+    return f"token:{token_id}"
 
 
 def change_password(*, actor: User, current_password: str, new_password: str) -> None:
@@ -262,6 +272,7 @@ def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
         row.revoked, row.revoked_at = True, utcnow()
         uow.append_event("token.revoked", actor=actor, unit_id=row.user.unit_id,
                          data=_about_token(row, row.user))
+    sessions_ended.send(None, user_id=row.user_id, session_id=token_session(row.id))
     return row
 
 
