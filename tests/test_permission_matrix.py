@@ -150,3 +150,37 @@ def test_every_route_times_every_role_is_allowed_or_refused_as_the_table_says(ap
     print(f"{'':66}" + " ".join(f"{role[:5]:>5}" for role in ROLES))
     print("\n".join(lines))
     assert unexpected_allows == [] and unexpected_denies == []
+
+
+# Socket messages: every signed-in user sees the whole log (DESIGN.md: one stream, personal data masked in the
+# events themselves), so each message is open to every role and to no stranger, own unit or not.
+SOCKET_MATRIX = {"connect": SIGNED_IN, "resume": SIGNED_IN, "watch": SIGNED_IN, "unwatch": SIGNED_IN}
+
+
+def socket_asks(app, role: str, message: str, ids: dict) -> bool:
+    from realtime import socketio
+
+    client = ApiClient(app.test_client(), ROLES[role])
+    socket = socketio.test_client(app, flask_test_client=client.client)
+    if not socket.is_connected():
+        return False
+    if message == "connect":
+        return True
+    body = {"after": 0} if message == "resume" else {"incident_id": ids["incident_id"]}
+    answer = socket.emit(message, body, callback=True)
+    socket.disconnect()
+    return isinstance(answer, dict) and "error" not in answer
+
+
+def test_every_socket_message_times_every_role_is_allowed_or_refused_as_the_table_says(app):
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("permissions do not depend on the database; one backend is enough")
+    from realtime import socketio
+
+    handled = set(socketio.server.handlers["/"]) - {"disconnect"}
+    assert handled == set(SOCKET_MATRIX), {"messages without a row": sorted(handled - set(SOCKET_MATRIX))}
+    ids = arrange(app)
+    outcome = {(message, role): socket_asks(app, role, message, ids) for message in SOCKET_MATRIX for role in ROLES}
+    print(f"\nsocket matrix: {len(SOCKET_MATRIX)} messages x {len(ROLES)} roles = {len(outcome)} cells")
+    wrong = {cell: got for cell, got in outcome.items() if got != (cell[1] in SOCKET_MATRIX[cell[0]])}
+    assert wrong == {}
