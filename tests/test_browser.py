@@ -244,6 +244,8 @@ def test_task_dispatched_claimed_and_submitted_is_seen_live_by_both(open_session
     form.locator("[name=priority]").select_option("urgent")
     form.locator("button[type=submit]").click()
     expect(form).to_have_count(0)
+    expect(duty.page.locator("#flash .flash-text")).to_contain_text(task_title)
+    assert duty.page.evaluate(UNDER_THE_TOAST) == []  # on a desktop too, the toast covers no button
 
     queued = liaison.page.locator("#queue-tasks li", has_text=task_title)
     expect(queued).to_be_visible(timeout=WAIT)

@@ -214,7 +214,7 @@ function taskLinks(tasks) {
 }
 
 // ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
-// field: {name, label, type: text|textarea|number|select|datetime|multiselect, options: [[value, text]], value, required}
+// field: {name, label, type: text|textarea|number|select|datetime|multiselect|checkboxes, options: [[value, text]], value, required}
 function fieldControl(field, id) {
   const common = { id, name: field.name, required: field.required || null, "aria-describedby": `${id}-error` };
   if (field.type === "textarea") return h("textarea", { ...common, rows: field.rows || 3 }, field.value || "");
@@ -226,6 +226,12 @@ function fieldControl(field, id) {
     for (const option of select.options) option.selected = chosen.includes(option.value);
     return select;
   }
+  if (field.type === "checkboxes") {
+    const chosen = new Set([].concat(field.value ?? []).map(String));
+    return h("div", { id, class: "checks", role: "group", "aria-labelledby": `${id}-label`, "aria-describedby": `${id}-error` },
+      field.options.map(([value, text]) => h("label", {},
+        h("input", { type: "checkbox", name: field.name, value, checked: chosen.has(String(value)) || null }), text)));
+  }
   if (field.type === "checkbox") return h("input", { ...common, type: "checkbox", checked: field.value || null });
   const type = field.type === "datetime" ? "datetime-local" : field.type || "text";
   return h("input", { ...common, type, value: field.value ?? "", min: field.min ?? null, autocomplete: "off" });
@@ -233,6 +239,7 @@ function fieldControl(field, id) {
 function readControl(field, control) {
   if (field.type === "checkbox") return control.checked || undefined;
   if (field.type === "multiselect") return [...control.selectedOptions].map((o) => Number(o.value));
+  if (field.type === "checkboxes") return [...control.querySelectorAll("input:checked")].map((i) => Number(i.value));
   if (field.type === "number") return control.value === "" ? undefined : Number(control.value);
   if (field.type === "select" && field.numeric) return control.value === "" ? undefined : Number(control.value);
   if (field.type === "datetime") return control.value ? control.value : undefined; // naive: read in the configured zone
@@ -248,7 +255,7 @@ function openForm({ title, fields, submitLabel, onSubmit, danger, done }) {
     const id = `f-${field.name}`;
     const control = fieldControl(field, id);
     controls[field.name] = control;
-    form.append(h("div", { class: "field" }, h("label", { for: id }, field.label, field.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null),
+    form.append(h("div", { class: "field" }, h("label", { for: id, id: `${id}-label` }, field.label, field.required ? h("span", { class: "req", "aria-hidden": "true" }, " *") : null),
       control, field.hint ? h("p", { class: "hint" }, field.hint) : null, h("p", { class: "field-error", id: `${id}-error` })));
   }
   const problem = h("p", { class: "error form-error", role: "alert" });

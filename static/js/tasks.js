@@ -75,13 +75,14 @@ const TaskView = (() => {
   function dispatchTask(incident) {
     openForm({ title: `${t("dispatch_task")} · ${incident.ref}`, submitLabel: t("dispatch_task"), fields: [
       { name: "unit_id", label: t("lead_unit"), type: "select", numeric: true, required: true, options: Units.options((u) => u.kind !== "command") },
-      { name: "co_unit_ids", label: t("co_units"), type: "multiselect", hint: t("multi_hint"), options: Units.options((u) => u.kind !== "command") },
+      { name: "co_unit_ids", label: t("co_units"), type: "checkboxes", options: Units.options((u) => u.kind !== "command") },
       { name: "title", label: t("f_title"), required: true },
       { name: "instructions", label: t("f_instructions"), type: "textarea" },
       { name: "priority", label: t("f_priority"), type: "select", options: optionsOf("priority"), value: "normal", required: true },
       { name: "due_at", label: t("due_default"), type: "datetime" },
       { name: "past_due_ok", label: t("past_due_ok"), type: "checkbox" },
-    ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values) });
+    ], onSubmit: (values) => Api.post(`/api/incidents/${incident.id}/tasks`, values),
+    done: (task) => `${label("event", "task.dispatched")} · ${Units.name(task.unit_id)} · ${task.title}` });
   }
 
   const isSettled = (task) => !Rules.isOpen(task);
@@ -142,7 +143,7 @@ const InstructionView = (() => {
     for (const unit of Units.all()) if (unit.kind === "command") working.add(unit.id);
     openForm({ title: `${t("issue_instruction")} · ${incident.ref} ${incident.title}`, submitLabel: t("issue_instruction"),
       fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true },
-               { name: "unit_ids", label: t("addressees"), type: "multiselect", hint: t("addressees_hint"),
+               { name: "unit_ids", label: t("addressees"), type: "checkboxes", hint: t("addressees_hint"),
                  options: Units.options(), value: [...working] }],
       onSubmit: (values) => {
         // left as proposed: addressed to whoever works the incident, so units dispatched later join it
