@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
+from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, func, select, update
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, db, utcnow
 from .board.event_data import facts, presented
-from .schemas import shown_time
+from .schemas import display_zone, shown_time
 
 # On PostgreSQL the committing transaction notifies every process's log follower (realtime/).
 NOTIFY_CHANNEL = "dispatch_events"
@@ -72,20 +73,7 @@ class Event(Base):
 
     def to_dict(self) -> dict[str, Any]:
         """The one form of an event, for the API, the timeline and the live push."""
-        return {
-            "seq": self.seq,
-            "type": self.type,
-            "at": shown_time(self.at),
-            "incident_id": self.incident_id,
-            "task_id": self.task_id,
-            "unit_id": self.unit_id,
-            "actor": (
-                {"id": self.actor_id, "name": self.actor_name, "role": self.actor_role}
-                if self.actor_name is not None
-                else None
-            ),
-            "data": presented(self.data),
-        }
+        return shown(self, utcnow(), display_zone())
 
 
 class EventCounter(Base):
@@ -194,6 +182,36 @@ def unit_of_work() -> Iterator[UnitOfWork]:
 def last_seq(session: Session | None = None) -> int:
     session = session or db.session
     return session.execute(select(EventCounter.last_seq).where(EventCounter.id == 1)).scalar() or 0
+
+
+def shown(event, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """An event (a row or its columns) as every screen receives it, flags as of `now`, times in `zone`."""
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "at": shown_time(event.at, zone),
+        "incident_id": event.incident_id,
+        "task_id": event.task_id,
+        "unit_id": event.unit_id,
+        "actor": (
+            {"id": event.actor_id, "name": event.actor_name, "role": event.actor_role}
+            if event.actor_name is not None
+            else None
+        ),
+        "data": presented(event.data, now, zone),
+    }
+
+
+def shown_events_after(after: int, limit: int, *, upto: int | None = None,
+                       session: Session | None = None) -> list[dict[str, Any]]:
+    """A page of the log after `after` (up to `upto`) as pushed: read as plain columns, not rows to track,
+    with one clock and one zone for the page (catch-up and the live push read thousands at a time)."""
+    columns = [getattr(Event, name) for name in CHAINED_FIELDS]  # every column a screen sees
+    query = select(*columns).where(Event.seq > after).order_by(Event.seq).limit(limit)
+    if upto is not None:
+        query = query.where(Event.seq <= upto)
+    now, zone = utcnow(), display_zone()
+    return [shown(row, now, zone) for row in (session or db.session).execute(query)]
 
 
 def events_after(after: int, limit: int | None = None, incident_id: int | None = None, *,

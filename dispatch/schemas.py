@@ -18,15 +18,16 @@ MAX_ID = 2**31 - 1
 ID = validate.Range(min=1, max=MAX_ID)
 
 
-def _zone() -> ZoneInfo:
+def display_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["DISPATCH_TIMEZONE"] if has_app_context() else "UTC")
 
 
-def shown_time(value: datetime | None) -> str | None:
+
+def shown_time(value: datetime | None, zone: ZoneInfo | None = None) -> str | None:
     """Stored in UTC, shown in the configured zone (DISPATCH_TIMEZONE), always with its offset."""
     if value is None:
         return None
-    return value.astimezone(_zone()).isoformat()
+    return value.astimezone(zone or display_zone()).isoformat()
 
 
 def local_time(value: datetime | None) -> datetime | None:
@@ -34,7 +35,7 @@ def local_time(value: datetime | None) -> datetime | None:
     spreadsheet cell holds (it has no zone of its own)."""
     if value is None:
         return None
-    return value.astimezone(_zone()).replace(tzinfo=None, microsecond=0)
+    return value.astimezone(display_zone()).replace(tzinfo=None, microsecond=0)
 
 
 def _unstorable(value) -> bool:

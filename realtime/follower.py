@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dispatch.db import db
-from dispatch.events import NOTIFY_CHANNEL, Event, events_after, last_seq
+from dispatch.events import NOTIFY_CHANNEL, last_seq, shown_events_after
 
 log = logging.getLogger("dispatch.realtime")
 
@@ -53,14 +53,14 @@ def send_frame(server: SocketIO, events: list[dict], *, to: str | None = None, b
         server.emit("event", event, to=to or EACH_ROOM, ignore_queue=True)
 
 
-def read_pages(after: int, upto: int, page: int, session: Session | None = None) -> Iterable[list[Event]]:
-    """The log in (after, upto], a page of rows at a time, in `seq` order."""
+def read_pages(after: int, upto: int, page: int, session: Session | None = None) -> Iterable[list[dict]]:
+    """The log in (after, upto] as pushed, a page at a time, in `seq` order."""
     while after < upto:
-        rows = events_after(after, limit=min(page, upto - after), session=session)
-        if not rows:
+        events = shown_events_after(after, page, upto=upto, session=session)
+        if not events:
             return
-        yield rows
-        after = rows[-1].seq
+        yield events
+        after = events[-1]["seq"]
 
 
 class Follower:
@@ -102,13 +102,13 @@ class Follower:
         # its own session: an inline push must not end the committing request's one
         with self._lock, self._session() as session:
             while True:
-                rows = _contiguous(events_after(self.last_pushed, limit=page, session=session), self.last_pushed)
-                if not rows:
+                events = _contiguous(shown_events_after(self.last_pushed, page, session=session), self.last_pushed)
+                if not events:
                     break
-                self._push([event.to_dict() for event in rows])
-                self.last_pushed = rows[-1].seq
-                pushed += len(rows)
-                if len(rows) < page:
+                self._push(events)
+                self.last_pushed = events[-1]["seq"]
+                pushed += len(events)
+                if len(events) < page:
                     break
             if not pushed and last_seq(session) < self.last_pushed:
                 self.last_pushed = last_seq(session)  # the log was rebuilt under a running server
@@ -192,12 +192,12 @@ class Follower:
         return connection
 
 
-def _contiguous(rows: list[Event], after: int) -> list[Event]:
-    """The rows that follow `after` with no gap (seq is gap-free; a gap is a commit still on its way)."""
-    for index, event in enumerate(rows):
-        if event.seq != after + 1 + index:
-            return rows[:index]
-    return rows
+def _contiguous(events: list[dict], after: int) -> list[dict]:
+    """The events that follow `after` with no gap (seq is gap-free; a gap is a commit still on its way)."""
+    for index, event in enumerate(events):
+        if event["seq"] != after + 1 + index:
+            return events[:index]
+    return events
 
 
 def follower_of(app: Flask) -> Follower:

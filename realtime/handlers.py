@@ -105,9 +105,9 @@ def resume(data):
         # and the events are written in one transaction) and seqs have no gaps,
         # so this replays exactly (after, current]: the acknowledgement is true
         # to what was sent.
-        for rows in read_pages(after, current, page):
+        for events in read_pages(after, current, page):
             # this socket lives on this process: no trip through the message queue
-            send_frame(socketio, [event.to_dict() for event in rows], to=request.sid, batch=batch)
+            send_frame(socketio, events, to=request.sid, batch=batch)
             socketio.sleep(0)  # a long catch-up lets the live pushes of others through
     finally:
         db.session.remove()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..db import utcnow
-from ..schemas import shown_time
+from ..schemas import display_zone, shown_time
 from . import rules
 
 CLOCK_FLAGS = frozenset({"overdue", "due_soon", "waiting_seconds"})
@@ -66,9 +67,10 @@ def _is_instruction(item: dict) -> bool:
     return {"issued_at", "addressees"} <= item.keys()
 
 
-def presented(data: dict | None, now: datetime | None = None) -> dict:
+def presented(data: dict | None, now: datetime | None = None, zone: ZoneInfo | None = None) -> dict:
     """What is shown: times in the configured zone, the flags as of now."""
     now = now or utcnow()
+    zone = zone or display_zone()
 
     def on_dict(item: dict) -> dict:
         if _is_task(item):
@@ -84,6 +86,6 @@ def presented(data: dict | None, now: datetime | None = None) -> dict:
                     addressee["overdue"] = late and pending
                     addressee["waiting_seconds"] = int((now - issued).total_seconds()) if pending and issued else None
             item["overdue"] = late and bool(waiting)
-        return _times(item, shown_time)
+        return _times(item, lambda value: shown_time(value, zone))
 
     return _walk(data or {}, on_dict)
