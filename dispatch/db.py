@@ -15,6 +15,8 @@ from sqlalchemy.types import TypeDecorator
 
 from config import private_file
 
+from . import json_codec
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -81,10 +83,11 @@ def make_engine(url: str) -> Engine:
     url = driver_url(url)
     if url.startswith("sqlite"):
         _private_database_file(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               json_deserializer=json_codec.loads)
         _sqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_deserializer=json_codec.loads)
 
 
 def _private_database_file(url: str) -> None:

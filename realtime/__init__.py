@@ -10,6 +10,8 @@ from flask import Flask
 from flask_socketio import SocketIO
 from socketio import packet
 
+from dispatch import json_codec
+
 socketio = SocketIO()
 
 from . import broadcast, follower, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
@@ -37,6 +39,7 @@ class TextPacket(packet.Packet):
     frame that cost more than encoding it (0.37 s against 0.15 s for 10 000 events of catch-up)."""
 
     uses_binary_events = False
+    json = json_codec
 
 
 def allowed_origin(configured: list[str]):

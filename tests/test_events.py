@@ -111,3 +111,20 @@ def test_seq_has_no_gaps_with_concurrent_writers_on_sqlite(tmp_path):
         before = http_login(server.url, "duty").get(f"{server.url}/api/events").json()["last_seq"]
         seen = _hammer_and_watch([server.url], writers=6, writes_each=10)
     assert seen == list(range(1, before + 60 + 1))
+
+
+def test_text_the_fast_json_refuses_still_reads_back_and_pushes(duty):
+    """A lone surrogate (valid JSON, invalid UTF-8) sent by a client: the fast codec falls back, the log
+    still reads and every frame still encodes."""
+    from dispatch import json_codec
+
+    body = '{"title": "lone \\ud800 half", "n": 18446744073709551616}'
+    assert json_codec.loads(body) == {"title": "lone \ud800 half", "n": 2**64}
+    assert json_codec.loads(json_codec.dumps(json_codec.loads(body))) == json_codec.loads(body)
+    assert json_codec.dumps({"t": "县纺织厂"}) == '{"t":"县纺织厂"}'  # UTF-8, not \\u escapes
+
+    response = duty.post("/api/incidents", data=json_codec.dumps(incident_payload()).replace(
+        '"title":"', '"title":"\\ud800 '), content_type="application/json")
+    assert response.status_code in {201, 422}, response.get_json()
+    events = duty.get("/api/events?after=0").get_json()["items"]
+    assert len(events) == (1 if response.status_code == 201 else 0)
