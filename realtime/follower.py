@@ -143,19 +143,25 @@ class Follower:
     def _follow(self) -> None:
         window = self.app.config["LIVE_BATCH_MS"] / 1000
         poll = self.app.config["LIVE_POLL_SECONDS"]
-        last_frame = 0.0
+        last_frame, gap = 0.0, window
         while self.running:
             self._woken.wait(poll)
             self._woken.clear()
             # The first change after a quiet spell goes at once; what follows
-            # within the window waits for it and goes out in one frame.
-            wait = last_frame + window - time.monotonic()
+            # within the gap waits for it and goes out in one frame.
+            wait = last_frame + gap - time.monotonic()
             if wait > 0:
                 self.server.sleep(wait)
             with self.app.app_context():
                 try:
                     if self.pump():
+                        # One yield lets every socket's writer send the frame: the time it took is what a
+                        # frame costs to fan out. Frames never come faster than the screens take them, so
+                        # with many screens more changes share a frame instead of the loop falling behind.
+                        began = time.monotonic()
+                        self.server.sleep(0)
                         last_frame = time.monotonic()
+                        gap = max(window, last_frame - began)
                 except SQLAlchemyError:
                     log.warning("live follower: the database did not answer; retrying")
                     self.server.sleep(poll)
