@@ -83,7 +83,7 @@ STRINGS = {
     "hd_risk_changed": _l("Hidden danger {ref}: {a} → {b}"),
     "hd_new_high": _l("High-risk hidden danger recorded: {ref} {title}"),
     "hd_recorded": _l("Hidden danger recorded: {ref}"), "hd_visited": _l("Visit recorded"),
-    "hd_erupted_as": _l("Erupted as incident"), "hd_count": _l("{n} shown of {total}"),
+    "hd_erupted_as": _l("Erupted as incident"), "hd_from": _l("From hidden danger"), "hd_count": _l("{n} shown of {total}"),
     "hd_none_high": _l("No open high-risk hidden dangers."), "hd_last_visit": _l("last visit {t}"),
     "f_people_affected": _l("People affected"), "f_risk": _l("Risk level"), "f_description": _l("Description"),
     "f_responsible_unit": _l("Responsible unit"), "f_key_person_name": _l("Key person (optional): name"),

@@ -157,10 +157,11 @@ const HiddenDangers = (() => {
       h("strong", {}, p.name), " ", h("span", { class: "mono" }, p.id_number), p.phone ? ` · ${p.phone}` : ""))
       : [h("li", { class: "muted" }, t("hd_no_persons"))]));
     document.getElementById("hd-visits").replaceChildren(...(visits.length ? [...visits].reverse().map((v) => h("li", {},
-      h("div", {}, h("strong", {}, Time.at(v.visited_at)), " · ", Users.name(v.visited_by_id, v.visited_by_name),
+      h("time", { datetime: v.visited_at }, Time.at(v.visited_at)),
+      h("div", {}, h("strong", {}, Users.name(v.visited_by_id, v.visited_by_name)),
         v.unit_id ? ` · ${Units.name(v.unit_id)}` : "",
-        v.risk_before !== v.risk_after ? [" · ", t("status_to", { a: label("risk", v.risk_before), b: label("risk", v.risk_after) })] : ""),
-      h("div", { class: "pre" }, v.note))) : [h("li", { class: "muted" }, t("hd_no_visits"))]));
+        v.risk_before !== v.risk_after ? [" · ", t("status_to", { a: label("risk", v.risk_before), b: label("risk", v.risk_after) })] : "",
+        h("div", { class: "pre" }, v.note)))) : [h("li", { class: "muted" }, t("hd_no_visits"))]));
     renderActions(d);
   }
 
