@@ -243,3 +243,18 @@ def test_errors_follow_the_language(duty, units):
     again = duty.post(f"/api/hidden-dangers/{danger['id']}/transitions", json={"action": "resolve"},
                       headers={"Accept-Language": "zh-CN"})
     assert again.status_code == 409 and "已化解" in again.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("username, offered", [("duty", True), ("twn-e", True), ("leader", False), ("admin", False)])
+def test_the_pages_render_in_both_languages_and_offer_recording_as_the_permissions_say(client_for, duty, units,
+                                                                                       username, offered):
+    danger = record(duty, units["TWN-E"])
+    client = client_for(username)
+    chinese = client.get("/hidden-dangers?lang=zh").get_data(as_text=True)
+    english = client.get("/hidden-dangers?lang=en").get_data(as_text=True)
+    assert "矛盾隐患" in chinese and "风险等级" in chinese and "Hidden dangers" in english
+    assert ('id="new-hidden-danger"' in english) is offered
+    detail = client.get(f"/hidden-dangers/{danger['id']}?lang=zh")
+    assert detail.status_code == 200 and danger["ref"] in detail.get_data(as_text=True)
+    board = client.get("/board?lang=en").get_data(as_text=True)
+    assert "High-risk hidden dangers" in board and 'id="hd-board-list"' in board
