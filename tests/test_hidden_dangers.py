@@ -125,6 +125,35 @@ def test_promote_registers_the_incident_and_links_both_once(duty, units):
     again = duty.post(f"/api/hidden-dangers/{danger['id']}/promote", json=body)
     assert again.status_code == 409 and again.get_json()["error"]["current_status"] == "erupted"
     assert duty.get("/api/incidents").get_json()["total"] == 1
+    # it is followed on the incident now
+    for path, follow_up in (("visits", {"note": "再次走访"}), ("transitions", {"action": "resolve"})):
+        refused = duty.post(f"/api/hidden-dangers/{danger['id']}/{path}", json=follow_up)
+        assert refused.status_code == 409 and refused.get_json()["error"]["current_status"] == "erupted"
+
+
+def test_a_resolved_hidden_danger_is_reopened_before_it_is_promoted(duty, units):
+    danger = record(duty, units["TWN-E"])
+    duty.post(f"/api/hidden-dangers/{danger['id']}/transitions", json={"action": "resolve"})
+    refused = duty.post(f"/api/hidden-dangers/{danger['id']}/promote", json=incident_payload())
+    assert refused.status_code == 409 and refused.get_json()["error"]["current_status"] == "resolved"
+    assert duty.get("/api/incidents").get_json()["total"] == 0
+
+
+def test_every_client_is_pushed_the_new_hidden_danger_and_the_risk_rise(app, duty, client_for, units):
+    from realtime import socketio
+
+    sockets = [socketio.test_client(app, flask_test_client=client_for(name).client) for name in ("leader", "psb")]
+    watched = record(duty, units["TWN-E"], risk="low")
+    incident = new_incident(duty)
+    duty.post(f"/api/incidents/{incident['id']}/representatives", json={"name": "王建国", "id_number": ID_A})
+    for socket in sockets:
+        pushed = [m["args"][0] for m in socket.get_received() if m["name"] == "event"]
+        types = [event["type"] for event in pushed]
+        assert types == ["hidden_danger.recorded", "incident.registered", "representative.added",
+                         "hidden_danger.risk_changed"]
+        assert pushed[-1]["data"]["hidden_danger"]["id"] == watched["id"] and pushed[-1]["data"]["to"] == "high"
+        assert ID_A not in json.dumps(pushed)
+        socket.disconnect()
 
 
 def test_a_key_person_recorded_as_a_representative_raises_an_open_hidden_danger_to_high(duty, units):
