@@ -78,11 +78,12 @@ class IdConverter(IntegerConverter):
 
 def _area_views():
     """Areas that publish API views of their own, in the order they were built."""
+    from .hidden_dangers import views as hidden_dangers
     from .instructions import views as instructions
     from .representatives import views as representatives
     from .tasks import views as tasks
 
-    return (representatives, tasks, instructions)
+    return (representatives, tasks, instructions, hidden_dangers)
 
 
 def _guard_json(app: Flask) -> None:

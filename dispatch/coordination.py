@@ -21,6 +21,7 @@ from .db import db
 from .errors import Conflict, Forbidden
 from .events import unit_of_work
 from .labels import joined
+from .hidden_dangers import service as hidden_dangers
 from .incidents import service as incidents
 from .instructions import service as instructions
 from .representatives import service as representatives
@@ -98,6 +99,39 @@ def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str
             raise Forbidden(_("Only a unit with a live task on this incident reports its headcount: command "
                               "reports it otherwise."))
         return incidents.report_headcount(actor=actor, incident_id=incident.id, headcount=headcount, note=note)
+
+
+# --- hidden dangers ------------------------------------------------------------
+
+def record_hidden_danger(*, actor: User, data: dict[str, Any]):
+    """A hidden danger with its key persons: each one the same `persons` row a representative would be (found by
+    keyed hash, created if new), so a person links across areas."""
+    hidden_dangers.check_may_record(actor=actor, unit_id=data["unit_id"])
+    with unit_of_work() as uow:
+        key_persons = [representatives.person_for(uow.session, person) for person in data.get("persons") or []]
+        return hidden_dangers.record_hidden_danger(actor=actor, data=data, key_persons=key_persons)
+
+
+def promote_hidden_danger(*, actor: User, hidden_danger_id: int, data: dict[str, Any]):
+    """The hidden danger erupted: an incident is registered from it, and each records the other."""
+    permissions.require(actor, "promote_hidden_danger")
+    with unit_of_work() as uow:
+        danger = hidden_dangers.locked(uow.session, hidden_danger_id)
+        hidden_dangers.check_may_promote(actor=actor, danger=danger)
+        incident = incidents.register_incident(actor=actor, data={**data, "hidden_danger_id": danger.id})
+        hidden_dangers.mark_erupted(actor=actor, danger=danger, incident=incident)
+    return incident
+
+
+def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]):
+    """A representative on an incident; a key person of an open hidden danger raises its risk to high, in the same
+    transaction, and command sees it live."""
+    with unit_of_work() as uow:
+        listed = representatives.add_representative(actor=actor, incident_id=incident_id, data=data)
+        incident = incidents.rows(uow.session, {incident_id})[incident_id]
+        hidden_dangers.raise_risk_for_person(actor=actor, person_id=listed.representative.person_id,
+                                             incident=incident)
+    return listed
 
 
 # --- deadlines ------------------------------------------------------------------

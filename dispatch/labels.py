@@ -71,7 +71,15 @@ LABELS = {
         "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
         "token.revoked": _l("API token revoked"),
         "incident.headcount_reported": _l("Headcount reported from the scene"),
+        "hidden_danger.recorded": _l("Hidden danger recorded"), "hidden_danger.visited": _l("Hidden danger visited"),
+        "hidden_danger.risk_changed": _l("Hidden danger risk changed"),
+        "hidden_danger.promoted": _l("Hidden danger erupted: incident registered"),
+        "hidden_danger.resolved": _l("Hidden danger resolved"), "hidden_danger.reopened": _l("Hidden danger reopened"),
     },
+    "risk": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
+    "hidden_danger_status": {"open": _l("Open (under watch)"), "resolved": _l("Resolved"), "erupted": _l("Erupted")},
+    "hidden_danger_action": {"resolve": _l("Mark resolved"), "reopen": _l("Reopen"),
+                             "promote": _l("Erupted: register incident")},
 }
 
 
@@ -109,13 +117,19 @@ def either(names: list[str]) -> str:
 
 
 def action_name(action: str) -> str:
-    """An incident's or a task's action, as its button says it."""
-    return label("incident_action", action) if action in LABELS["incident_action"] else label("task_action", action)
+    """An incident's, a task's or a hidden danger's action, as its button says it."""
+    for group in ("incident_action", "task_action", "hidden_danger_action"):
+        if action in LABELS[group]:
+            return label(group, action)
+    return action
 
 
 def state_name(state: str) -> str:
-    """An incident's or a task's status, as its badge says it."""
-    return label("status", state) if state in LABELS["status"] else label("task_status", state)
+    """An incident's, a task's or a hidden danger's status, as its badge says it."""
+    for group in ("status", "task_status", "hidden_danger_status"):
+        if state in LABELS[group]:
+            return label(group, state)
+    return state
 
 
 def joined(names: list[str]) -> str:

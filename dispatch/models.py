@@ -2,6 +2,7 @@
 from .auth import models as _auth  # noqa: F401
 from .db import Base
 from .events import Event, EventCounter  # noqa: F401
+from .hidden_dangers import models as _hidden_dangers  # noqa: F401
 from .incidents import models as _incidents  # noqa: F401
 from .instructions import models as _instructions  # noqa: F401
 from .representatives import models as _representatives  # noqa: F401

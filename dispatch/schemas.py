@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from . import personal_data
+
 # Long enough for any real text, short enough that nobody pastes a book into a field.
 SHORT_TEXT = validate.Length(min=1, max=200)
 LONG_TEXT = validate.Length(max=5000)
@@ -115,3 +117,38 @@ def page_of(schema_cls):
     """The list envelope of API.md: {"items": [...], "total": N}."""
     name = f"{schema_cls.__name__.removesuffix('Schema')}PageSchema"
     return type(name, (Schema,), {"items": fields.List(fields.Nested(schema_cls)), "total": fields.Integer()})
+
+
+# --- personal data: checked and normalized on the way in, masked on the way out (every area that keeps persons) ---
+
+class _Normalized(fields.String):
+    """A string checked and put in its one stored form by `personal_data`."""
+
+    normalize = None
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return type(self).normalize(text)
+        except personal_data.InvalidPersonalData as error:
+            raise ValidationError(str(error)) from None
+
+
+class IdNumber(_Normalized):
+    normalize = staticmethod(personal_data.normalize_id_number)
+
+
+class Phone(_Normalized):
+    normalize = staticmethod(personal_data.normalize_phone)
+
+
+class MaskedIdNumber(fields.String):
+    """The identity number as anyone may see it: masked again on the way out, whatever it holds."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return personal_data.mask_id_number(value)
+
+
+class MaskedPhone(fields.String):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return personal_data.mask_phone(value)

@@ -68,6 +68,17 @@ MATRIX = {
     ("GET", "/api/instructions/<int:instruction_id>"): (None, SIGNED_IN),
     # addressed to the task's unit and to CC (answered by command)
     ("POST", "/api/instructions/<int:instruction_id>/acknowledgements"): ({}, {"command", "own"}),
+    # hidden dangers: command, or the liaison of the hidden danger's unit (PSB) for records and visits
+    ("POST", "/api/hidden-dangers"): (
+        {"title": "Wage dispute brewing", "category": "wage_arrears", "location": "Industrial park", "unit_id": "<PSB>",
+         "people_affected": 30, "risk": "medium", "description": "Workers unpaid for two months."}, {"command", "own"}),
+    ("GET", "/api/hidden-dangers"): (None, SIGNED_IN),
+    ("GET", "/api/hidden-dangers/<int:hidden_danger_id>"): (None, SIGNED_IN),
+    ("POST", "/api/hidden-dangers/<int:hidden_danger_id>/visits"): ({"note": "Visited the workers."}, {"command", "own"}),
+    ("POST", "/api/hidden-dangers/<int:hidden_danger_id>/transitions"): ({"action": "resolve"}, {"command"}),
+    ("POST", "/api/hidden-dangers/<int:hidden_danger_id>/promote"): (incident_payload(), {"command"}),
+    ("GET", "/hidden-dangers"): (None, SIGNED_IN),
+    ("GET", "/hidden-dangers/<int:hidden_danger_id>"): (None, SIGNED_IN),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -100,9 +111,13 @@ def arrange(app) -> dict:
                            "priority": "high", "due_at": DUE}).get_json()
     instruction = leader.post(f"/api/incidents/{incident['id']}/instructions", json={"text": "Calm."}).get_json()
     token = psb.post("/api/tokens", json={"name": "script"}).get_json()
+    danger = duty.post("/api/hidden-dangers", json={
+        "title": "Unpaid wages", "category": "wage_arrears", "location": "Industrial park", "unit_id": units["PSB"],
+        "people_affected": 30, "risk": "medium", "description": "Two months unpaid."}).get_json()
     return {"incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
-            "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"]}
+            "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"],
+            "hidden_danger_id": danger["id"], "<PSB>": units["PSB"]}
 
 
 def ask(app, role: str, method: str, rule: str, body, ids: dict):

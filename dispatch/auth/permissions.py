@@ -18,6 +18,9 @@ MAY = {
     "dispatch_task": ("command",), "act_on_task": ("command", "liaison"), "supervise_task": ("command",),
     "issue_instruction": ("leader",), "acknowledge_instruction": ("liaison", "command"),
     "export_register": ("command", "leader"),
+    # hidden dangers: a liaison only for their own unit's (checked against the row by the service)
+    "record_hidden_danger": ("command", "liaison"), "visit_hidden_danger": ("command", "liaison"),
+    "move_hidden_danger": ("command",), "promote_hidden_danger": ("command",),
     "administer": ("admin",),
 }
 

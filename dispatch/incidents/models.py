@@ -38,6 +38,8 @@ class Incident(Base):
     level: Mapped[str] = mapped_column(String(4), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # the hidden danger it erupted from (promoted); that area keeps the link back
+    hidden_danger_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -104,6 +104,7 @@ class IncidentSchema(Schema):
     level = fields.String()
     status = fields.String()
     repeat_of = fields.Integer(attribute="repeat_of_id", allow_none=True)
+    hidden_danger_id = fields.Integer(allow_none=True)
     version = fields.Integer()
     created_at = Time()
     updated_at = Time()

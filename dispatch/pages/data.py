@@ -11,6 +11,8 @@ from ..auth.models import User
 from ..auth.schemas import UnitSchema
 from ..board import service as board
 from ..events import last_seq
+from ..hidden_dangers import service as hidden_dangers_service
+from ..hidden_dangers.schemas import HiddenDangerDetailSchema, HiddenDangerSchema
 from ..incidents import service as incidents
 from ..incidents.schemas import IncidentSchema
 from ..instructions.schemas import InstructionSchema
@@ -42,6 +44,7 @@ def board_page(actor: User) -> dict:
     state["incidents"] = IncidentSchema(**BRIEF_INCIDENT).dump(shown["incidents"])
     state["tasks"] = TaskSchema(many=True, only=BOARD_TASK_FIELDS).dump(shown["tasks"])
     state["instructions"] = InstructionSchema(many=True).dump(shown["instructions"])
+    state["hidden_dangers"] = HiddenDangerSchema(many=True).dump(hidden_dangers_service.open_high_risk())
     return state
 
 
@@ -65,4 +68,25 @@ def incident(actor: User, incident_id: int) -> dict:
     state["tasks"] = view.tasks
     state["instructions"] = view.instructions
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
+    return state
+
+
+# the register page draws up to this many and filters them where it stands; the API pages through the rest
+REGISTER_SHOWN = 500
+
+
+def hidden_dangers(actor: User) -> dict:
+    """The register of hidden dangers, newest first (key persons masked)."""
+    state = common(actor)
+    items, total = hidden_dangers_service.list_hidden_dangers(actor=actor, filters={"limit": REGISTER_SHOWN, "offset": 0})
+    state["hidden_dangers"] = HiddenDangerSchema(many=True).dump(items)
+    state["total"] = total
+    return state
+
+
+def hidden_danger(actor: User, hidden_danger_id: int) -> dict:
+    """One hidden danger with its visits."""
+    state = common(actor)
+    state["hidden_danger"] = HiddenDangerDetailSchema().dump(
+        hidden_dangers_service.get_hidden_danger(actor=actor, hidden_danger_id=hidden_danger_id))
     return state

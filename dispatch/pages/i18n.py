@@ -75,6 +75,20 @@ STRINGS = {
     "report_headcount": _l("Report headcount"), "headcount_now": _l("Headcount at the scene now"),
     "headcount_reported": _l("Headcount reported: {n} people"),
     "reps_used": _l("{n} / {max} representatives recorded"),
+    # hidden dangers
+    "hd_record": _l("Record hidden danger"), "hd_visit": _l("Record visit"),
+    "hd_people": _l("{n} people affected"), "hd_none": _l("No hidden dangers match."),
+    "hd_no_visits": _l("No follow-up visits yet."), "hd_no_persons": _l("No key persons recorded."),
+    "hd_raised": _l("Hidden danger {ref} ({title}) rose to high risk: a key person is a representative on {incident}."),
+    "hd_risk_changed": _l("Hidden danger {ref}: {a} → {b}"),
+    "hd_new_high": _l("High-risk hidden danger recorded: {ref} {title}"),
+    "hd_recorded": _l("Hidden danger recorded: {ref}"), "hd_visited": _l("Visit recorded"),
+    "hd_erupted_as": _l("Erupted as incident"), "hd_from": _l("From hidden danger"), "hd_count": _l("{n} shown of {total}"),
+    "hd_none_high": _l("No open high-risk hidden dangers."), "hd_last_visit": _l("last visit {t}"),
+    "f_people_affected": _l("People affected"), "f_risk": _l("Risk level"), "f_description": _l("Description"),
+    "f_responsible_unit": _l("Responsible unit"), "f_key_person_name": _l("Key person (optional): name"),
+    "f_key_person_id": _l("Key person's resident identity number"), "f_key_person_phone": _l("Key person's phone"),
+    "f_visit_note": _l("What the visit found"), "f_risk_after": _l("Risk level after the visit"),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 

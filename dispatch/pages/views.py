@@ -10,6 +10,8 @@ from ..auth import permissions
 from ..auth.current import actor
 from ..board import rules
 from ..errors import DispatchError, NotFound
+from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
+from ..hidden_dangers.service import HIDDEN_DANGER_TRANSITIONS
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
 from ..tasks import service as tasks
@@ -34,11 +36,12 @@ def _allowed(table) -> dict[str, list[list[str]]]:
 def _page(template: str, state: dict, **context):
     client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
-                          "priority": PRIORITIES},
+                          "priority": PRIORITIES, "risk": RISKS, "hidden_danger_status": HIDDEN_DANGER_STATUSES},
               "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "max_representatives": current_app.config["MAX_REPRESENTATIVES"],
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
-                              "task": _allowed(tasks.TASK_TRANSITIONS)}}
+                              "task": _allowed(tasks.TASK_TRANSITIONS),
+                              "hidden_danger": _allowed(HIDDEN_DANGER_TRANSITIONS)}}
     return render_template(template, user=actor(), state=state, client=client, words=catalogue(),
                            may=client["may"], **context)
 
@@ -100,3 +103,13 @@ def queue():
         if unit_id is None:
             raise NotFound(_("There is no unit yet: an administrator adds the units first."))
     return _page("queue.html", data.queue(user, unit_id))
+
+
+@pages.route("/hidden-dangers")
+def hidden_dangers():
+    return _page("hidden_dangers.html", data.hidden_dangers(actor()))
+
+
+@pages.route("/hidden-dangers/<int:hidden_danger_id>")
+def hidden_danger(hidden_danger_id: int):
+    return _page("hidden_danger.html", data.hidden_danger(actor(), hidden_danger_id))

@@ -9,33 +9,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .. import personal_data
-from ..schemas import ID, SHORT_TEXT, PageArgs, StrictSchema, Time, page_of
+from ..schemas import (ID, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone, StrictSchema, Time,
+                       page_of)
 
 NOTE = validate.Length(max=500)
 ADDRESS = validate.Length(max=500)
 REASON = validate.Length(max=500)
-
-
-class _Normalized(fields.String):
-    """A string checked and put in its one stored form by `personal_data`."""
-
-    normalize = None
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return type(self).normalize(text)
-        except personal_data.InvalidPersonalData as error:
-            raise ValidationError(str(error)) from None
-
-
-class IdNumber(_Normalized):
-    normalize = staticmethod(personal_data.normalize_id_number)
-
-
-class Phone(_Normalized):
-    normalize = staticmethod(personal_data.normalize_phone)
 
 
 def _not_blank(value: str) -> None:
@@ -59,18 +38,6 @@ class RevealSchema(StrictSchema):
     reason = fields.String(required=True, validate=[REASON, _not_blank])
     # the incident whose screen the reveal was made from: the trace then shows on its timeline
     incident_id = fields.Integer(strict=True, validate=ID)
-
-
-class MaskedIdNumber(fields.String):
-    """The identity number as anyone may see it: masked again on the way out, whatever it holds."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return personal_data.mask_id_number(value)
-
-
-class MaskedPhone(fields.String):
-    def _serialize(self, value, attr, obj, **kwargs):
-        return personal_data.mask_phone(value)
 
 
 class IncidentBriefSchema(Schema):

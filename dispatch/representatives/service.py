@@ -222,6 +222,13 @@ def _person_for_update(session, data: dict[str, Any]) -> Person:
     return person
 
 
+def person_for(session, data: dict[str, Any]) -> Person:
+    """The one person with this identity number (found by keyed hash, created if new, locked), for another area
+    that keeps persons (a hidden danger's key persons, through dispatch/coordination.py): the same person
+    links across areas."""
+    return _person_for_update(session, data)
+
+
 def _check_room(active: list[Representative], person: Person, incident) -> None:
     for representative in active:
         if representative.person_id == person.id:

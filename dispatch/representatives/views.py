@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from .. import coordination
 from ..auth.current import actor
 from ..schemas import PageArgs, paged
 from . import service
@@ -16,7 +17,7 @@ blp = Blueprint("representatives", __name__, url_prefix="/api", description="Rep
 @blp.arguments(RepresentativeCreateSchema)
 @blp.response(201, RepresentativeSchema)
 def add(data, incident_id):
-    return service.add_representative(actor=actor(), incident_id=incident_id, data=data)
+    return coordination.add_representative(actor=actor(), incident_id=incident_id, data=data)
 
 
 @blp.route("/incidents/<int:incident_id>/representatives", methods=["GET"])

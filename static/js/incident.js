@@ -37,6 +37,7 @@
       const earlier = representatives.flatMap((rep) => rep.earlier_incidents || []).find((other) => other.id === incident.repeat_of);
       rows.push([t("repeat_of"), h("a", { href: `/incidents/${incident.repeat_of}` }, earlier ? `${earlier.ref} ${earlier.title}` : `#${incident.repeat_of}`)]);
     }
+    if (incident.hidden_danger_id) rows.push([t("hd_from"), h("a", { href: `/hidden-dangers/${incident.hidden_danger_id}` }, `#${incident.hidden_danger_id}`)]);
     document.getElementById("facts").replaceChildren(...rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
     const history = incident.headcount_history || [];
     const peak = Math.max(1, ...history.map((e) => e.headcount));
@@ -133,6 +134,10 @@
         else if (name === "level") parts.push(`${label("level", before)} → ${label("level", after)}`);
         else parts.push(t(`f_${name}`));
       }
+    }
+    if (data.hidden_danger) {
+      parts.push(`${data.hidden_danger.ref} ${data.hidden_danger.title}`);
+      if (event.type === "hidden_danger.risk_changed") parts.push(t("status_to", { a: label("risk", data.from), b: label("risk", data.to) }));
     }
     if (data.representative) parts.push(data.representative.name);
     if (data.person) parts.push(data.person.name);
