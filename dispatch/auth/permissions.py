@@ -18,6 +18,8 @@ MAY = {
     "dispatch_task": ("command",), "act_on_task": ("command", "liaison"), "supervise_task": ("command",),
     "issue_instruction": ("leader",), "acknowledge_instruction": ("liaison", "command"),
     "export_register": ("command", "leader"),
+    # a liaison only where their unit has a task (checked against the incident's tasks)
+    "add_attachment": ("command", "liaison"), "read_task_evidence": ("command", "leader"),
     "administer": ("admin",),
 }
 
