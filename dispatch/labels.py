@@ -71,6 +71,7 @@ LABELS = {
         "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
         "token.revoked": _l("API token revoked"),
         "incident.headcount_reported": _l("Headcount reported from the scene"),
+        "attachment.added": _l("Attachment added"),
     },
 }
 

@@ -75,6 +75,13 @@ STRINGS = {
     "report_headcount": _l("Report headcount"), "headcount_now": _l("Headcount at the scene now"),
     "headcount_reported": _l("Headcount reported: {n} people"),
     "reps_used": _l("{n} / {max} representatives recorded"),
+    # attachments: photos and documents, and a task's evidence
+    "attach_file": _l("Attach file"), "attach_evidence": _l("Attach evidence"), "choose_file": _l("Choose a file"),
+    "take_photo": _l("Take photo"), "no_attachments": _l("No attachments yet."),
+    "whole_incident": _l("The incident itself"), "evidence_for": _l("Evidence for task"),
+    "attached": _l("Attached: {n} file(s)"), "file_required": _l("Choose a file or take a photo first."),
+    "file_too_large": _l("{name} is too large: send a smaller photo or document."),
+    "attach_hint": _l("Photos, PDF, Word, Excel or PowerPoint, up to {mb} MB each."),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 

@@ -37,6 +37,7 @@ def _page(template: str, state: dict, **context):
                           "priority": PRIORITIES},
               "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "max_representatives": current_app.config["MAX_REPRESENTATIVES"],
+              "max_attachment_bytes": current_app.config["ATTACHMENT_MAX_BYTES"],
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS)}}
     return render_template(template, user=actor(), state=state, client=client, words=catalogue(),
