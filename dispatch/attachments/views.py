@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import current_app, request, send_file
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -18,6 +21,18 @@ blp = Blueprint("attachments", __name__, url_prefix="/api", description="Attachm
 FORM_OVERHEAD = 64 * 1024
 # A download is never a page: a browser that opened one anyway would run nothing in it.
 DOWNLOAD_POLICY = {"default-src": "'none'", "frame-ancestors": "'none'", "sandbox": ""}
+
+
+def disposition(name: str) -> str:
+    """Always a download: the name in UTF-8 (RFC 5987, for Chinese names) and a plain ASCII one for old clients
+    (`现场照片.jpg` -> `attachment.jpg`, not a bare `.jpg`)."""
+    stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", stem) if ch.isascii() and ch.isprintable()
+                    and ch not in '"\\;').strip()
+    plain = plain if any(ch.isalnum() for ch in plain) else ""
+    ext = "".join(ch for ch in ext if ch.isascii() and ch.isalnum())
+    fallback = f"{plain or 'attachment'}{'.' + ext if dot and ext else ''}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @blp.before_request
@@ -56,6 +71,7 @@ def download(attachment_id):
         raise NotFound(_("The file of this attachment is missing from the store: tell the administrator."))
     response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.name, etag=attachment.sha256, max_age=0, conditional=True)
+    response.headers["Content-Disposition"] = disposition(attachment.name)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

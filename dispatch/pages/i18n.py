@@ -78,7 +78,7 @@ STRINGS = {
     # attachments: photos and documents, and a task's evidence
     "attach_file": _l("Attach file"), "attach_evidence": _l("Attach evidence"), "choose_file": _l("Choose a file"),
     "take_photo": _l("Take photo"), "no_attachments": _l("No attachments yet."),
-    "whole_incident": _l("The incident itself"), "evidence_for": _l("Evidence for task"),
+    "whole_incident": _l("The incident itself"), "attach_to": _l("Attach to"), "evidence_for": _l("Evidence for task"),
     "attached": _l("Attached: {n} file(s)"), "file_required": _l("Choose a file or take a photo first."),
     "file_too_large": _l("{name} is too large: send a smaller photo or document."),
     "attach_hint": _l("Photos, PDF, Word, Excel or PowerPoint, up to {mb} MB each."),

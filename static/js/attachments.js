@@ -101,7 +101,7 @@ const AttachmentView = (() => {
     const tasks = Store.tasksOf(incident.id).filter((task) => mayAttach(incident.id, task));
     const select = h("select", { id: "f-task_id", name: "task_id" }, h("option", { value: "" }, t("whole_incident")),
       tasks.map((task) => h("option", { value: task.id }, `${task.title} · ${Units.name(task.unit_id)}`)));
-    const onTask = { name: "task_id", node: h("div", { class: "field" }, h("label", { for: "f-task_id" }, t("evidence_for")), select),
+    const onTask = { name: "task_id", node: h("div", { class: "field" }, h("label", { for: "f-task_id" }, t("attach_to")), select),
       value: () => select.value };
     const note = textField("note", t("note"));
     if (me.role === "liaison" && tasks.length) select.value = String(tasks[0].id);
