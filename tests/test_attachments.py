@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import stat
+import struct
 import zipfile
 from pathlib import Path
 
@@ -26,6 +27,26 @@ HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64)
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(120) + b"PE\x00\x00"
 ID_NUMBER, PHONE = "110101195306153019", "13812345678"
+
+
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(30)
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(40)
+
+
+def ole(stream: str) -> bytes:
+    """The smallest compound file (an old Word/Excel/PowerPoint file's container) holding one empty stream."""
+    free, end, fat_sector, none = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+
+    def entry(name, kind, child=none):
+        encoded = (name + "\0").encode("utf-16-le") if name else b""
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBBIII", len(encoded), kind, 1, none, none, child)
+                + bytes(36) + struct.pack("<IQ", end, 0))
+
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + bytes(6) + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    fat = struct.pack("<II", fat_sector, end) + struct.pack("<I", free) * 126
+    return header + fat + entry("Root Entry", 5, child=1) + entry(stream, 2) + entry("", 0) + entry("", 0)
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
@@ -119,6 +140,11 @@ def test_a_photo_on_an_incident_is_stored_by_hash_with_its_metadata_and_an_event
     ("report.docx", docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ("figures.xlsx", xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("notes.odt", odt(), "application/vnd.oasis.opendocument.text"),
+    ("map.gif", GIF, "image/gif"),
+    ("scene.webp", WEBP, "image/webp"),
+    ("old.doc", ole("WordDocument"), "application/msword"),
+    ("old.xls", ole("Workbook"), "application/vnd.ms-excel"),
+    ("old.ppt", ole("PowerPoint Document"), "application/vnd.ms-powerpoint"),
     ("no extension", PDF, "application/pdf"),  # the content decides, not the name
 ])
 def test_photos_pdf_and_office_documents_are_accepted_by_their_content(duty, incident, name, data, content_type):
@@ -134,7 +160,8 @@ REFUSALS = [
     ("executable named like a document", "report.pdf", EXE, 415),
     ("plain zip", "photos.zip", zipped({"a.txt": b"hello"}), 415),
     ("zip posing as docx", "report.docx", zipped({"[Content_Types].xml": b"<Types/>", "x.xml": b"<x/>"}), 415),
-    ("an ole file that is no office document", "old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), 415),
+    ("a broken ole file", "old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), 415),
+    ("an ole file that is no office document (an installer)", "setup.doc", ole("\x05SummaryInformation"), 415),
     ("text", "notes.txt", "只是文字".encode(), 415),
     ("empty", "empty.png", b"", 422),
     ("over the limit", "big.png", PNG + bytes(5000), 413),
