@@ -180,14 +180,16 @@ def test_a_refused_upload_keeps_no_file_no_row_and_no_event(app, duty, incident,
 
 
 @pytest.mark.parametrize("case, status", [("task of another incident", 422), ("no such task", 422),
-                                          ("no file", 422), ("no such incident", 404)])
+                                          ("no file", 422), ("file sent as text", 422),
+                                          ("no such incident", 404)])
 def test_a_bad_task_or_no_file_is_refused_and_changes_nothing(app, duty, incident, store, case, status):
     other = new_incident(duty, title="Another one")
     foreign = dispatch(duty, other["id"], unit_ids(duty)["HRSS"])
     before = (files_in(store), count_rows(app), last_seq(duty))
     target = 999999 if case == "no such incident" else incident["id"]
-    if case == "no file":
-        response = duty.client.post(f"/api/incidents/{target}/attachments", data={"note": "x"},
+    if case in ("no file", "file sent as text"):
+        form = {"note": "x", **({"file": "<html>"} if case == "file sent as text" else {})}
+        response = duty.client.post(f"/api/incidents/{target}/attachments", data=form,
                                     content_type="multipart/form-data", headers=duty._headers(None))
     else:
         task_id = {"task of another incident": foreign["id"], "no such task": 999999}.get(case)

@@ -7,8 +7,11 @@ from ..schemas import ID, StrictSchema, Time
 
 
 class AttachmentFormSchema(StrictSchema):
-    """The form fields beside `file` (multipart); `file` itself is read by the view as a stream."""
+    """The form beside the file; `file` is here for the OpenAPI document only (the view reads the upload itself
+    as a stream, and a `file` sent as text, not a file, is no upload)."""
 
+    file = fields.Raw(load_only=True, metadata={"type": "string", "format": "binary",
+                                                "description": "a photo, PDF or office document"})
     task_id = fields.Integer(validate=ID)
     note = fields.String(validate=validate.Length(max=2000))
 

@@ -44,10 +44,11 @@ def _larger_body_for_uploads():
 
 
 @blp.route("/incidents/<int:incident_id>/attachments", methods=["POST"])
-@blp.arguments(AttachmentFormSchema, location="form")
+@blp.arguments(AttachmentFormSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, AttachmentSchema)
 def upload(form, incident_id):
     """multipart/form-data: `file` (a photo, PDF or office document), optional `task_id` and `note`."""
+    form.pop("file", None)
     upload = request.files.get("file")
     return coordination.add_attachment(actor=actor(), incident_id=incident_id,
                                        stream=upload.stream if upload else None,
