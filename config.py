@@ -78,7 +78,9 @@ class Config:
     PROXY_HOPS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_CONTENT_LENGTH = 1024 * 1024  # every body but an attachment's upload
+    # An attachment (photo or document) may be this large; its upload alone gets the larger body limit.
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
     MAX_REPRESENTATIVES = 5
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
@@ -123,7 +125,7 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
-           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS")
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
@@ -162,6 +164,8 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         ALLOWED_ORIGINS=[o for o in env.get("DISPATCH_ALLOWED_ORIGINS", "").split(",") if o],
         BABEL_TRANSLATION_DIRECTORIES=env.get("DISPATCH_TRANSLATIONS_DIR") or str(BASE_DIR / "translations"),
         DISPATCH_DEMO_LANGUAGE=_demo_language(env.get("DISPATCH_DEMO_LANGUAGE", base.DISPATCH_DEMO_LANGUAGE)),
+        # attachments are stored by their hash here, readable by the server's user alone
+        ATTACHMENT_DIR=env.get("DISPATCH_ATTACHMENT_DIR") or str(instance / "attachments"),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )

@@ -79,11 +79,12 @@ class IdConverter(IntegerConverter):
 def _area_views():
     """Areas that publish API views of their own, in the order they were built."""
     from .hidden_dangers import views as hidden_dangers
+    from .attachments import views as attachments
     from .instructions import views as instructions
     from .representatives import views as representatives
     from .tasks import views as tasks
 
-    return (representatives, tasks, instructions, hidden_dangers)
+    return (representatives, tasks, instructions, hidden_dangers, attachments)
 
 
 def _guard_json(app: Flask) -> None:
@@ -91,13 +92,12 @@ def _guard_json(app: Flask) -> None:
 
     @app.before_request
     def _parse_json_once():
-        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.content_length:
-            raw = request.get_data(cache=True)
-            if request.is_json:
-                try:
-                    json.loads(raw)
-                except (ValueError, RecursionError):
-                    raise BadRequest(_("The body is not valid JSON: check its brackets, quotes and commas.")) from None
+        # only a JSON body is read here (within MAX_CONTENT_LENGTH); an upload streams to its view
+        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.content_length and request.is_json:
+            try:
+                json.loads(request.get_data(cache=True))
+            except (ValueError, RecursionError):
+                raise BadRequest(_("The body is not valid JSON: check its brackets, quotes and commas.")) from None
 
 
 def _log_requests(app: Flask) -> None:

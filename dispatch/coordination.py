@@ -15,10 +15,11 @@ from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
+from .attachments import service as attachments
 from .auth import permissions
 from .auth.models import User
 from .db import db
-from .errors import Conflict, Forbidden
+from .errors import Conflict, Forbidden, Invalid
 from .events import unit_of_work
 from .labels import joined
 from .hidden_dangers import service as hidden_dangers
@@ -27,6 +28,7 @@ from .instructions import service as instructions
 from .representatives import service as representatives
 from .tasks import deadlines
 from .tasks import service as tasks
+from .tasks.models import Task
 
 log = logging.getLogger("dispatch.coordination")
 
@@ -132,6 +134,41 @@ def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]):
         hidden_dangers.raise_risk_for_person(actor=actor, person_id=listed.representative.person_id,
                                              incident=incident)
     return listed
+# --- attachments ----------------------------------------------------------------
+
+def _may_attach(session, actor: User, incident_id: int, task_id: int | None) -> None:
+    """Command attaches anywhere on the incident; a liaison only where their unit works (lead or co-handling):
+    to one of their unit's tasks, or to the incident when their unit has a task on it."""
+    task = session.get(Task, task_id) if task_id is not None else None
+    if task_id is not None and (task is None or task.incident_id != incident_id):
+        raise Invalid(_("That task is not on this incident: choose one of the incident's tasks, or none."),
+                      fields={"task_id": [_("No task {id} on this incident.").format(id=task_id)]})
+    if actor.role != "liaison":
+        return
+    if task is not None and actor.unit_id not in (task.unit_id, *task.co_unit_ids):
+        raise Forbidden(_("This task belongs to another unit: attach evidence to your own unit's tasks."))
+    if task is None and actor.unit_id not in tasks.involved_unit_ids(session, incident_id):
+        raise Forbidden(_("Only a unit with a task on this incident attaches files to it: command attaches "
+                          "them otherwise."))
+
+
+def add_attachment(*, actor: User, incident_id: int, stream, filename: str | None, task_id: int | None = None,
+                   note: str | None = None):
+    """A photo or document on the incident, or evidence on one of its tasks; who may is checked before the
+    file is read, and again in the transaction that keeps it. A refusal keeps nothing."""
+    permissions.require(actor, "add_attachment")
+    incidents.get_incident(actor=actor, incident_id=incident_id)  # 404 before reading anything
+    _may_attach(db.session, actor, incident_id, task_id)
+    received = attachments.receive(stream, filename)
+    try:
+        with unit_of_work() as uow:
+            incident = incidents.locked(uow.session, incident_id)
+            _may_attach(uow.session, actor, incident.id, task_id)
+            return attachments.add_attachment(actor=actor, incident_id=incident.id, task_id=task_id, note=note,
+                                              received=received)
+    except BaseException:
+        attachments.discard(received)
+        raise
 
 
 # --- deadlines ------------------------------------------------------------------

@@ -62,6 +62,14 @@ class Invalid(DispatchError):
     status, code = 422, "invalid"
 
 
+class TooLarge(DispatchError):
+    status, code = 413, "too_large"
+
+
+class UnsupportedType(DispatchError):
+    status, code = 415, "unsupported_media_type"
+
+
 class TooManyRequests(DispatchError):
     """Asked too often; `retry_after` (seconds) says when to try again."""
 
@@ -82,6 +90,7 @@ MISSING = {
     "user": _l("No such user: reload the list of users."),
     "unit": _l("No such unit: choose one from the list."),
     "token": _l("No such API token: reload the list of tokens."),
+    "attachment": _l("No such attachment: reload the incident to see its attachments."),
 }
 
 

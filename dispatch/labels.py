@@ -75,6 +75,7 @@ LABELS = {
         "hidden_danger.risk_changed": _l("Hidden danger risk changed"),
         "hidden_danger.promoted": _l("Hidden danger erupted: incident registered"),
         "hidden_danger.resolved": _l("Hidden danger resolved"), "hidden_danger.reopened": _l("Hidden danger reopened"),
+        "attachment.added": _l("Attachment added"),
     },
     "risk": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
     "hidden_danger_status": {"open": _l("Open (under watch)"), "resolved": _l("Resolved"), "erupted": _l("Erupted")},

@@ -1,4 +1,5 @@
 """Every model, imported once so the metadata is whole (Alembic, tests)."""
+from .attachments import models as _attachments  # noqa: F401
 from .auth import models as _auth  # noqa: F401
 from .db import Base
 from .events import Event, EventCounter  # noqa: F401

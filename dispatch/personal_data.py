@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -122,6 +123,18 @@ def mask_id_number(value: str | None) -> str | None:
 def mask_phone(value: str | None) -> str | None:
     """`138****5678`."""
     return None if value is None else _mask(value, 3, 4)
+
+
+# Free text (a file's name, a note) that happens to hold a number: identity numbers of 18 or 15 digits and
+# mainland mobile numbers, wherever they stand, digits on either side excepted.
+_ID_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def mask_in_text(text: str) -> str:
+    """The text with every identity number and mobile number in it masked, the rest as it was."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
 
 
 # --- keys, encryption, keyed hash ----------------------------------------

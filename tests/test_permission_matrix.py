@@ -8,6 +8,7 @@ the permission's.
 """
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -24,6 +25,11 @@ ROLES = {"anonymous": None, "command": "duty", "own": "psb", "other": "lvb", "le
 EVERYONE = {"anonymous", "command", "own", "other", "leader", "admin"}
 SIGNED_IN = EVERYONE - {"anonymous"}
 DUE = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+class Upload(dict):
+    """A body sent as multipart/form-data with a small photo as `file` (an attachment's upload)."""
 
 # (method, rule): (body or query, who is allowed)
 MATRIX = {
@@ -79,6 +85,11 @@ MATRIX = {
     ("POST", "/api/hidden-dangers/<int:hidden_danger_id>/promote"): (incident_payload(), {"command"}),
     ("GET", "/hidden-dangers"): (None, SIGNED_IN),
     ("GET", "/hidden-dangers/<int:hidden_danger_id>"): (None, SIGNED_IN),
+    # command, or a liaison of a unit with a task on the incident (here: evidence on the PSB task)
+    ("POST", "/api/incidents/<int:incident_id>/attachments"): (Upload(task_id="<TASK>"), {"command", "own"}),
+    ("GET", "/api/incidents/<int:incident_id>/attachments"): (None, SIGNED_IN),
+    # the PSB task's evidence: command, leaders and the task's units
+    ("GET", "/api/attachments/<int:attachment_id>"): (None, {"command", "own", "leader"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -114,7 +125,11 @@ def arrange(app) -> dict:
     danger = duty.post("/api/hidden-dangers", json={
         "title": "Unpaid wages", "category": "wage_arrears", "location": "Industrial park", "unit_id": units["PSB"],
         "people_affected": 30, "risk": "medium", "description": "Two months unpaid."}).get_json()
-    return {"incident_id": incident["id"], "representative_id": representative["id"],
+    evidence = psb.client.post(f"/api/incidents/{incident['id']}/attachments", headers=psb._headers(None),
+                               data={"file": (io.BytesIO(PHOTO), "evidence.png"), "task_id": str(task["id"])},
+                               content_type="multipart/form-data").get_json()
+    return {"attachment_id": evidence["id"], "<TASK>": task["id"],
+            "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
             "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"],
             "hidden_danger_id": danger["id"], "<PSB>": units["PSB"]}
@@ -128,6 +143,10 @@ def ask(app, role: str, method: str, rule: str, body, ids: dict):
     if method == "GET":
         return client.get(path, query_string=body)
     payload = {key: ids.get(value, value) if isinstance(value, str) else value for key, value in (body or {}).items()}
+    if isinstance(body, Upload):
+        form = {"file": (io.BytesIO(PHOTO), "photo.png"), **{key: str(value) for key, value in payload.items()}}
+        return client.client.post(path, data=form, content_type="multipart/form-data",
+                                  headers=client._headers(None))
     send = {"POST": client.post, "PATCH": client.patch}.get(method)
     return send(path, json=payload) if send else client.delete(path)
 

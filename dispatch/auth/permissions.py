@@ -21,6 +21,8 @@ MAY = {
     # hidden dangers: a liaison only for their own unit's (checked against the row by the service)
     "record_hidden_danger": ("command", "liaison"), "visit_hidden_danger": ("command", "liaison"),
     "move_hidden_danger": ("command",), "promote_hidden_danger": ("command",),
+    # a liaison only where their unit has a task (checked against the incident's tasks)
+    "add_attachment": ("command", "liaison"), "read_task_evidence": ("command", "leader"),
     "administer": ("admin",),
 }
 

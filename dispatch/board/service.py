@@ -9,14 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from .. import personal_data
+from ..attachments import service as attachments
+from ..attachments.models import Attachment
+from ..attachments.schemas import AttachmentSchema
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
-from ..errors import found
+from ..errors import Forbidden, found
 from ..incidents.models import Incident
 from ..incidents.schemas import IncidentSchema
 from ..instructions import service as instructions
@@ -40,6 +44,7 @@ class IncidentView:
     representatives: list[dict] = field(default_factory=list)
     tasks: list[dict] = field(default_factory=list)
     instructions: list[dict] = field(default_factory=list)
+    attachments: list[dict] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:  # the incident's own fields, for the output schemas
         return getattr(self.incident, name)
@@ -141,7 +146,42 @@ def incident_detail(*, actor: User, incident_id: int) -> IncidentView:
     view.tasks = TaskSchema(many=True).dump(
         db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id)))
     view.instructions = instructions.dump_for_incident(actor=actor, incident_id=incident_id)
+    view.attachments = AttachmentSchema(many=True).dump(incident_attachments(actor=actor, incident_id=incident_id))
     return view
+
+
+# --- attachments: a task's evidence is for command, leaders and the task's units ---------
+
+def _attachments_seen_by(actor: User):
+    """The incident's own attachments are for every user; a task's evidence for command and leaders, the
+    units that lead or co-handle the task, and whoever attached it."""
+    if permissions.may(actor, "read_task_evidence"):
+        return true()
+    clauses = [Attachment.task_id.is_(None), Attachment.uploaded_by_id == actor.id]
+    if actor.unit_id is not None:
+        clauses.append(Attachment.task_id.in_(
+            select(Task.id).where(or_(Task.unit_id == actor.unit_id, _co_handled_by(actor.unit_id)))))
+    return or_(*clauses)
+
+
+def incident_attachments(*, actor: User, incident_id: int) -> list[Attachment]:
+    """The incident's attachments the viewer may see, oldest first."""
+    permissions.require_user(actor)
+    _incident(incident_id)
+    return list(db.session.scalars(
+        select(Attachment).where(Attachment.incident_id == incident_id, _attachments_seen_by(actor))
+        .order_by(Attachment.id)))
+
+
+def attachment_for_download(*, actor: User, attachment_id: int) -> Attachment:
+    """One attachment, if the viewer may see it (403 for another unit's task evidence)."""
+    permissions.require_user(actor)
+    attachment = attachments.get(db.session, attachment_id)
+    if db.session.scalar(select(Attachment.id).where(Attachment.id == attachment_id,
+                                                     _attachments_seen_by(actor))) is None:
+        raise Forbidden(_("This is evidence on another unit's task: only command, leaders and the task's units "
+                          "may open it."))
+    return attachment
 
 
 # --- what the pages start from ---------------------------------------------------

@@ -128,6 +128,8 @@ class IncidentDetailSchema(IncidentListItemSchema):
     representatives = fields.List(fields.Dict())
     tasks = fields.List(fields.Dict())
     instructions = fields.List(fields.Dict())
+    # the attachments the viewer may see (a task's evidence: command, leaders and the task's units)
+    attachments = fields.List(fields.Dict())
 
 
 class TimelineSchema(Schema):

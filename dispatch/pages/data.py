@@ -67,6 +67,7 @@ def incident(actor: User, incident_id: int) -> dict:
     state["representatives"] = view.representatives
     state["tasks"] = view.tasks
     state["instructions"] = view.instructions
+    state["attachments"] = view.attachments
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
     return state
 

@@ -89,6 +89,13 @@ STRINGS = {
     "f_responsible_unit": _l("Responsible unit"), "f_key_person_name": _l("Key person (optional): name"),
     "f_key_person_id": _l("Key person's resident identity number"), "f_key_person_phone": _l("Key person's phone"),
     "f_visit_note": _l("What the visit found"), "f_risk_after": _l("Risk level after the visit"),
+    # attachments: photos and documents, and a task's evidence
+    "attach_file": _l("Attach file"), "attach_evidence": _l("Attach evidence"), "choose_file": _l("Choose a file"),
+    "take_photo": _l("Take photo"), "no_attachments": _l("No attachments yet."),
+    "whole_incident": _l("The incident itself"), "attach_to": _l("Attach to"), "evidence_for": _l("Evidence for task"),
+    "attached": _l("Attached: {n} file(s)"), "file_required": _l("Choose a file or take a photo first."),
+    "file_too_large": _l("{name} is too large: send a smaller photo or document."),
+    "attach_hint": _l("Photos, PDF, Word, Excel or PowerPoint, up to {mb} MB each."),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 

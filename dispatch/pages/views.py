@@ -39,6 +39,7 @@ def _page(template: str, state: dict, **context):
                           "priority": PRIORITIES, "risk": RISKS, "hidden_danger_status": HIDDEN_DANGER_STATUSES},
               "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "max_representatives": current_app.config["MAX_REPRESENTATIVES"],
+              "max_attachment_bytes": current_app.config["ATTACHMENT_MAX_BYTES"],
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS),
                               "hidden_danger": _allowed(HIDDEN_DANGER_TRANSITIONS)}}

@@ -68,12 +68,13 @@ const Api = (() => {
   async function request(method, path, body) {
     if (method !== "GET" && !(method === "POST" && path === "/api/session")) await ensureCsrf();
     const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const form = body instanceof FormData;  // a file upload: the browser writes the multipart type itself
+    if (body !== undefined && !form) headers["Content-Type"] = "application/json";
     if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
     let response;
     try {
       response = await fetch(path, { method, headers, credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body) });
+        body: body === undefined || form ? body : JSON.stringify(body) });
     } catch (e) {
       throw Object.assign(new Error(t("error_network")), { status: 0 });
     }
@@ -88,7 +89,8 @@ const Api = (() => {
   }
   return { request, setCsrf: (token) => { csrf = token; },
     get: (p) => request("GET", p), post: (p, b) => request("POST", p, b || {}),
-    patch: (p, b) => request("PATCH", p, b), del: (p) => request("DELETE", p) };
+    patch: (p, b) => request("PATCH", p, b), del: (p) => request("DELETE", p),
+    upload: (p, formData) => request("POST", p, formData) };
 })();
 
 // Elements: h("button", {class: "x", onclick: f, style: {width: "50%"}}, "text", child, ...)

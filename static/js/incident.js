@@ -142,6 +142,7 @@
     if (data.representative) parts.push(data.representative.name);
     if (data.person) parts.push(data.person.name);
     if (data.instruction && event.type === "instruction.issued") parts.push(`“${data.instruction.text}”`);
+    if (data.attachment) parts.push(`${data.attachment.name} (${AttachmentView.size(data.attachment.size)})`);
     if (event.type === "instruction.acknowledged") parts.push(Units.name(event.unit_id));
     for (const key of ["note", "reason"]) if (data[key]) parts.push(`${t(key)}: ${data[key]}`);
     if (data.notice && data.notice.note) parts.push(`${t("notice_n", { n: data.notice.number })}: ${data.notice.note}`);
@@ -189,5 +190,6 @@
   bind("dispatch-task", () => TaskView.dispatchTask(incident));
   bind("add-representative", addRep);
   bind("issue-instruction", () => InstructionView.issue(incident));
+  AttachmentView.mountIncident(incident, State.attachments);
   all();
 })();

@@ -21,6 +21,12 @@
       const item = TaskView.render(task, { showIncident: true });
       item.classList.add("queue-item");
       if (fresh.has(`task:${task.id}`)) item.classList.add("fresh");
+      const evidence = AttachmentView.taskButton(task);
+      if (evidence) {
+        let actions = item.querySelector(".task-actions");
+        if (!actions) { actions = h("div", { class: "task-actions" }); item.append(actions); }
+        actions.append(evidence);
+      }
       const incident = Store.incidents.get(task.incident_id);
       if (incident && !offered.has(incident.id) && TaskView.mayReportHeadcount(incident.id)) {
         offered.add(incident.id);

@@ -37,6 +37,10 @@ const TaskView = (() => {
   async function act(task, action) {
     const needs = NEEDS[action];
     const send = (values) => Api.post(`/api/tasks/${task.id}/transitions`, { action, version: task.version, ...values });
+    if (action === "submit" && typeof AttachmentView !== "undefined") {  // with its evidence (queue, incident page)
+      AttachmentView.submitWithEvidence(task, send, done(action));
+      return;
+    }
     if (!needs) {
       try { await send({}); flash(done(action), "ok"); } catch (error) { flash(explain(error)); }
       return;
