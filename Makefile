@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test lint translations chromium nginx cluster bench bench-quick clean
+.PHONY: run test lint translations chromium pdf nginx cluster bench bench-quick clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ translations: $(VENV)/.runtime
 	@if [ -d translations ]; then $(VENV)/bin/pybabel compile -d translations >/dev/null; fi
 
 ## make run: install, migrate, load the demo data into an empty database, serve on http://127.0.0.1:5000
-run: $(VENV)/.runtime translations
+run: $(VENV)/.runtime translations pdf
 	$(PY) wsgi.py
 
 # Debian's chromium for the browser tests; playwright never downloads a browser.
@@ -29,11 +29,20 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "install Debian's chromium (apt-get install chromium) to run the browser tests" >&2; exit 1; fi; }
 
+# Debian's pango and CJK fonts for WeasyPrint's report PDFs (the glyphs embedded); poppler-utils for the tests'
+# pdftotext and pdffonts.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils
+pdf:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "install Debian's $$missing (apt-get install $$missing) for the report PDFs" >&2; exit 1; fi; fi
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/lint-imports
 
 ## make test: install what the tests need and run the whole suite
-test: $(VENV)/.dev translations chromium lint
+test: $(VENV)/.dev translations chromium pdf lint
 	$(PY) -m pytest
 
 # Debian's nginx in front of the cluster; its system service need not run (deploy/cluster.sh starts its own).

@@ -81,10 +81,12 @@ def _area_views():
     from .hidden_dangers import views as hidden_dangers
     from .attachments import views as attachments
     from .instructions import views as instructions
+    from .meetings import views as meetings
+    from .reports import views as reports
     from .representatives import views as representatives
     from .tasks import views as tasks
 
-    return (representatives, tasks, instructions, hidden_dangers, attachments)
+    return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports)
 
 
 def _guard_json(app: Flask) -> None:

@@ -25,6 +25,9 @@ from .labels import joined
 from .hidden_dangers import service as hidden_dangers
 from .incidents import service as incidents
 from .instructions import service as instructions
+from .board import report_content
+from .reports import service as reports
+from .meetings import service as meetings
 from .representatives import service as representatives
 from .tasks import deadlines
 from .tasks import service as tasks
@@ -169,6 +172,47 @@ def add_attachment(*, actor: User, incident_id: int, stream, filename: str | Non
     except BaseException:
         attachments.discard(received)
         raise
+def publish_report(*, actor: User, incident_id: int, kind: str, next_steps: str, summary: str = ""):
+    """Command publishes a situation report: the incident is locked while its content is gathered, so the
+    report is one consistent moment of it."""
+    permissions.require(actor, "publish_report")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        return reports.publish_report(actor=actor, incident=incident, kind=kind, summary=summary,
+                                      next_steps=next_steps, build=report_content.build)
+
+
+def record_meeting(*, actor: User, incident_id: int, data: dict[str, Any]):
+    """A meeting with the incident's representatives (only those recorded on it, named as they are now)."""
+    permissions.require(actor, "record_meeting")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        on_incident = representatives.names_on_incident(uow.session, incident.id)
+        wanted = list(dict.fromkeys(data["representative_ids"]))
+        strangers = [rep_id for rep_id in wanted if rep_id not in on_incident]
+        if strangers:
+            raise Invalid(_("Choose the representatives from this incident's own representatives."),
+                          fields={"representative_ids": [
+                              _("No representative of this incident has the id {id}.").format(id=strangers[0])]})
+        return meetings.record_meeting(actor=actor, incident_id=incident.id, data=data,
+                                       representative_names={rep_id: on_incident[rep_id] for rep_id in wanted})
+
+
+COMMITMENT_TITLE = 200
+
+
+def make_commitment(*, actor: User, meeting_id: int, data: dict[str, Any]):
+    """A promise made at a meeting: also a task for the unit on the incident, tracked like any other."""
+    permissions.require(actor, "make_commitment")
+    with unit_of_work() as uow:
+        meeting = meetings.get(uow.session, meeting_id)
+        title = _("Commitment: {text}").format(text=" ".join(data["text"].split()))
+        if len(title) > COMMITMENT_TITLE:
+            title = title[:COMMITMENT_TITLE - 1] + "…"
+        task = dispatch_task(actor=actor, incident_id=meeting.incident_id, data={
+            "unit_id": data["unit_id"], "title": title, "instructions": data["text"],
+            "priority": data.get("priority") or "high", "due_at": data["due_at"], "co_unit_ids": []})
+        return meetings.add_commitment(actor=actor, meeting=meeting, data=data, task_id=task.id)
 
 
 # --- deadlines ------------------------------------------------------------------

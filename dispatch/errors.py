@@ -85,12 +85,14 @@ MISSING = {
     "incident": _l("No such incident: it may have been removed, or the link is wrong."),
     "task": _l("No such task: it may have been removed, or the link is wrong."),
     "instruction": _l("No such instruction: it may have been removed, or the link is wrong."),
+    "meeting": _l("No such meeting: it may have been removed, or the link is wrong."),
     "representative": _l("No such representative: they may have been removed already; reload the incident."),
     "person": _l("No such person: look them up again by identity number."),
     "user": _l("No such user: reload the list of users."),
     "unit": _l("No such unit: choose one from the list."),
     "token": _l("No such API token: reload the list of tokens."),
     "attachment": _l("No such attachment: reload the incident to see its attachments."),
+    "report": _l("No such report: reload the incident's list of reports."),
 }
 
 

@@ -76,11 +76,14 @@ LABELS = {
         "hidden_danger.promoted": _l("Hidden danger erupted: incident registered"),
         "hidden_danger.resolved": _l("Hidden danger resolved"), "hidden_danger.reopened": _l("Hidden danger reopened"),
         "attachment.added": _l("Attachment added"),
+        "report.published": _l("Situation report published"),
     },
     "risk": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
     "hidden_danger_status": {"open": _l("Open (under watch)"), "resolved": _l("Resolved"), "erupted": _l("Erupted")},
     "hidden_danger_action": {"resolve": _l("Mark resolved"), "reopen": _l("Reopen"),
                              "promote": _l("Erupted: register incident")},
+    "report_kind": {"initial": _l("Initial report"), "follow_up": _l("Follow-up report"),
+                    "final": _l("Final report")},
 }
 
 

@@ -19,6 +19,9 @@ VIEWERS = ("duty", "psb", "leader")  # every receiver gets the same events: each
 SETTLED = ("done", "cancelled")
 # Clock readings, not state: a screen counts them up itself from `issued_at`.
 CLOCK_READINGS = {"waiting_seconds"}
+# What a screen holds for an incident it has just heard of: every list of the detail, still empty.
+NEW_INCIDENT_PARTS = {part: [] for part in ("representatives", "tasks", "instructions", "attachments", "meetings",
+                                            "commitments")}
 ID_NUMBER = "11010519491231002X"  # a checksum-valid resident identity number
 
 
@@ -39,7 +42,7 @@ def apply_event(board: dict[int, dict], event: dict) -> None:
     data = event["data"]
     for snapshot in [data.get("incident")] + data.get("relinked", []):
         if snapshot:
-            parts = board.get(snapshot["id"], {"representatives": [], "tasks": [], "instructions": []})
+            parts = board.get(snapshot["id"], dict(NEW_INCIDENT_PARTS))
             board[snapshot["id"]] = {**parts, **snapshot}
     incident = board.get(event["incident_id"])
     if incident is None:

@@ -30,6 +30,7 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 class Upload(dict):
     """A body sent as multipart/form-data with a small photo as `file` (an attachment's upload)."""
+DUE_PAST = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
 
 # (method, rule): (body or query, who is allowed)
 MATRIX = {
@@ -90,6 +91,19 @@ MATRIX = {
     ("GET", "/api/incidents/<int:incident_id>/attachments"): (None, SIGNED_IN),
     # the PSB task's evidence: command, leaders and the task's units
     ("GET", "/api/attachments/<int:attachment_id>"): (None, {"command", "own", "leader"}),
+    ("POST", "/api/incidents/<int:incident_id>/reports"): (
+        {"kind": "follow_up", "summary": "Calm.", "next_steps": "Keep talking."}, {"command"}),
+    ("GET", "/api/incidents/<int:incident_id>/reports"): (None, SIGNED_IN),
+    ("GET", "/api/reports/<int:report_id>"): (None, SIGNED_IN),
+    ("GET", "/api/reports/<int:report_id>.pdf"): ({"lang": "en"}, SIGNED_IN),
+    ("GET", "/reports/<int:report_id>"): (None, SIGNED_IN),
+    ("POST", "/api/incidents/<int:incident_id>/meetings"): (
+        {"held_at": DUE_PAST, "place": "Reception room", "representative_ids": ["representative_id"],
+         "unit_ids": ["<LVB>"], "raised": "Unpaid wages.", "answered": "Figures by Friday."}, {"command"}),
+    ("GET", "/api/incidents/<int:incident_id>/meetings"): (None, SIGNED_IN),
+    ("GET", "/api/meetings/<int:meeting_id>"): (None, SIGNED_IN),
+    ("POST", "/api/meetings/<int:meeting_id>/commitments"): (
+        {"text": "Publish the arrears figures.", "unit_id": "<LVB>", "due_at": DUE}, {"command"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -128,10 +142,15 @@ def arrange(app) -> dict:
     evidence = psb.client.post(f"/api/incidents/{incident['id']}/attachments", headers=psb._headers(None),
                                data={"file": (io.BytesIO(PHOTO), "evidence.png"), "task_id": str(task["id"])},
                                content_type="multipart/form-data").get_json()
-    return {"attachment_id": evidence["id"], "<TASK>": task["id"],
+    report = duty.post(f"/api/incidents/{incident['id']}/reports",
+                       json={"kind": "initial", "next_steps": "Talk to the group."}).get_json()
+    meeting = duty.post(f"/api/incidents/{incident['id']}/meetings",
+                        json={"held_at": DUE_PAST, "place": "Reception room", "representative_ids": [representative["id"]],
+                              "raised": "Unpaid wages."}).get_json()
+    return {"attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
             "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
-            "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"],
+            "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"], "report_id": report["id"],
             "hidden_danger_id": danger["id"], "<PSB>": units["PSB"]}
 
 
@@ -142,7 +161,12 @@ def ask(app, role: str, method: str, rule: str, body, ids: dict):
         path = path.replace(f"<int:{name}>", str(value))
     if method == "GET":
         return client.get(path, query_string=body)
-    payload = {key: ids.get(value, value) if isinstance(value, str) else value for key, value in (body or {}).items()}
+    def filled(value):
+        if isinstance(value, list):
+            return [filled(item) for item in value]
+        return ids.get(value, value) if isinstance(value, str) else value
+
+    payload = {key: filled(value) for key, value in (body or {}).items()}
     if isinstance(body, Upload):
         form = {"file": (io.BytesIO(PHOTO), "photo.png"), **{key: str(value) for key, value in payload.items()}}
         return client.client.post(path, data=form, content_type="multipart/form-data",

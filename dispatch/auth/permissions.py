@@ -23,6 +23,8 @@ MAY = {
     "move_hidden_danger": ("command",), "promote_hidden_danger": ("command",),
     # a liaison only where their unit has a task (checked against the incident's tasks)
     "add_attachment": ("command", "liaison"), "read_task_evidence": ("command", "leader"),
+    "publish_report": ("command",),
+    "record_meeting": ("command",), "make_commitment": ("command",),
     "administer": ("admin",),
 }
 

@@ -72,6 +72,18 @@ def task_flags(status: str, due_at: datetime | None, supervision_count: int, now
             "escalated": is_escalated(supervision_count)}
 
 
+def commitment_kept(task_status: str | None, done_at: datetime | None, due_at: datetime,
+                    now: datetime) -> bool | None:
+    """A commitment made to the group: kept (True) when its task was verified done by the commitment's time
+    limit; not kept (False) when verified late, cancelled, or still open past the limit; None while open
+    and still in time."""
+    if task_status == "done":
+        return done_at is not None and done_at <= due_at
+    if task_status == "cancelled":
+        return False
+    return False if due_at < now else None
+
+
 # --- as SQL, on the columns given ----------------------------------------------
 
 def open_clause(status):

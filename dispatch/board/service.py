@@ -21,10 +21,14 @@ from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
 from ..errors import Forbidden, found
+from ..schemas import shown_time
 from ..incidents.models import Incident
 from ..incidents.schemas import IncidentSchema
 from ..instructions import service as instructions
+from ..events import Event
 from ..instructions.models import Instruction, InstructionAddressee
+from ..meetings.models import Commitment, Meeting
+from ..meetings.schemas import CommitmentSchema, MeetingSchema
 from ..representatives import service as representatives
 from ..representatives.models import Representative
 from ..tasks.models import Task, TaskCoUnit
@@ -45,6 +49,8 @@ class IncidentView:
     tasks: list[dict] = field(default_factory=list)
     instructions: list[dict] = field(default_factory=list)
     attachments: list[dict] = field(default_factory=list)
+    meetings: list[dict] = field(default_factory=list)
+    commitments: list[dict] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:  # the incident's own fields, for the output schemas
         return getattr(self.incident, name)
@@ -147,6 +153,8 @@ def incident_detail(*, actor: User, incident_id: int) -> IncidentView:
         db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id)))
     view.instructions = instructions.dump_for_incident(actor=actor, incident_id=incident_id)
     view.attachments = AttachmentSchema(many=True).dump(incident_attachments(actor=actor, incident_id=incident_id))
+    view.meetings = meetings_for_incident(incident_id)
+    view.commitments = commitments_for_incident(incident_id)
     return view
 
 
@@ -182,6 +190,65 @@ def attachment_for_download(*, actor: User, attachment_id: int) -> Attachment:
         raise Forbidden(_("This is evidence on another unit's task: only command, leaders and the task's units "
                           "may open it."))
     return attachment
+
+
+# --- meetings with representatives and the commitments made there ------------------
+
+def _done_at(task_ids: list[int]) -> dict[int, Any]:
+    """When each finished task was verified done (its last `task.verified`, from the log)."""
+    if not task_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Event.task_id, func.max(Event.at))
+        .where(Event.type == "task.verified", Event.task_id.in_(task_ids)).group_by(Event.task_id)).all())
+
+
+def _commitments(query) -> list[dict]:
+    """Commitments dumped, each with its task's state and whether it was kept on time (rules.commitment_kept)."""
+    rows = db.session.execute(query.add_columns(Task.status).join(Task, Task.id == Commitment.task_id)
+                              .order_by(Commitment.id)).all()
+    done = _done_at([commitment.task_id for commitment, _status in rows])
+    now = utcnow()
+    result = []
+    for commitment, status in rows:
+        done_at = done.get(commitment.task_id) if status == "done" else None
+        kept = rules.commitment_kept(status, done_at, commitment.due_at, now)
+        result.append({**CommitmentSchema().dump(commitment), "task_status": status,
+                       "done_at": shown_time(done_at), "kept": kept,
+                       "overdue": rules.is_overdue(status, commitment.due_at, now)})
+    return result
+
+
+def commitments_for_incident(incident_id: int) -> list[dict]:
+    """Every commitment made to the group on the incident (for the detail and the situation reports)."""
+    return _commitments(select(Commitment).where(Commitment.incident_id == incident_id))
+
+
+def meetings_for_incident(incident_id: int) -> list[dict]:
+    """The incident's meetings, oldest first: representatives by name only, units by id."""
+    return MeetingSchema(many=True).dump(db.session.scalars(
+        select(Meeting).where(Meeting.incident_id == incident_id).order_by(Meeting.held_at, Meeting.id)))
+
+
+def meetings_of(*, actor: User, incident_id: int) -> list[dict]:
+    """GET /api/incidents/<id>/meetings: each meeting with its commitments."""
+    permissions.require_user(actor)
+    _incident(incident_id)
+    commitments = commitments_for_incident(incident_id)
+    return [{**meeting, "commitments": [c for c in commitments if c["meeting_id"] == meeting["id"]]}
+            for meeting in meetings_for_incident(incident_id)]
+
+
+def meeting_detail(*, actor: User, meeting_id: int) -> dict:
+    permissions.require_user(actor)
+    meeting = found(db.session.get(Meeting, meeting_id), "meeting")
+    return {**MeetingSchema().dump(meeting),
+            "commitments": _commitments(select(Commitment).where(Commitment.meeting_id == meeting_id))}
+
+
+def commitment_detail(*, commitment_id: int) -> dict:
+    (commitment,) = _commitments(select(Commitment).where(Commitment.id == commitment_id))
+    return commitment
 
 
 # --- what the pages start from ---------------------------------------------------

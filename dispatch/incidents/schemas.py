@@ -130,6 +130,8 @@ class IncidentDetailSchema(IncidentListItemSchema):
     instructions = fields.List(fields.Dict())
     # the attachments the viewer may see (a task's evidence: command, leaders and the task's units)
     attachments = fields.List(fields.Dict())
+    meetings = fields.List(fields.Dict())
+    commitments = fields.List(fields.Dict())
 
 
 class TimelineSchema(Schema):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..auth import service as auth
 from ..auth.models import User
 from ..auth.schemas import UnitSchema
+from ..board import report_content
 from ..board import service as board
 from ..events import last_seq
 from ..hidden_dangers import service as hidden_dangers_service
@@ -17,6 +18,7 @@ from ..incidents import service as incidents
 from ..incidents.schemas import IncidentSchema
 from ..instructions.schemas import InstructionSchema
 from ..labels import user_name
+from ..reports.schemas import ReportBriefSchema
 from ..tasks.schemas import TaskSchema
 
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
@@ -68,6 +70,7 @@ def incident(actor: User, incident_id: int) -> dict:
     state["tasks"] = view.tasks
     state["instructions"] = view.instructions
     state["attachments"] = view.attachments
+    state["reports"] = ReportBriefSchema(many=True).dump(report_content.reports_of(actor=actor, incident_id=incident_id))
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
     return state
 

@@ -14,6 +14,8 @@ from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
 from ..hidden_dangers.service import HIDDEN_DANGER_TRANSITIONS
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
+from ..reports import render as report_render
+from ..reports import service as reports
 from ..tasks import service as tasks
 from ..tasks.models import PRIORITIES
 from . import data
@@ -40,6 +42,8 @@ def _page(template: str, state: dict, **context):
               "rules": rules.for_pages(), "may": permissions.for_pages(actor()),
               "max_representatives": current_app.config["MAX_REPRESENTATIVES"],
               "max_attachment_bytes": current_app.config["ATTACHMENT_MAX_BYTES"],
+              # which kinds of report command may publish in each incident status (a final one once it is over)
+              "report_kinds": {status: reports.kinds_allowed(status) for status in STATUSES},
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS),
                               "hidden_danger": _allowed(HIDDEN_DANGER_TRANSITIONS)}}
@@ -114,3 +118,7 @@ def hidden_dangers():
 @pages.route("/hidden-dangers/<int:hidden_danger_id>")
 def hidden_danger(hidden_danger_id: int):
     return _page("hidden_danger.html", data.hidden_danger(actor(), hidden_danger_id))
+@pages.route("/reports/<int:report_id>")
+def report(report_id: int):
+    """The printable report: the same template as its PDF, with print CSS."""
+    return report_render.page_html(reports.get_report(actor=actor(), report_id=report_id))

@@ -124,6 +124,11 @@ def _on_incident(session, incident_id: int) -> list[Representative]:
         select(Representative).where(Representative.incident_id == incident_id).order_by(Representative.id))))
 
 
+def names_on_incident(session, incident_id: int) -> dict[int, str]:
+    """The incident's present representatives by id, names only (a meeting records who attended)."""
+    return {r.id: r.person.name for r in _on_incident(session, incident_id)}
+
+
 def _require_incident(session, incident_id: int) -> None:
     if incident_id not in _incidents.rows(session, {incident_id}):
         raise NotFound(str(MISSING["incident"]))

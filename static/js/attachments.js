@@ -136,7 +136,7 @@ const AttachmentView = (() => {
 
   function taskButton(task) {
     if (!mayAttach(task.incident_id, task)) return null;
-    return h("button", { type: "button", class: "small attach-evidence", dataset: { taskId: task.id },
+    return h("button", { type: "button", class: "small attach-evidence",
       onclick: () => attachToTask(task) }, t("attach_evidence"));
   }
 

@@ -144,6 +144,7 @@
     if (data.instruction && event.type === "instruction.issued") parts.push(`“${data.instruction.text}”`);
     if (data.attachment) parts.push(`${data.attachment.name} (${AttachmentView.size(data.attachment.size)})`);
     if (event.type === "instruction.acknowledged") parts.push(Units.name(event.unit_id));
+    if (event.type === "report.published" && data.report) parts.push(`${label("report_kind", data.report.kind)} ${t("report_no", { n: data.report.number })}`);
     for (const key of ["note", "reason"]) if (data[key]) parts.push(`${t(key)}: ${data[key]}`);
     if (data.notice && data.notice.note) parts.push(`${t("notice_n", { n: data.notice.number })}: ${data.notice.note}`);
     if (data.due_at && event.type.startsWith("task.extension")) parts.push(Time.at(data.due_at));

@@ -118,6 +118,33 @@
     } catch (e) { error.textContent = explain(e); }
   });
 
+  // A newly published situation report: a notice naming the incident and the kind, linking to the report. It
+  // stays NOTICE_MINUTES, then gives its row back to the columns (the wall needs no clicks).
+  const NOTICE_MINUTES = 15;
+  const reportNotices = document.getElementById("wall-reports");
+  let latestReports = [];
+  function drawNotices() {
+    latestReports = latestReports.filter((r) => Date.now() - r.shownAt < NOTICE_MINUTES * 60000);
+    reportNotices.replaceChildren(...latestReports.map(({ report: r, ref, title, at }) =>
+      h("a", { class: "wall-report", href: r.page_url, dataset: { reportId: r.id } },
+        h("strong", {}, t("new_report")), " · ", h("span", { class: "wall-report-kind" }, `${label("report_kind", r.kind)} ${t("report_no", { n: r.number })}`),
+        " · ", h("span", {}, `${ref || ""} ${title || ""}`), h("span", { class: "sub" }, ` · ${Time.at(at)}`))));
+    const wasHidden = reportNotices.hidden;
+    reportNotices.hidden = !latestReports.length;
+    if (wasHidden !== reportNotices.hidden) render();  // the columns' height changed: what fits is counted again
+  }
+  Live.on((event) => {
+    if (event.type !== "report.published" || !reportNotices) return;
+    const data = event.data || {};
+    const report = data.report;
+    if (!report || latestReports.some((r) => r.report.id === report.id)) return;
+    latestReports.unshift({ report, ref: data.incident_ref, title: data.incident_title, at: event.at, shownAt: Date.now() });
+    latestReports.splice(3);
+    drawNotices();
+  });
+  const expired = () => latestReports.some((r) => Date.now() - r.shownAt >= NOTICE_MINUTES * 60000);
+  if (reportNotices) Ticker.every(() => { if (expired()) drawNotices(); });
+
   let scheduled = false;
   Store.onChange(() => { if (!scheduled) { scheduled = true; requestAnimationFrame(() => { scheduled = false; render(); }); } });
   let minute = new Date().getMinutes();

@@ -1,0 +1,95 @@
+"""A report as its printable page and as an A4 PDF (WeasyPrint), from the one template.
+
+The content is frozen data; the page names its codes in the reader's language.
+Every text in it is hostile: Jinja escapes it, and WeasyPrint fetches nothing but
+this site's own stylesheet (`pdf_child.own_static_fetcher`), never a URL a text could name.
+Rendering a PDF is CPU work: it runs in a child process waited for on a real
+thread (`run_off_loop`), two at a time, so the event loop keeps pushing live
+events meanwhile.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from ..errors import DispatchError
+from ..labels import label, locale_code
+from ..offload import run_off_loop
+
+CHILD = Path(__file__).resolve().with_name("pdf_child.py")
+_pdf_slots = threading.BoundedSemaphore(2)
+log = logging.getLogger("dispatch.reports")
+CHILD_TIMEOUT_SECONDS = 120
+
+
+class PdfUnavailable(DispatchError):
+    """The PDF could not be built (WeasyPrint or Debian's pango missing, or the child failed): the printable
+    page still works."""
+
+    status, code = 503, "pdf_unavailable"
+
+
+def _when(value: str | None) -> str:
+    """A shown time (ISO in the configured zone) as a form writes it: 2026-12-03 17:04."""
+    return value[:16].replace("T", " ") if value else ""
+
+
+def _name(person: dict | None) -> str:
+    if not person:
+        return ""
+    return person.get("name_zh") if locale_code() == "zh" and person.get("name_zh") else person.get("name", "")
+
+
+def page_html(report: Any, *, for_pdf: bool = False) -> str:
+    return render_template("report.html", report=report, content=report.content, for_pdf=for_pdf,
+                           when=_when, person_name=_name, label=label)
+
+
+def _in_child(html: str, static_folder: str) -> tuple[bytes | None, list[str]]:
+    """(the PDF, the refused addresses), or (None, the child's last words) when it failed."""
+    try:
+        done = subprocess.run([sys.executable, "-I", str(CHILD), static_folder], input=html.encode("utf-8"),
+                              capture_output=True, timeout=CHILD_TIMEOUT_SECONDS, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return None, [repr(error)]
+    said = done.stderr.decode(errors="replace").splitlines()
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        return None, said[-20:]
+    return done.stdout, said
+
+
+# A published report never changes: its PDF in each language is kept for the next reader (a few, the latest
+# asked for), found by the page it was built from (so a restored database or a new template never gets an old one).
+_built: OrderedDict[str, bytes] = OrderedDict()
+KEPT_PDFS = 24
+
+
+def pdf_bytes(report: Any) -> bytes:
+    """The report as PDF in the request's language: built in a child process, waited for on a real thread
+    (`run_off_loop`), two at a time; the event loop goes on meanwhile."""
+    html = page_html(report, for_pdf=True)
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    if key in _built:
+        _built.move_to_end(key)
+        return _built[key]
+    with _pdf_slots:
+        body, refused = run_off_loop(_in_child, html, current_app.static_folder)
+    if body is None:
+        log.error("report %s: the PDF could not be built: %s", report.id, " | ".join(refused))
+        raise PdfUnavailable(_("The PDF could not be made just now: open the printable page and print it, or try "
+                               "again in a minute."), page_url=f"/reports/{report.id}")
+    if refused:
+        log.warning("report %s: the PDF fetched nothing from %d address(es) its content named", report.id, len(refused))
+    _built[key] = body
+    while len(_built) > KEPT_PDFS:
+        _built.popitem(last=False)
+    return body
