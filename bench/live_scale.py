@@ -10,9 +10,13 @@ LAST client had it, from the event's commit time (its `at`); deliveries ==
 clients x events is asserted; the server's CPU over the write window from
 /proc/<pid>/stat, per delivered event; the writes' latency.
 
-Baseline in the same run: a bare Flask-SocketIO server (same async mode) that
+Baselines in the same run: a bare Flask-SocketIO server (same async mode) that
 broadcasts the same payload, one `event` per change, at the same rate, to the
-same clients. All traffic stays on 127.0.0.1; every loop is bounded.
+same clients; and the machine's floor, a bare asyncio `websockets` server that
+speaks just enough Engine.IO to the same clients and broadcasts the same
+frames. `--burst-clients` runs the same three again with the changes in
+bursts: the second's 20 changes back to back, then a pause. All traffic stays
+on 127.0.0.1; every loop is bounded.
 """
 from __future__ import annotations
 
@@ -36,7 +40,16 @@ SERVER_CORE, CLIENT_CORE = 0, 1
 PAYLOAD_SIZE = 900  # bytes of filler in the bare payload: about a registered incident's event
 
 
-def bare_server(port: int, seconds: float) -> None:
+def due(n: int, burst: bool) -> float:
+    """Seconds from the start at which change `n` is made: evenly spread, or each second's all at once."""
+    return float(n // RATE) if burst else n / RATE
+
+
+def bare_payload(seq: int) -> dict:
+    return {"seq": seq, "at": time.time(), "data": {"filler": "x" * PAYLOAD_SIZE}}
+
+
+def bare_server(port: int, seconds: float, burst: bool) -> None:
     """The baseline: Flask-SocketIO, one broadcast per change, nothing else."""
     import eventlet
 
@@ -53,9 +66,9 @@ def bare_server(port: int, seconds: float) -> None:
     def start():
         def emit_all():
             began = time.monotonic()
-            for seq in range(1, int(seconds * RATE) + 1):
-                socketio.emit("event", {"seq": seq, "at": time.time(), "data": {"filler": "x" * PAYLOAD_SIZE}})
-                socketio.sleep(max(0.0, began + seq / RATE - time.monotonic()))
+            for n in range(int(seconds * RATE)):
+                socketio.sleep(max(0.0, began + due(n, burst) - time.monotonic()))
+                socketio.emit("event", bare_payload(n + 1))
             finished.append(True)
         socketio.start_background_task(emit_all)
         return {"ok": True}
@@ -69,6 +82,44 @@ def bare_server(port: int, seconds: float) -> None:
         return {"status": "ok"}
 
     socketio.run(app, host="127.0.0.1", port=port, log_output=False)
+
+
+def floor_server(port: int, seconds: float, burst: bool) -> None:
+    """The floor: asyncio `websockets`, the Engine.IO open and Socket.IO connect answered by hand, then one
+    text frame per change broadcast to every socket; nothing else runs in the process."""
+    import asyncio
+
+    from websockets.asyncio.server import broadcast, serve
+
+    sockets, finished = set(), []
+
+    async def emit_all():
+        began = time.monotonic()
+        for n in range(int(seconds * RATE)):
+            await asyncio.sleep(max(0.0, began + due(n, burst) - time.monotonic()))
+            broadcast(sockets, "42" + json.dumps(["event", bare_payload(n + 1)]))
+        finished.append(True)
+
+    async def http(connection, request):
+        if request.path == "/start":
+            asyncio.get_running_loop().create_task(emit_all())
+        if not request.path.startswith("/socket.io/"):
+            return connection.respond(200, json.dumps({"done": bool(finished), "status": "ok"}))
+        return None
+
+    async def session(websocket):
+        await websocket.send('0{"sid":"floor","upgrades":[],"pingInterval":60000,"pingTimeout":60000}')
+        async for message in websocket:
+            if message.startswith("40"):
+                await websocket.send('40{"sid":"floor"}')
+                sockets.add(websocket)
+        sockets.discard(websocket)
+
+    async def serve_until_stopped():
+        async with serve(session, "127.0.0.1", port, process_request=http, compression=None, ping_interval=None):
+            await asyncio.Future()
+
+    asyncio.run(serve_until_stopped())
 
 
 def clients_process(url: str, count: int, auth: dict, seconds: float, ready, stop, results) -> None:
@@ -185,7 +236,7 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def dispatch_run(count: int, seconds: float, work: Path) -> dict:
+def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False) -> dict:
     import requests
 
     from tests.support import free_port, http_login, incident_payload
@@ -207,11 +258,11 @@ def dispatch_run(count: int, seconds: float, work: Path) -> dict:
             latencies, began = [], time.monotonic()
             cpu_before = cpu_seconds(server.pid)
             for n in range(int(seconds * RATE)):
+                time.sleep(max(0.0, began + due(n, burst) - time.monotonic()))
                 sent = time.monotonic()
                 response = duty.post(f"{base}/api/incidents", json=incident_payload(title=f"Bench {n}"), timeout=30)
                 assert response.status_code == 201, response.text
                 latencies.append(time.monotonic() - sent)
-                time.sleep(max(0.0, began + (n + 1) / RATE - time.monotonic()))
             time.sleep(3)  # the fan-out of the last change
             return latencies, cpu_seconds(server.pid) - cpu_before
 
@@ -231,17 +282,18 @@ def dispatch_run(count: int, seconds: float, work: Path) -> dict:
         deliveries, last, _ = received.get(event["seq"], [0, 0.0, None])
         assert deliveries == count, f"seq {event['seq']}: {deliveries} of {count} clients"
         lags.append(last - datetime.fromisoformat(event["at"]).timestamp())
-    return summary("dispatch", count, lags, cpu, len(log) * count, writes)
+    return summary("dispatch", count, lags, cpu, len(log) * count, writes, burst)
 
 
-def bare_run(count: int, seconds: float, work: Path) -> dict:
+def bare_run(count: int, seconds: float, work: Path, burst: bool = False, floor: bool = False) -> dict:
     import requests
 
     from tests.support import free_port
 
     port = free_port()
-    server = start_server([__file__, "--bare-server", str(port), "--seconds", str(seconds)], {},
-                          work / f"bare-{count}.log", port)
+    kind = "--floor-server" if floor else "--bare-server"
+    server = start_server([__file__, kind, str(port), "--seconds", str(seconds)] + (["--burst"] if burst else []),
+                          {}, work / f"bare-{count}.log", port)
     try:
         def write():
             cpu_before = cpu_seconds(server.pid)
@@ -264,14 +316,15 @@ def bare_run(count: int, seconds: float, work: Path) -> dict:
         if deliveries:
             lags.append(last - at)
     # the baseline's losses are reported, not hidden (Dispatch's are asserted to be none)
-    row = summary("bare Flask-SocketIO", count, lags, cpu, max(delivered, 1), [])
+    row = summary("bare websockets" if floor else "bare Flask-SocketIO", count, lags, cpu, max(delivered, 1), [],
+                  burst)
     row["deliveries_expected"] = events * count
     return row
 
 
-def summary(name, count, lags, cpu, deliveries, writes) -> dict:
+def summary(name, count, lags, cpu, deliveries, writes, burst) -> dict:
     return {
-        "server": name, "clients": count, "events": len(lags), "deliveries": deliveries,
+        "server": name, "clients": count, "changes": "burst" if burst else "steady", "events": len(lags), "deliveries": deliveries,
         "last_client_ms": {"p50": statistics.median(lags) * 1000, "p99": percentile(lags, 99) * 1000,
                            "max": max(lags) * 1000},
         "cpu_us_per_delivery": cpu / deliveries * 1e6,
@@ -285,27 +338,38 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[100, 300])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "live_scale.json")
+    parser.add_argument("--burst-clients", type=int, nargs="*", default=[],
+                        help="client counts to run again with each second's changes in one burst")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--burst", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        return bare_server(args.bare_server, args.seconds)
-    if max(args.clients) > 1000 or args.seconds > 30:
+        return bare_server(args.bare_server, args.seconds, args.burst)
+    if args.floor_server:
+        return floor_server(args.floor_server, args.seconds, args.burst)
+    if max(args.clients + args.burst_clients) > 1000 or args.seconds > 30:
         raise SystemExit("bounded: at most 1000 clients and 30 seconds")
     work = Path(tempfile.mkdtemp(prefix="dispatch-bench-"))
     rows = []
-    print(f"{'clients':>7} {'server':>20} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU us/dlv':>10} "
-          f"{'write p50':>9} {'p99':>6} {'CPU ratio':>9}")
-    for count in args.clients:
-        ours, theirs = dispatch_run(count, args.seconds, work), bare_run(count, args.seconds, work)
-        ours["cpu_ratio_to_bare"] = ours["cpu_us_per_delivery"] / theirs["cpu_us_per_delivery"]
-        for row in (ours, theirs):
+    print(f"{'clients':>7} {'changes':>7} {'server':>20} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'CPU us/dlv':>10} {'write p50':>9} {'p99':>6} {'CPU ratio':>9}")
+    runs = [(count, False) for count in args.clients] + [(count, True) for count in args.burst_clients]
+    for count, burst in runs:
+        ours = dispatch_run(count, args.seconds, work, burst)
+        bare = bare_run(count, args.seconds, work, burst)
+        floor = bare_run(count, args.seconds, work, burst, floor=True)
+        # the ratio is the figure: CPU per delivery beside the bare per-event broadcast's, and the floor's
+        for row in (ours, bare, floor):
+            row["cpu_ratio_to_bare"] = row["cpu_us_per_delivery"] / bare["cpu_us_per_delivery"]
+        for row in (ours, bare, floor):
             lag, writes = row["last_client_ms"], row["write_ms"] or {"p50": 0, "p99": 0}
-            ratio = f"{row['cpu_ratio_to_bare']:.2f}" if "cpu_ratio_to_bare" in row else ""
             lost = row.get("deliveries_expected", row["deliveries"]) - row["deliveries"]
-            print(f"{count:>7} {row['server']:>20} {lag['p50']:>8.1f} {lag['p99']:>8.1f} {lag['max']:>8.1f} "
-                  f"{row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} {writes['p99']:>6.1f} {ratio:>9}"
+            print(f"{count:>7} {row['changes']:>7} {row['server']:>20} {lag['p50']:>8.1f} {lag['p99']:>8.1f} "
+                  f"{lag['max']:>8.1f} {row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} "
+                  f"{writes['p99']:>6.1f} {row['cpu_ratio_to_bare']:>9.2f}"
                   + (f"  ({lost} deliveries missing)" if lost else ""), flush=True)
-        rows += [ours, theirs]
+        rows += [ours, bare, floor]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine_cores": os.cpu_count(), "rate": RATE, "seconds": args.seconds,
                                      "rows": rows}, indent=2))

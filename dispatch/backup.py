@@ -5,10 +5,16 @@ moment of the database even while the server writes. A running server holds a
 shared lock on `<database>.lock`; `restore` takes it exclusively, so it refuses
 while any server process has the database open. PostgreSQL has its own tools
 (`pg_dump`, see the README).
+
+Attachments are files kept by their hash beside the database: a backup copies
+them to `<backup>.attachments/` after the database (a file is placed before the
+row that names it commits, so every file the copy names is there), and a
+restore puts back the ones missing.
 """
 from __future__ import annotations
 
 import fcntl
+import shutil
 import sqlite3
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -60,16 +66,36 @@ def _copy(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-def backup(url: str, target: Path) -> None:
-    """A consistent copy of the live database at `target` (readable by the owner only)."""
+def files_beside(backup_file: Path) -> Path:
+    return backup_file.with_name(backup_file.name + ".attachments")
+
+
+def _copy_files(source: Path, target: Path) -> int:
+    """The stored files (`<2 hex>/<sha256>`) missing from `target`; files are never changed once stored."""
+    copied = 0
+    for stored in sorted(source.glob("??/*")) if source.is_dir() else []:
+        if stored.name.startswith(".") or not stored.is_file():
+            continue  # an upload still being received
+        placed = target / stored.parent.name / stored.name
+        if not placed.exists():
+            placed.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copy2(stored, placed)
+            copied += 1
+    return copied
+
+
+def backup(url: str, target: Path, attachments: Path | None = None) -> int:
+    """A consistent copy of the live database at `target` (readable by the owner only) and of the attachment
+    files beside it; the number of files copied."""
     database = sqlite_path(url)
-    if target.exists():
+    if target.exists() or files_beside(target).exists():
         raise Conflict(f"{target} exists already; name a new file.")
     private_file(target)
     _copy(database, target)
+    return _copy_files(attachments, files_beside(target)) if attachments else 0
 
 
-def restore(url: str, source: Path) -> None:
+def restore(url: str, source: Path, attachments: Path | None = None) -> None:
     """Put a backup back in place of the database; refused while a server runs on it."""
     database = sqlite_path(url)
     try:
@@ -83,3 +109,5 @@ def restore(url: str, source: Path) -> None:
     with _no_server_running(database):
         private_file(database)
         _copy(source, database)
+        if attachments:
+            _copy_files(files_beside(source), attachments)

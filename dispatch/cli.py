@@ -74,11 +74,12 @@ def audit_verify():
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path):
-    """Write a consistent copy of the SQLite database to PATH, even while the server runs."""
+    """Write a consistent copy of the SQLite database to PATH, even while the server runs, and the attachment
+    files to PATH.attachments/."""
     from . import backup
 
-    _refusal_as_exit(backup.backup, current_app.config["DATABASE_URL"], path)
-    click.echo(f"backed up to {path}")
+    _refusal_as_exit(backup.backup, current_app.config["DATABASE_URL"], path, _attachments())
+    click.echo(f"backed up to {path} (attachment files in {backup.files_beside(path)})")
 
 
 @click.command("restore")
@@ -88,8 +89,12 @@ def restore_command(path):
     """Put the backup at PATH back as the SQLite database (refused while a server runs on it)."""
     from . import backup
 
-    _refusal_as_exit(backup.restore, current_app.config["DATABASE_URL"], path)
+    _refusal_as_exit(backup.restore, current_app.config["DATABASE_URL"], path, _attachments())
     click.echo(f"restored from {path}")
+
+
+def _attachments() -> Path:
+    return Path(current_app.config["ATTACHMENT_DIR"])
 
 
 def _refusal_as_exit(action, *args) -> None:

@@ -142,6 +142,14 @@ class Phone(_Normalized):
     normalize = staticmethod(personal_data.normalize_phone)
 
 
+class FreeText(fields.String):
+    """A note, demand or summary: an identity or mobile number typed into it is masked before it is kept, so no
+    surface (page, timeline, report, PDF, export) can show it whole; a person's numbers belong on their record."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return personal_data.mask_in_text(super()._deserialize(value, attr, data, **kwargs))
+
+
 class MaskedIdNumber(fields.String):
     """The identity number as anyone may see it: masked again on the way out, whatever it holds."""
 

@@ -75,3 +75,24 @@ def test_a_backup_taken_while_the_real_server_writes_is_consistent_and_restore_w
             backup.restore(url, tmp_path / "online.db")
         assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
     backup.restore(url, tmp_path / "online.db")  # the server has stopped
+
+
+def test_a_backup_carries_the_attachment_files_and_a_restore_brings_back_a_lost_one(sqlite_app, duty, tmp_path,
+                                                                                   monkeypatch):
+    from .test_attachments import PDF, upload
+
+    monkeypatch.setitem(sqlite_app.config, "ATTACHMENT_DIR", str(tmp_path / "attachments"))
+    incident = duty.post("/api/incidents", json=incident_payload(title="With a letter")).get_json()
+    sent = upload(duty, incident["id"], PDF, name="letter.pdf")
+    assert sent.status_code == 201, sent.get_json()
+    attachment = sent.get_json()
+    assert run(sqlite_app, "backup", str(tmp_path / "copy.db")).exit_code == 0
+    stored = tmp_path / "attachments" / attachment["sha256"][:2] / attachment["sha256"]
+    assert (tmp_path / "copy.db.attachments" / stored.parent.name / stored.name).read_bytes() == PDF
+    stored.unlink()  # the disk that held the files is lost
+
+    result = run(sqlite_app, "restore", str(tmp_path / "copy.db"))
+    assert result.exit_code == 0, result.output
+    duty.login("duty")
+    download = duty.get(f"/api/attachments/{attachment['id']}")
+    assert download.status_code == 200 and download.get_data() == PDF

@@ -208,3 +208,37 @@ def test_no_surface_but_the_reveal_shows_a_full_number(app, client_for, duty, ro
     pushed_types = [packet["args"][0]["type"] for packet in pushed if packet["name"] == "event"]
     assert {"representative.added", "representative.removed", "person.revealed"} <= set(pushed_types)
 
+
+
+# --- numbers typed into free text ---------------------------------------------------
+
+def test_a_number_typed_into_a_note_demand_or_report_is_kept_masked_on_every_surface(duty, client_for):
+    """Nobody can be trusted to keep a number out of a note at 3 a.m.: the text keeps its words, the number
+    is masked before it is stored, so the API, the timeline, the report and its page never hold it whole."""
+    liaison = client_for("psb")
+    units = {unit["code"]: unit["id"] for unit in duty.get("/api/units").get_json()["items"]}
+    incident = duty.post("/api/incidents", json=incident_payload(
+        demands=f"Wages for Chen ({CHEN}), call {PHONE}")).get_json()
+    task = duty.post(f"/api/incidents/{incident['id']}/tasks", json={
+        "unit_id": units["PSB"], "title": "Talk to Chen", "instructions": f"Chen's number is {CHEN}",
+        "priority": "high"}).get_json()
+    for action, extra in (("claim", {}), ("progress", {"note": f"Reached Zhao on {ZHAO_PHONE}, id {ZHAO}"})):
+        answer = liaison.post(f"/api/tasks/{task['id']}/transitions", json={"action": action, **extra})
+        assert answer.status_code == 200, answer.get_json()
+    report = duty.post(f"/api/incidents/{incident['id']}/reports", json={
+        "kind": "initial", "summary": f"Chen {CHEN} leads the group", "next_steps": f"Call {PHONE} again"})
+    assert report.status_code == 201, report.get_json()
+
+    shown = duty.get(f"/api/incidents/{incident['id']}").get_json()
+    assert shown["demands"] == f"Wages for Chen ({MASKED}), call 138****5678"
+    surfaces = {
+        "incident": duty.get(f"/api/incidents/{incident['id']}").get_data(as_text=True),
+        "task": duty.get(f"/api/tasks/{task['id']}").get_data(as_text=True),
+        "events": duty.get(f"/api/events?incident_id={incident['id']}&limit=500").get_data(as_text=True),
+        "report": duty.get(f"/api/reports/{report.get_json()['id']}").get_data(as_text=True),
+        "report page": duty.get(f"/reports/{report.get_json()['id']}").get_data(as_text=True),
+        "incident page": duty.get(f"/incidents/{incident['id']}").get_data(as_text=True),
+    }
+    leaks = [(surface, secret) for surface, body in surfaces.items() for secret in SECRETS if secret in body]
+    assert leaks == []
+    assert "Reached Zhao on 139****1111, id 1101**********0026" in surfaces["task"]

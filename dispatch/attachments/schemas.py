@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..schemas import ID, StrictSchema, Time
+from ..schemas import FreeText, ID, StrictSchema, Time
 
 
 class AttachmentFormSchema(StrictSchema):
@@ -13,7 +13,7 @@ class AttachmentFormSchema(StrictSchema):
     file = fields.Raw(load_only=True, metadata={"type": "string", "format": "binary",
                                                 "description": "a photo, PDF or office document"})
     task_id = fields.Integer(validate=ID)
-    note = fields.String(validate=validate.Length(max=2000))
+    note = FreeText(validate=validate.Length(max=2000))
 
 
 class AttachmentSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..schemas import (ID, LONG_TEXT, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone,
+from ..schemas import (FreeText, ID, LONG_TEXT, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone,
                        StrictSchema, Time, page_of)
 from .models import CATEGORIES, RISKS, STATUSES
 
@@ -31,7 +31,7 @@ class HiddenDangerCreateSchema(StrictSchema):
     unit_id = fields.Integer(required=True, strict=True, validate=ID)
     people_affected = fields.Integer(required=True, strict=True, validate=PEOPLE)
     risk = fields.String(required=True, validate=validate.OneOf(RISKS))
-    description = fields.String(required=True, validate=LONG_TEXT)
+    description = FreeText(required=True, validate=LONG_TEXT)
     persons = fields.List(fields.Nested(KeyPersonSchema), load_default=list,
                           validate=validate.Length(max=MAX_PERSONS))
 
@@ -46,13 +46,13 @@ class HiddenDangerCreateSchema(StrictSchema):
 
 
 class VisitCreateSchema(StrictSchema):
-    note = fields.String(required=True, validate=[validate.Length(min=1, max=5000), _not_blank])
+    note = FreeText(required=True, validate=[validate.Length(min=1, max=5000), _not_blank])
     risk = fields.String(validate=validate.OneOf(RISKS))
 
 
 class HiddenDangerTransitionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    note = fields.String(validate=LONG_TEXT)
+    note = FreeText(validate=LONG_TEXT)
 
 
 class HiddenDangerFilterSchema(PageArgs):

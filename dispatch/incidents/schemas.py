@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..db import utcnow
 
-from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
+from ..schemas import FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
 
 HEADCOUNT = validate.Range(min=1, max=1_000_000)
@@ -29,7 +29,7 @@ class IncidentCreateSchema(StrictSchema):
     lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
     occurred_at = Time(required=True)
     headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
-    demands = fields.String(required=True, validate=LONG_TEXT)
+    demands = FreeText(required=True, validate=LONG_TEXT)
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
 
     @validates_schema
@@ -46,7 +46,7 @@ class IncidentUpdateSchema(StrictSchema):
     lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
     lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
     headcount = fields.Integer(strict=True, validate=HEADCOUNT)
-    demands = fields.String(validate=LONG_TEXT)
+    demands = FreeText(validate=LONG_TEXT)
     level = fields.String(validate=validate.OneOf(LEVELS))
 
     @validates_schema
@@ -57,12 +57,12 @@ class IncidentUpdateSchema(StrictSchema):
 
 class IncidentTransitionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    note = fields.String(validate=LONG_TEXT)
+    note = FreeText(validate=LONG_TEXT)
 
 
 class HeadcountReportSchema(StrictSchema):
     headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
-    note = fields.String(validate=LONG_TEXT)
+    note = FreeText(validate=LONG_TEXT)
 
 
 class IncidentFilterSchema(PageArgs):

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from ..board import rules
 from ..db import utcnow
-from ..schemas import ID, PageArgs, StrictSchema, Time, page_of, shown_time
+from ..schemas import FreeText, ID, PageArgs, StrictSchema, Time, page_of, shown_time
 
 # Computed fields say their type, so the OpenAPI document describes them.
 FLAG = {"type": "boolean"}
@@ -19,13 +19,13 @@ def _waited(instruction) -> timedelta:
 
 
 class InstructionCreateSchema(StrictSchema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    text = FreeText(required=True, validate=validate.Length(min=1, max=5000))
     # the units that must acknowledge; left out: every unit with a live task on the incident, and CC
     unit_ids = fields.List(fields.Integer(strict=True, validate=ID), validate=validate.Length(min=1, max=50))
 
 
 class AcknowledgementCreateSchema(StrictSchema):
-    note = fields.String(validate=validate.Length(max=5000))
+    note = FreeText(validate=validate.Length(max=5000))
 
 
 class InstructionFilterSchema(PageArgs):

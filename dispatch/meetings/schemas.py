@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
-from ..schemas import ID, LONG_TEXT, StrictSchema, Time
+from ..schemas import FreeText, ID, LONG_TEXT, StrictSchema, Time
 
 # The same tolerance as an incident's occurred_at: a clock a little ahead is not a typing slip.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -25,8 +25,8 @@ class MeetingCreateSchema(StrictSchema):
     place = fields.String(required=True, validate=PLACE)
     representative_ids = _ids(1, required=True)
     unit_ids = _ids(0, load_default=list)
-    raised = fields.String(required=True, validate=NEEDED_TEXT)
-    answered = fields.String(load_default="", validate=LONG_TEXT)
+    raised = FreeText(required=True, validate=NEEDED_TEXT)
+    answered = FreeText(load_default="", validate=LONG_TEXT)
 
     @validates_schema
     def _not_in_the_future(self, data, **kwargs):
@@ -36,7 +36,7 @@ class MeetingCreateSchema(StrictSchema):
 
 
 class CommitmentCreateSchema(StrictSchema):
-    text = fields.String(required=True, validate=NEEDED_TEXT)
+    text = FreeText(required=True, validate=NEEDED_TEXT)
     unit_id = fields.Integer(required=True, strict=True, validate=ID)
     due_at = Time(required=True)
     priority = fields.String(load_default="high", validate=validate.OneOf(("low", "normal", "high", "urgent")))

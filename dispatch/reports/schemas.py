@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..schemas import StrictSchema, Time
+from ..schemas import FreeText, StrictSchema, Time
 from .models import KINDS
 
 TEXT_LIMIT = 20000
@@ -11,8 +11,8 @@ TEXT_LIMIT = 20000
 
 class ReportCreateSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    summary = fields.String(validate=validate.Length(max=TEXT_LIMIT))
-    next_steps = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_LIMIT))
+    summary = FreeText(validate=validate.Length(max=TEXT_LIMIT))
+    next_steps = FreeText(required=True, validate=validate.Length(min=1, max=TEXT_LIMIT))
 
 
 class ReportLanguageArgs(StrictSchema):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..schemas import (ID, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone, StrictSchema, Time,
-                       page_of)
+from ..schemas import (FreeText, ID, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone, StrictSchema,
+                       Time, page_of)
 
 NOTE = validate.Length(max=500)
 ADDRESS = validate.Length(max=500)
@@ -27,7 +27,7 @@ class RepresentativeCreateSchema(StrictSchema):
     id_number = IdNumber(required=True)
     phone = Phone(allow_none=True)
     address = fields.String(allow_none=True, validate=ADDRESS)
-    note = fields.String(load_default="", validate=NOTE)
+    note = FreeText(load_default="", validate=NOTE)
 
 
 class PersonLookupArgs(PageArgs):
@@ -35,7 +35,7 @@ class PersonLookupArgs(PageArgs):
 
 
 class RevealSchema(StrictSchema):
-    reason = fields.String(required=True, validate=[REASON, _not_blank])
+    reason = FreeText(required=True, validate=[REASON, _not_blank])
     # the incident whose screen the reveal was made from: the trace then shows on its timeline
     incident_id = fields.Integer(strict=True, validate=ID)
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..board import rules
 from ..db import utcnow
 from ..labels import action_name
-from ..schemas import ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
+from ..schemas import FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
 # Computed fields say their type, so the OpenAPI document describes them.
@@ -38,7 +38,7 @@ class TaskCreateSchema(StrictSchema):
     co_unit_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
                               validate=validate.Length(max=20))
     title = fields.String(required=True, validate=SHORT_TEXT)
-    instructions = fields.String(load_default="", validate=LONG_TEXT)
+    instructions = FreeText(load_default="", validate=LONG_TEXT)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     due_at = Time(allow_none=True)
     # a deadline already past is a typing slip unless the officer says it is meant (work recorded late)
@@ -53,8 +53,8 @@ class TaskCreateSchema(StrictSchema):
 
 class TaskTransitionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    note = fields.String(validate=LONG_TEXT)
-    reason = fields.String(validate=LONG_TEXT)
+    note = FreeText(validate=LONG_TEXT)
+    reason = FreeText(validate=LONG_TEXT)
     due_at = Time()
     unit_id = fields.Integer(strict=True, validate=ID)
     version = fields.Integer(strict=True, validate=ID)
@@ -77,7 +77,7 @@ class TaskFilterSchema(PageArgs):
 
 
 class SupervisionNoticeCreateSchema(StrictSchema):
-    note = fields.String(required=True, validate=NOTE)
+    note = FreeText(required=True, validate=NOTE)
 
 
 class TaskSchema(Schema):
