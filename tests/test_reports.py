@@ -251,3 +251,56 @@ def test_a_pdf_that_cannot_be_built_is_a_clear_503_pointing_to_the_printable_pag
     assert response.status_code == 503
     error = response.get_json()["error"]
     assert error["page_url"] == f"/reports/{report['id']}" and "打印页" in error["message"]
+
+
+@needs_pdftotext
+def test_the_final_report_of_a_whole_journey_as_a_pdf(duty, leader, client_for, units, incident, tmp_path,
+                                                      monkeypatch, app):
+    """The issue's journey: a meeting, two commitments (one kept, one late), attachments, an instruction
+    (acknowledged in the fixture), the incident resolved, a final report; the PDF tells it with masked numbers."""
+    from datetime import datetime, timedelta, timezone
+
+    from .test_attachments import PDF, PNG, upload
+
+    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(tmp_path / "attachments"))
+    incident_id = incident["id"]
+    hrss, psb = client_for("hrss"), client_for("psb")
+    reps = duty.get(f"/api/incidents/{incident_id}/representatives").get_json()["items"]
+    held = (datetime.now(timezone.utc) - timedelta(hours=3)).isoformat()
+    meeting = duty.post(f"/api/incidents/{incident_id}/meetings", json={
+        "held_at": held, "place": "县信访局接待室", "representative_ids": [r["id"] for r in reps],
+        "unit_ids": [units["HRSS"], units["PSB"]], "raised": "要求本周内结清欠薪。",
+        "answered": "人社局当天公布核实名单。"}).get_json()
+    soon = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    gone = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    kept = duty.post(f"/api/meetings/{meeting['id']}/commitments",
+                     json={"text": "当天公布欠薪核实名单", "unit_id": units["HRSS"], "due_at": soon}).get_json()
+    late = duty.post(f"/api/meetings/{meeting['id']}/commitments",
+                     json={"text": "一小时内答复交通管制安排", "unit_id": units["PSB"], "due_at": gone,
+                           "past_due_ok": True}).get_json()
+    walk(kept["task_id"], "done", {"lead": hrss, "command": duty})
+    walk(late["task_id"], "done", {"lead": psb, "command": duty})
+    assert upload(duty, incident_id, PDF, name="欠薪名单.pdf").status_code == 201
+    assert upload(psb, incident_id, PNG, name="scene.png", task_id=late["task_id"]).status_code == 201
+    assert duty.post(f"/api/incidents/{incident_id}/transitions", json={"action": "resolve"}).status_code == 200
+
+    final = publish(duty, incident_id, "final", summary="已妥善处置，群众有序离开。").get_json()
+    content = final["content"]
+    assert {c["text"]: c["kept"] for c in content["commitments"]} == {"当天公布欠薪核实名单": True,
+                                                                       "一小时内答复交通管制安排": False}
+    assert [f["name"] for f in content["attachments"]["files"]] == ["欠薪名单.pdf"]
+    assert content["attachments"]["evidence_count"] == 1
+    acknowledged = {a["unit"]["code"]: a["acknowledged_at"] is not None for a in content["instructions"][0]["addressees"]}
+    assert acknowledged["PSB"] and not acknowledged["HRSS"]
+
+    for lang, words in (("zh", ("终报", "县信访局接待室", "已兑现", "逾期", "欠薪名单.pdf", "今天内公布欠薪数额")),
+                        ("en", ("Final report", "县信访局接待室", "Kept", "Late", "欠薪名单.pdf", "今天内公布欠薪数额"))):
+        response = leader.get(f"/api/reports/{final['id']}.pdf?lang={lang}")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+        pdf = tmp_path / f"final-{lang}.pdf"
+        pdf.write_bytes(response.data)
+        flat = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                      check=True).stdout.split())
+        missing = [word for word in words if "".join(word.split()) not in flat]
+        assert missing == [], (lang, missing)
+        assert full_numbers_in(flat) == [] and "1101" in flat

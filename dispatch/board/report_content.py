@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import personal_data
+from ..attachments.models import Attachment
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
@@ -119,6 +120,20 @@ def _meetings(incident_id: int, units: dict[int, Unit]) -> tuple[list[dict], lis
     return meetings, commitments
 
 
+def _attachments(session: Session, incident_id: int, units: dict[int, Unit],
+                 users: dict[int, User]) -> dict[str, Any]:
+    """The annex: the incident's own files by name, hash and who sent them; a task's evidence only counted, as
+    its files are for command, leaders and the task's units while a report is for every reader."""
+    rows = list(session.scalars(select(Attachment).where(Attachment.incident_id == incident_id)
+                                .order_by(Attachment.id)))
+    return {"files": [{"name": row.name, "size": row.size, "content_type": row.content_type,
+                       "sha256": row.sha256, "uploaded_at": shown_time(row.uploaded_at),
+                       "uploaded_by": _person(users.get(row.uploaded_by_id)) or {"name": row.uploaded_by_name or ""},
+                       "unit": _unit(units.get(row.uploaded_by_unit_id)) if row.uploaded_by_unit_id else None}
+                      for row in rows if row.task_id is None],
+            "evidence_count": sum(1 for row in rows if row.task_id is not None)}
+
+
 def build(session: Session, incident: Incident, *, summary: str, next_steps: str) -> dict[str, Any]:
     """Everything a report shows, as data, at this moment."""
     now = utcnow()
@@ -139,6 +154,7 @@ def build(session: Session, incident: Incident, *, summary: str, next_steps: str
         "instructions": _instructions(session, incident.id, units, users),
         "meetings": meetings,
         "commitments": commitments,
+        "attachments": _attachments(session, incident.id, units, users),
         "summary": summary,
         "next_steps": next_steps,
     }

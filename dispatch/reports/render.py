@@ -49,9 +49,13 @@ def _name(person: dict | None) -> str:
     return person.get("name_zh") if locale_code() == "zh" and person.get("name_zh") else person.get("name", "")
 
 
+def _size(size: int) -> str:
+    return f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1048576:.1f} MB"
+
+
 def page_html(report: Any, *, for_pdf: bool = False) -> str:
     return render_template("report.html", report=report, content=report.content, for_pdf=for_pdf,
-                           when=_when, person_name=_name, label=label)
+                           when=_when, person_name=_name, label=label, size=_size)
 
 
 def _in_child(html: str, static_folder: str) -> tuple[bytes | None, list[str]]:
