@@ -15,7 +15,10 @@ broadcasts the same payload, one `event` per change, at the same rate, to the
 same clients; and the machine's floor, a bare asyncio `websockets` server that
 speaks just enough Engine.IO to the same clients and broadcasts the same
 frames. `--burst-clients` runs the same three again with the changes in
-bursts: the second's 20 changes back to back, then a pause. All traffic stays
+bursts: the second's 20 changes back to back, then a pause.
+`--postgres-clients` runs Dispatch on PostgreSQL with one server process and
+with two (Redis between them, the clients split between the processes, both
+pinned to the server's core): what the second process costs. All traffic stays
 on 127.0.0.1; every loop is bounded.
 """
 from __future__ import annotations
@@ -204,15 +207,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_clients(url: str, count: int, auth: dict, seconds: float, write):
-    """Connect `count` clients over a few processes, run `write`, gather what they received."""
+def run_clients(urls: str | list[str], count: int, auth: dict, seconds: float, write):
+    """Connect `count` clients over a few processes (spread over the servers' `urls`), run `write`, gather what
+    they received."""
+    urls = [urls] if isinstance(urls, str) else urls
     ctx = multiprocessing.get_context("spawn")
     ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
     per = max(1, min(250, count // 4 or 1))
     sizes = [per] * (count // per) + ([count % per] if count % per else [])
     listen = seconds * 4 + 60  # the bound on a slow write window; the main process stops them sooner
-    procs = [ctx.Process(target=clients_process, args=(url, size, auth, listen, ready, stop, results))
-             for size in sizes]
+    procs = [ctx.Process(target=clients_process, args=(urls[n % len(urls)], size, auth, listen, ready, stop, results))
+             for n, size in enumerate(sizes)]
     for proc in procs:
         proc.start()
     connected = sum(ready.get(timeout=120) for _ in procs)
@@ -236,37 +241,50 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False) -> dict:
-    import requests
+def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, database: str = "sqlite",
+                 processes: int = 1) -> dict:
+    """Dispatch on SQLite (one process), or on PostgreSQL with one or two processes (Redis between them): the
+    clients split between the processes, the writer alternating between them."""
+    from tests.support import fresh_postgres_database, free_port, http_login, incident_payload
 
-    from tests.support import free_port, http_login, incident_payload
-
-    port = free_port()
-    server = start_server(["wsgi.py"], {
-        "DATABASE_URL": f"sqlite:///{work / f'bench-{count}.db'}", "DISPATCH_INSTANCE_DIR": str(work),
-        "HOST": "127.0.0.1", "PORT": str(port), "DISPATCH_PROFILE": "test", "DISPATCH_HEARTBEAT_SECONDS": "60",
-    }, work / f"dispatch-{count}.log", port)
-    base = f"http://127.0.0.1:{port}"
+    env = {"DISPATCH_INSTANCE_DIR": str(work), "HOST": "127.0.0.1", "DISPATCH_PROFILE": "test",
+           "DISPATCH_HEARTBEAT_SECONDS": "60"}
+    if database == "postgresql":
+        env["DATABASE_URL"] = fresh_postgres_database(f"bench_live_{processes}")
+        if processes > 1:
+            env.update(SOCKETIO_MESSAGE_QUEUE=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                       DISPATCH_SOCKETIO_CHANNEL=f"dispatch-bench-{os.getpid()}")
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{work / f'bench-{count}.db'}"
+    servers, bases = [], []
     try:
+        for n in range(processes):  # the first migrates and loads the demo before the second starts
+            port = free_port()
+            servers.append(start_server(["wsgi.py"], {**env, "PORT": str(port)},
+                                        work / f"dispatch-{database}-{processes}-{n}-{count}.log", port))
+            bases.append(f"http://127.0.0.1:{port}")
+        base = bases[0]
         admin = http_login(base, "admin")
         leader_id = http_login(base, "leader").get(f"{base}/api/session", timeout=10).json()["user"]["id"]
         token = admin.post(f"{base}/api/tokens", json={"user_id": leader_id, "name": "bench"}, timeout=10).json()["token"]
-        duty = http_login(base, "duty")
+        writers = [(url, http_login(url, "duty")) for url in bases]
+        duty = writers[0][1]
         start_seq = duty.get(f"{base}/api/events?limit=1", timeout=10).json()["last_seq"]
 
         def write():
             latencies, began = [], time.monotonic()
-            cpu_before = cpu_seconds(server.pid)
+            cpu_before = sum(cpu_seconds(server.pid) for server in servers)
             for n in range(int(seconds * RATE)):
                 time.sleep(max(0.0, began + due(n, burst) - time.monotonic()))
+                url, session = writers[n % len(writers)]
                 sent = time.monotonic()
-                response = duty.post(f"{base}/api/incidents", json=incident_payload(title=f"Bench {n}"), timeout=30)
+                response = session.post(f"{url}/api/incidents", json=incident_payload(title=f"Bench {n}"), timeout=30)
                 assert response.status_code == 201, response.text
                 latencies.append(time.monotonic() - sent)
             time.sleep(3)  # the fan-out of the last change
-            return latencies, cpu_seconds(server.pid) - cpu_before
+            return latencies, sum(cpu_seconds(server.pid) for server in servers) - cpu_before
 
-        received, (writes, cpu) = run_clients(base, count, {"token": token, "frames": "batch"}, seconds, write)
+        received, (writes, cpu) = run_clients(bases, count, {"token": token, "frames": "batch"}, seconds, write)
         log = []
         after = start_seq
         for _ in range(100):
@@ -276,13 +294,15 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False) ->
             log += page
             after = page[-1]["seq"]
     finally:
-        stop_server(server)
+        for server in servers:
+            stop_server(server)
     lags = []
     for event in log:
         deliveries, last, _ = received.get(event["seq"], [0, 0.0, None])
         assert deliveries == count, f"seq {event['seq']}: {deliveries} of {count} clients"
         lags.append(last - datetime.fromisoformat(event["at"]).timestamp())
-    return summary("dispatch", count, lags, cpu, len(log) * count, writes, burst)
+    name = "dispatch" if database == "sqlite" else f"dispatch PG x{processes}"
+    return summary(name, count, lags, cpu, len(log) * count, writes, burst)
 
 
 def bare_run(count: int, seconds: float, work: Path, burst: bool = False, floor: bool = False) -> dict:
@@ -335,11 +355,13 @@ def summary(name, count, lags, cpu, deliveries, writes, burst) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[100, 300])
+    parser.add_argument("--clients", type=int, nargs="*", default=[100, 300])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "live_scale.json")
     parser.add_argument("--burst-clients", type=int, nargs="*", default=[],
                         help="client counts to run again with each second's changes in one burst")
+    parser.add_argument("--postgres-clients", type=int, nargs="*", default=[],
+                        help="client counts to run on PostgreSQL with one server process and with two")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--burst", action="store_true", help=argparse.SUPPRESS)
@@ -348,7 +370,7 @@ def main() -> None:
         return bare_server(args.bare_server, args.seconds, args.burst)
     if args.floor_server:
         return floor_server(args.floor_server, args.seconds, args.burst)
-    if max(args.clients + args.burst_clients) > 1000 or args.seconds > 30:
+    if max(args.clients + args.burst_clients + args.postgres_clients) > 1000 or args.seconds > 30:
         raise SystemExit("bounded: at most 1000 clients and 30 seconds")
     work = Path(tempfile.mkdtemp(prefix="dispatch-bench-"))
     rows = []
@@ -370,6 +392,19 @@ def main() -> None:
                   f"{writes['p99']:>6.1f} {row['cpu_ratio_to_bare']:>9.2f}"
                   + (f"  ({lost} deliveries missing)" if lost else ""), flush=True)
         rows += [ours, bare, floor]
+    for count in args.postgres_clients:
+        one, two = (dispatch_run(count, args.seconds, work, database="postgresql", processes=n) for n in (1, 2))
+        two["cpu_ratio_to_one_process"] = two["cpu_us_per_delivery"] / one["cpu_us_per_delivery"]
+        for row in (one, two):
+            lag, writes = row["last_client_ms"], row["write_ms"]
+            print(f"{count:>7} {row['changes']:>7} {row['server']:>20} {lag['p50']:>8.1f} {lag['p99']:>8.1f} "
+                  f"{lag['max']:>8.1f} {row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} "
+                  f"{writes['p99']:>6.1f} {row.get('cpu_ratio_to_one_process', 1.0):>9.2f} (to one process)", flush=True)
+        rows += [one, two]
+    if args.postgres_clients:
+        from tests.support import drop_created_databases
+
+        drop_created_databases()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine_cores": os.cpu_count(), "rate": RATE, "seconds": args.seconds,
                                      "rows": rows}, indent=2))
