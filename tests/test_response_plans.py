@@ -235,3 +235,22 @@ def test_who_may_write_and_apply_plans(client_for, duty, units, who, write, appl
 
 def test_signed_out_is_401(client_for):
     assert client_for(None).get("/api/response-plans").status_code == 401
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_refusals_speak_the_users_language(duty, units, language):
+    from .test_messages import LANGUAGES, assert_in_language
+
+    headers = LANGUAGES[language]
+    bad = duty.post("/api/response-plans", json=plan_body(units, levels=["II", "II"]), headers=headers)
+    assert_in_language(bad.get_json()["error"], language)
+    unknown = duty.post("/api/response-plans", json=plan_body(units, tasks=_task(units, unit_id=999999)),
+                        headers=headers)
+    assert_in_language(unknown.get_json()["error"], language)
+    plan, incident = create(duty, units), new_incident(duty)
+    apply(duty, incident["id"], plan["id"])
+    twice = duty.post(f"/api/incidents/{incident['id']}/response-plans/{plan['id']}/apply", json={}, headers=headers)
+    assert twice.status_code == 409
+    assert_in_language(twice.get_json()["error"], language)
+    if language == "zh":
+        assert twice.get_json()["error"]["message"].startswith("本事件已启动过这个预案")
