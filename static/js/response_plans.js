@@ -156,7 +156,7 @@ const ResponsePlans = (() => {
   const list = document.getElementById("rp-list");
   if (!list) return;
   const filters = { category: document.getElementById("rp-category"), level: document.getElementById("rp-level") };
-  const categories = Object.keys(Words.labels.category || {});
+  const categories = Client.choices.category || [];
   const LEVELS = Client.choices.level || [];
   const mostSevere = (plan) => Math.min(...plan.levels.map((level) => LEVELS.indexOf(level)));
 
@@ -223,19 +223,20 @@ const ResponsePlans = (() => {
     const option = (plan) => h("option", { value: plan.id, disabled: applied.has(plan.id) || null },
       applied.has(plan.id) ? t("rp_applied_mark", { name: plan.name }) : plan.name);
     const matching = plans.filter(fits), other = plans.filter((plan) => !fits(plan));
-    select.replaceChildren(
+    // a plan for another category or level is chosen on purpose, never by default
+    select.replaceChildren(h("option", { value: "" }, plans.length ? t("rp_pick") : t("rp_none_to_apply")),
       ...(matching.length ? [h("optgroup", { label: t("rp_matching") }, matching.map(option))] : []),
       ...(other.length ? [h("optgroup", { label: t("rp_other") }, other.map(option))] : []));
-    const offered = [...select.options].filter((o) => !o.disabled);
-    select.value = offered.some((o) => o.value === chosen) ? chosen : (offered[0] || { value: "" }).value;
+    const offered = [...select.options].filter((o) => o.value && !o.disabled);
+    const first = offered.find((o) => fits(ResponsePlans.Store.byId.get(Number(o.value))));
+    select.value = offered.some((o) => o.value === chosen) ? chosen : first ? first.value : "";
     select.disabled = !plans.length;
     button.disabled = !offered.length;
-    if (!plans.length) select.replaceChildren(h("option", { value: "" }, t("rp_none_to_apply")));
   }
 
   function confirmApply() {
     const plan = ResponsePlans.Store.byId.get(Number(select.value));
-    if (!plan) { flash(plans().length ? t("rp_pick_first") : t("rp_none_to_apply")); return; }
+    if (!plan) { flash(plans().length ? t("rp_pick_first") : t("rp_none_to_apply")); select.focus(); return; }
     const now = new Date();
     openForm({ title: `${t("rp_apply")} · ${plan.name}`, fields: [], submitLabel: t("rp_apply"),
       intro: [h("p", {}, ...ResponsePlans.levelsOf(plan), " ", label("category", plan.category)),
