@@ -254,3 +254,15 @@ def test_refusals_speak_the_users_language(duty, units, language):
     assert_in_language(twice.get_json()["error"], language)
     if language == "zh":
         assert twice.get_json()["error"]["message"].startswith("本事件已启动过这个预案")
+
+
+def test_the_same_plan_applied_concurrently_dispatches_its_tasks_once(app, duty, units):
+    """Four duty officers press the key at once (real threads; on PostgreSQL too): one is answered 201, the
+    others 409, and the incident has the plan's tasks once."""
+    from .test_representatives import _concurrently
+
+    plan, incident = create(duty, units), new_incident(duty)
+    codes = _concurrently(app, [lambda c: apply(c, incident["id"], plan["id"])] * 4)
+    assert sorted(codes) == [201, 409, 409, 409]
+    assert duty.get(f"/api/tasks?incident_id={incident['id']}").get_json()["total"] == 3
+    assert len(events_of(duty, "response_plan.applied")) == 1
