@@ -266,3 +266,24 @@ def test_the_same_plan_applied_concurrently_dispatches_its_tasks_once(app, duty,
     assert sorted(codes) == [201, 409, 409, 409]
     assert duty.get(f"/api/tasks?incident_id={incident['id']}").get_json()["total"] == 3
     assert len(events_of(duty, "response_plan.applied")) == 1
+
+
+@pytest.mark.parametrize("who, link, writes, applies", [
+    ("duty", True, True, True), ("admin", True, True, False), ("leader", True, False, False), ("psb", False, False, False),
+])
+def test_the_pages_offer_what_the_permissions_module_says(client_for, duty, units, who, link, writes, applies):
+    from .test_pages import page_state
+
+    plan, incident = create(duty, units), new_incident(duty)
+    apply(duty, incident["id"], plan["id"])
+    client = client_for(who)
+    plans_page = client.get("/response-plans?lang=en")
+    html = plans_page.get_data(as_text=True)
+    assert plans_page.status_code == 200 and page_state(plans_page)["response_plans"][0]["id"] == plan["id"]
+    assert ('href="/response-plans"' in html) is link
+    assert ('id="new-response-plan"' in html) is writes
+    incident_page = client.get(f"/incidents/{incident['id']}?lang=zh")
+    state = page_state(incident_page)
+    assert [p["id"] for p in state["response_plans"]] == [plan["id"]] and state["applied_plan_ids"] == [plan["id"]]
+    assert ('id="rp-apply-button"' in incident_page.get_data(as_text=True)) is applies
+    assert "启动预案" in incident_page.get_data(as_text=True) or not applies
