@@ -84,9 +84,10 @@ def _area_views():
     from .meetings import views as meetings
     from .reports import views as reports
     from .representatives import views as representatives
+    from .response_plans import views as response_plans
     from .tasks import views as tasks
 
-    return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports)
+    return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans)
 
 
 def _guard_json(app: Flask) -> None:

@@ -18,10 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from .attachments import service as attachments
 from .auth import permissions
 from .auth.models import User
-from .db import db
+from .board import rules
+from .db import db, utcnow
 from .errors import Conflict, Forbidden, Invalid
 from .events import unit_of_work
-from .labels import joined
+from .labels import joined, state_name
 from .hidden_dangers import service as hidden_dangers
 from .incidents import service as incidents
 from .instructions import service as instructions
@@ -29,6 +30,7 @@ from .board import report_content
 from .reports import service as reports
 from .meetings import service as meetings
 from .representatives import service as representatives
+from .response_plans import service as response_plans
 from .tasks import deadlines
 from .tasks import service as tasks
 from .tasks.models import Task
@@ -104,6 +106,27 @@ def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str
             raise Forbidden(_("Only a unit with a live task on this incident reports its headcount: command "
                               "reports it otherwise."))
         return incidents.report_headcount(actor=actor, incident_id=incident.id, headcount=headcount, note=note)
+
+
+def apply_response_plan(*, actor: User, incident_id: int, plan_id: int) -> list[Task]:
+    """Command applies a response plan: every task of it dispatched at once, in one transaction, each exactly as a
+    hand-dispatched task (its own `task.dispatched`, pushed live, supervised alike), the deadlines counted from now.
+    A second time for the same incident is refused and changes nothing."""
+    permissions.require(actor, "apply_response_plan")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        plan = response_plans.locked(uow.session, plan_id)
+        if incident.status not in rules.ACTIVE_INCIDENT:
+            raise Conflict(_("The incident is already “{status}”: reopen it before applying a response plan.")
+                           .format(status=state_name(incident.status)), current_status=incident.status)
+        response_plans.record_application(actor=actor, plan=plan, incident=incident)
+        now = utcnow()
+        dispatched = [tasks.dispatch_task(actor=actor, incident=incident, data=response_plans.task_data(step, now))
+                      for step in plan.tasks]
+        instructions.address_units(actor=actor, incident_id=incident.id, unit_ids=sorted(
+            {unit_id for task in dispatched for unit_id in (task.unit_id, *task.co_unit_ids)}))
+        response_plans.mark_applied(actor=actor, plan=plan, incident=incident, task_ids=[task.id for task in dispatched])
+    return dispatched
 
 
 # --- hidden dangers ------------------------------------------------------------

@@ -16,6 +16,7 @@ from .incidents import service as incidents
 from .instructions import demo as instructions_demo
 from .reports import demo as reports_demo
 from .representatives import demo as representatives_demo
+from .response_plans import demo as response_plans_demo
 from .tasks import demo as tasks_demo
 
 DEMO_PASSWORD = "dispatch-demo"
@@ -109,7 +110,8 @@ def load_demo() -> None:
                                   note=in_demo_language(FIRST_RESPONSE))
     incidents.update_incident(actor=duty, incident_id=registered[0].id, version=registered[0].version,
                               changes={"headcount": 320})
-    for area in (representatives_demo, tasks_demo, instructions_demo, hidden_dangers_demo, reports_demo):
+    for area in (representatives_demo, tasks_demo, instructions_demo, hidden_dangers_demo, reports_demo,
+                 response_plans_demo):
         area.seed(duty, registered)
 
 

@@ -77,6 +77,8 @@ LABELS = {
         "hidden_danger.resolved": _l("Hidden danger resolved"), "hidden_danger.reopened": _l("Hidden danger reopened"),
         "attachment.added": _l("Attachment added"),
         "report.published": _l("Situation report published"),
+        "response_plan.saved": _l("Response plan saved"), "response_plan.deleted": _l("Response plan deleted"),
+        "response_plan.applied": _l("Response plan applied"),
     },
     "risk": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
     "hidden_danger_status": {"open": _l("Open (under watch)"), "resolved": _l("Resolved"), "erupted": _l("Erupted")},

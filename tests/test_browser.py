@@ -460,7 +460,7 @@ def test_representative_numbers_are_masked_and_revealed_only_with_a_reason(open_
 
 
 PAGES = [("login", None, "/login"), ("board", "duty", "/board"), ("incident", "duty", "/incidents/1"),
-         ("queue", "psb", "/queue"), ("wall", "leader", "/wall")]
+         ("queue", "psb", "/queue"), ("wall", "leader", "/wall"), ("response-plans", "leader", "/response-plans")]
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])

@@ -65,3 +65,18 @@ def test_people_are_named_in_the_pages_language(client_for, language, duty_name,
     duty = next(user for user in state["users"] if user["name"] == "Duty Officer Wang")
     assert duty["name_zh"] == "值班员王立新"
     assert duty_name in (duty["name"], duty["name_zh"])
+
+
+def test_the_demo_has_a_response_plan_per_category_and_level_i_to_iii(demo, client_for):
+    plans = client_for("leader").get("/api/response-plans").get_json()["items"]
+    by = {(plan["category"], tuple(plan["levels"])): plan for plan in plans}
+    categories = ("wage_arrears", "land_acquisition", "environmental_pollution")
+    assert set(by) == {(category, (level,)) for category in categories for level in ("I", "II", "III")}
+    for category in categories:
+        severe, least = by[(category, ("I",))], by[(category, ("III",))]
+        # a level-I plan brings in more units, with shorter time limits for the same units
+        assert len({t["unit_id"] for t in severe["tasks"]}) > len({t["unit_id"] for t in least["tasks"]})
+        limits = {t["unit_id"]: t["due_in_minutes"] for t in least["tasks"]}
+        assert all(t["due_in_minutes"] < limits[t["unit_id"]] for t in severe["tasks"] if t["unit_id"] in limits)
+    texts = [plan["name"] for plan in plans] + [task["title"] for plan in plans for task in plan["tasks"]]
+    assert all(bool(CHINESE.search(text)) == (demo == "zh") for text in texts), texts

@@ -26,6 +26,7 @@ from dispatch.extensions import limiter
 from dispatch.incidents import service as incidents
 from dispatch.instructions import demo as instructions_demo
 from dispatch.representatives import demo as representatives_demo
+from dispatch.response_plans import demo as response_plans_demo
 from dispatch.tasks import demo as tasks_demo
 
 from .support import ApiClient
@@ -43,12 +44,12 @@ SEED = 20261124
 
 
 def arrange_records() -> None:
-    """The demo's incidents, representatives, tasks and instructions, so ids 1..n exist."""
+    """The demo's incidents, representatives, tasks, instructions and response plans, so ids 1..n exist."""
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     registered = [incidents.register_incident(actor=duty, data={**data, "occurred_at": utcnow()})
                   for data in demo_incidents()]
     incidents.transition_incident(actor=duty, incident_id=registered[0].id, action="respond")
-    for area in (representatives_demo, tasks_demo, instructions_demo):
+    for area in (representatives_demo, tasks_demo, instructions_demo, response_plans_demo):
         area.seed(duty, registered)
     db.session.remove()
 

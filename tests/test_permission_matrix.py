@@ -32,6 +32,10 @@ class Upload(dict):
     """A body sent as multipart/form-data with a small photo as `file` (an attachment's upload)."""
 DUE_PAST = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
 
+PLAN = {"name": "Wage arrears: level II", "category": "wage_arrears", "levels": ["II"],
+        "tasks": [{"unit_id": "<LVB>", "co_unit_ids": ["<PSB>"], "title": "Receive the representatives",
+                   "instructions": "Record each demand.", "priority": "high", "due_in_minutes": 60}]}
+
 # (method, rule): (body or query, who is allowed)
 MATRIX = {
     ("GET", "/api/openapi.json"): (None, EVERYONE),
@@ -104,6 +108,14 @@ MATRIX = {
     ("GET", "/api/meetings/<int:meeting_id>"): (None, SIGNED_IN),
     ("POST", "/api/meetings/<int:meeting_id>/commitments"): (
         {"text": "Publish the arrears figures.", "unit_id": "<LVB>", "due_at": DUE}, {"command"}),
+    # response plans: everyone reads; command and the administrator write; command applies
+    ("GET", "/api/response-plans"): (None, SIGNED_IN),
+    ("POST", "/api/response-plans"): (PLAN, {"command", "admin"}),
+    ("GET", "/api/response-plans/<int:plan_id>"): (None, SIGNED_IN),
+    ("PUT", "/api/response-plans/<int:plan_id>"): (PLAN, {"command", "admin"}),
+    ("DELETE", "/api/response-plans/<int:plan_id>"): (None, {"command", "admin"}),
+    ("POST", "/api/incidents/<int:incident_id>/response-plans/<int:plan_id>/apply"): ({}, {"command"}),
+    ("GET", "/response-plans"): (None, SIGNED_IN),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -147,7 +159,9 @@ def arrange(app) -> dict:
     meeting = duty.post(f"/api/incidents/{incident['id']}/meetings",
                         json={"held_at": DUE_PAST, "place": "Reception room", "representative_ids": [representative["id"]],
                               "raised": "Unpaid wages."}).get_json()
-    return {"attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
+    plan = duty.post("/api/response-plans", json={**PLAN, "tasks": [
+        {**PLAN["tasks"][0], "unit_id": units["LVB"], "co_unit_ids": [units["PSB"]]}]}).get_json()
+    return {"plan_id": plan["id"], "attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
             "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
             "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"], "report_id": report["id"],
@@ -164,6 +178,8 @@ def ask(app, role: str, method: str, rule: str, body, ids: dict):
     def filled(value):
         if isinstance(value, list):
             return [filled(item) for item in value]
+        if isinstance(value, dict):
+            return {key: filled(item) for key, item in value.items()}
         return ids.get(value, value) if isinstance(value, str) else value
 
     payload = {key: filled(value) for key, value in (body or {}).items()}
@@ -171,7 +187,7 @@ def ask(app, role: str, method: str, rule: str, body, ids: dict):
         form = {"file": (io.BytesIO(PHOTO), "photo.png"), **{key: str(value) for key, value in payload.items()}}
         return client.client.post(path, data=form, content_type="multipart/form-data",
                                   headers=client._headers(None))
-    send = {"POST": client.post, "PATCH": client.patch}.get(method)
+    send = {"POST": client.post, "PATCH": client.patch, "PUT": client.put}.get(method)
     return send(path, json=payload) if send else client.delete(path)
 
 

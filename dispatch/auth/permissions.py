@@ -25,6 +25,8 @@ MAY = {
     "add_attachment": ("command", "liaison"), "read_task_evidence": ("command", "leader"),
     "publish_report": ("command",),
     "record_meeting": ("command",), "make_commitment": ("command",),
+    # response plans: everyone reads them; command and the administrator keep them; command applies one
+    "edit_response_plans": ("command", "admin"), "apply_response_plan": ("command",),
     "administer": ("admin",),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..auth import service as auth
 from ..auth.models import User
 from ..auth.schemas import UnitSchema
+from ..db import db
 from ..board import report_content
 from ..board import service as board
 from ..events import last_seq
@@ -19,6 +20,8 @@ from ..incidents.schemas import IncidentSchema
 from ..instructions.schemas import InstructionSchema
 from ..labels import user_name
 from ..reports.schemas import ReportBriefSchema
+from ..response_plans import service as response_plans_service
+from ..response_plans.schemas import ResponsePlanSchema
 from ..tasks.schemas import TaskSchema
 
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
@@ -72,6 +75,22 @@ def incident(actor: User, incident_id: int) -> dict:
     state["attachments"] = view.attachments
     state["reports"] = ReportBriefSchema(many=True).dump(report_content.reports_of(actor=actor, incident_id=incident_id))
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
+    # the plans command may apply here, and those already applied (offered no more)
+    state["response_plans"] = ResponsePlanSchema(many=True).dump(_plans_in_force(actor))
+    state["applied_plan_ids"] = response_plans_service.applied_plan_ids(db.session, incident_id)
+    return state
+
+
+def _plans_in_force(actor: User) -> list:
+    items, _total = response_plans_service.list_response_plans(
+        actor=actor, filters={"limit": REGISTER_SHOWN, "offset": 0})
+    return items
+
+
+def response_plans(actor: User) -> dict:
+    """Every response plan in force, by category."""
+    state = common(actor)
+    state["response_plans"] = ResponsePlanSchema(many=True).dump(_plans_in_force(actor))
     return state
 
 

@@ -102,6 +102,22 @@ STRINGS = {
     "attached": _l("Attached: {n} file(s)"), "file_required": _l("Choose a file or take a photo first."),
     "file_too_large": _l("{name} is too large: send a smaller photo or document."),
     "attach_hint": _l("Photos, PDF, Word, Excel or PowerPoint, up to {mb} MB each."),
+    # response plans
+    "rp_new": _l("New response plan"), "rp_edit": _l("Edit response plan"), "rp_delete": _l("Delete"),
+    "rp_delete_confirm": _l("Delete “{name}”? It is no longer offered; incidents it was applied to keep their tasks."),
+    "rp_apply": _l("Apply response plan"), "rp_choose": _l("Response plan"),
+    "rp_matching": _l("For this category and level"), "rp_other": _l("Other plans"),
+    "rp_applied_mark": _l("{name} (applied)"), "rp_none": _l("No response plans match."),
+    "rp_will_dispatch": _l("Applying it dispatches these {n} tasks at once; each time limit counts from now."),
+    "rp_applied_done": _l("Response plan applied: {n} tasks dispatched"),
+    "rp_pick_first": _l("Choose a response plan first."), "rp_pick": _l("Choose a plan…"),
+    "rp_none_to_apply": _l("No response plan yet: command or the administrator writes them on the response plans page."),
+    "rp_saved": _l("Response plan saved"), "rp_deleted": _l("Response plan deleted"),
+    "rp_tasks_n": _l("{n} tasks"), "rp_within": _l("within {t}"), "rp_task_n": _l("Task {n}"),
+    "rp_add_task": _l("Add task"), "rp_remove_task": _l("Remove this task"), "rp_count": _l("{n} shown of {total}"),
+    "f_plan_name": _l("Name of the plan"), "f_levels": _l("Levels it is for"),
+    "f_due_in_minutes": _l("Time limit (minutes from dispatch)"),
+    "rp_help": _l("n writes a new plan; Tab moves through each plan's buttons."),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 

@@ -118,6 +118,11 @@ def hidden_dangers():
 @pages.route("/hidden-dangers/<int:hidden_danger_id>")
 def hidden_danger(hidden_danger_id: int):
     return _page("hidden_danger.html", data.hidden_danger(actor(), hidden_danger_id))
+@pages.route("/response-plans")
+def response_plans():
+    return _page("response_plans.html", data.response_plans(actor()))
+
+
 @pages.route("/reports/<int:report_id>")
 def report(report_id: int):
     """The printable report: the same template as its PDF, with print CSS."""

@@ -248,11 +248,12 @@ function readControl(field, control) {
   return control.value === "" && !field.keepEmpty ? undefined : control.value;
 }
 
-function openForm({ title, fields, submitLabel, onSubmit, danger, done }) {
+// `intro`: nodes shown under the title (what a confirmation is about to do).
+function openForm({ title, fields, submitLabel, onSubmit, danger, done, intro }) {
   const dialog = h("dialog", { class: "form-dialog", "aria-labelledby": "dialog-title" });
   const form = h("form", { method: "dialog", novalidate: true });
   const controls = {};
-  form.append(h("h2", { id: "dialog-title" }, title));
+  form.append(h("h2", { id: "dialog-title" }, title), ...(intro || []));
   for (const field of fields) {
     const id = `f-${field.name}`;
     const control = fieldControl(field, id);
@@ -307,8 +308,8 @@ function openForm({ title, fields, submitLabel, onSubmit, danger, done }) {
     return true;
   }
   dialog.showModal();
-  const first = form.querySelector("input, select, textarea");
-  if (first) first.focus();
+  const first = form.querySelector("input, select, textarea") || submit;
+  first.focus();
   return dialog;
 }
 

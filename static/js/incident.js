@@ -139,6 +139,7 @@
       parts.push(`${data.hidden_danger.ref} ${data.hidden_danger.title}`);
       if (event.type === "hidden_danger.risk_changed") parts.push(t("status_to", { a: label("risk", data.from), b: label("risk", data.to) }));
     }
+    if (data.response_plan) parts.push(data.response_plan.name, t("rp_tasks_n", { n: (data.task_ids || []).length }));
     if (data.representative) parts.push(data.representative.name);
     if (data.person) parts.push(data.person.name);
     if (data.instruction && event.type === "instruction.issued") parts.push(`“${data.instruction.text}”`);
