@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..schemas import ID, LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time, page_of
+from ..schemas import FreeText, ID, LONG_TEXT, SHORT_TEXT, PageArgs, StrictSchema, Time, page_of
 from .models import CATEGORIES, LEVELS, PRIORITIES
 
 # from a few minutes (on the scene) to a month (a settlement to work out)
@@ -22,7 +22,7 @@ class PlanTaskSchema(StrictSchema):
     co_unit_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
                               validate=validate.Length(max=20))
     title = fields.String(required=True, validate=[SHORT_TEXT, _not_blank])
-    instructions = fields.String(load_default="", validate=LONG_TEXT)
+    instructions = FreeText(load_default="", validate=LONG_TEXT)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     due_in_minutes = fields.Integer(required=True, strict=True, validate=DUE_IN_MINUTES)
 
