@@ -242,7 +242,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, database: str = "sqlite",
-                 processes: int = 1) -> dict:
+                 processes: int = 1, profile: Path | None = None) -> dict:
     """Dispatch on SQLite (one process), or on PostgreSQL with one or two processes (Redis between them): the
     clients split between the processes, the writer alternating between them."""
     from tests.support import fresh_postgres_database, free_port, http_login, incident_payload
@@ -274,6 +274,7 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, da
         def write():
             latencies, began = [], time.monotonic()
             cpu_before = sum(cpu_seconds(server.pid) for server in servers)
+            sampler = start_profile(servers[0].pid, seconds + 3, profile) if profile else None
             for n in range(int(seconds * RATE)):
                 time.sleep(max(0.0, began + due(n, burst) - time.monotonic()))
                 url, session = writers[n % len(writers)]
@@ -282,7 +283,10 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, da
                 assert response.status_code == 201, response.text
                 latencies.append(time.monotonic() - sent)
             time.sleep(3)  # the fan-out of the last change
-            return latencies, sum(cpu_seconds(server.pid) for server in servers) - cpu_before
+            cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
+            if sampler:
+                sampler.wait(30)
+            return latencies, cpu
 
         received, (writes, cpu) = run_clients(bases, count, {"token": token, "frames": "batch"}, seconds, write)
         log = []
@@ -303,6 +307,35 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, da
         lags.append(last - datetime.fromisoformat(event["at"]).timestamp())
     name = "dispatch" if database == "sqlite" else f"dispatch PG x{processes}"
     return summary(name, count, lags, cpu, len(log) * count, writes, burst)
+
+
+def start_profile(pid: int, seconds: float, out: Path):
+    """py-spy samples the server from outside (on the clients' core, never pausing it) over the write window."""
+    import subprocess
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sampler = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                                "--rate", "200", "--nonblocking", "--format", "raw", "--output", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.sched_setaffinity(sampler.pid, {CLIENT_CORE})
+    return sampler
+
+
+def profile_summary(path: Path, top: int = 15) -> None:
+    """The samples' share by function, inclusive (anywhere on the stack) and self (the frame running)."""
+    inclusive, own, total = {}, {}, 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames, n = stack.split(";"), int(count)
+        total += n
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+    print(f"profile of the server over the write window: {total} samples ({path})")
+    for title, table in (("self", own), ("inclusive", inclusive)):
+        print(f"  top {top} by {title} share:")
+        for frame, n in sorted(table.items(), key=lambda item: -item[1])[:top]:
+            print(f"    {n / total:6.1%}  {frame}")
 
 
 def bare_run(count: int, seconds: float, work: Path, burst: bool = False, floor: bool = False) -> dict:
@@ -362,6 +395,8 @@ def main() -> None:
                         help="client counts to run again with each second's changes in one burst")
     parser.add_argument("--postgres-clients", type=int, nargs="*", default=[],
                         help="client counts to run on PostgreSQL with one server process and with two")
+    parser.add_argument("--profile", type=Path,
+                        help="sample Dispatch's server with py-spy over the largest steady run; summary printed")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--burst", action="store_true", help=argparse.SUPPRESS)
@@ -378,7 +413,8 @@ def main() -> None:
           f"{'CPU us/dlv':>10} {'write p50':>9} {'p99':>6} {'CPU ratio':>9}")
     runs = [(count, False) for count in args.clients] + [(count, True) for count in args.burst_clients]
     for count, burst in runs:
-        ours = dispatch_run(count, args.seconds, work, burst)
+        profile = args.profile if args.clients and (count, burst) == (max(args.clients), False) else None
+        ours = dispatch_run(count, args.seconds, work, burst, profile=profile)
         bare = bare_run(count, args.seconds, work, burst)
         floor = bare_run(count, args.seconds, work, burst, floor=True)
         # the ratio is the figure: CPU per delivery beside the bare per-event broadcast's, and the floor's
@@ -392,6 +428,8 @@ def main() -> None:
                   f"{writes['p99']:>6.1f} {row['cpu_ratio_to_bare']:>9.2f}"
                   + (f"  ({lost} deliveries missing)" if lost else ""), flush=True)
         rows += [ours, bare, floor]
+        if profile:
+            profile_summary(profile)
     for count in args.postgres_clients:
         one, two = (dispatch_run(count, args.seconds, work, database="postgresql", processes=n) for n in (1, 2))
         two["cpu_ratio_to_one_process"] = two["cpu_us_per_delivery"] / one["cpu_us_per_delivery"]

@@ -152,7 +152,7 @@ def incident_detail(*, actor: User, incident_id: int) -> IncidentView:
     view.tasks = TaskSchema(many=True).dump(
         db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id)))
     view.instructions = instructions.dump_for_incident(actor=actor, incident_id=incident_id)
-    view.attachments = AttachmentSchema(many=True).dump(incident_attachments(actor=actor, incident_id=incident_id))
+    view.attachments = AttachmentSchema(many=True).dump(_attachments_of(actor, incident_id))
     view.meetings = meetings_for_incident(incident_id)
     view.commitments = commitments_for_incident(incident_id)
     return view
@@ -176,6 +176,10 @@ def incident_attachments(*, actor: User, incident_id: int) -> list[Attachment]:
     """The incident's attachments the viewer may see, oldest first."""
     permissions.require_user(actor)
     _incident(incident_id)
+    return _attachments_of(actor, incident_id)
+
+
+def _attachments_of(actor: User, incident_id: int) -> list[Attachment]:
     return list(db.session.scalars(
         select(Attachment).where(Attachment.incident_id == incident_id, _attachments_seen_by(actor))
         .order_by(Attachment.id)))
