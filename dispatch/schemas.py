@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from . import personal_data
+from .db import utcnow
 
 # Long enough for any real text, short enough that nobody pastes a book into a field.
 SHORT_TEXT = validate.Length(min=1, max=200)
@@ -71,6 +72,18 @@ class StrictSchema(Schema):
             if bad:
                 raise ValidationError(bad)
         return data
+
+
+class DeadlineAhead(StrictSchema):
+    """A `due_at` already past is a typing slip unless the officer says it is meant (work or a promise recorded
+    late): then `past_due_ok`."""
+    past_due_ok = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _deadline_ahead(self, data, **kwargs):
+        if data.get("due_at") is not None and data["due_at"] <= utcnow() and not data.get("past_due_ok"):
+            raise ValidationError(_("The deadline is in the past: choose a later time, or confirm with past_due_ok."),
+                                  "due_at")
 
 
 class Time(fields.DateTime):

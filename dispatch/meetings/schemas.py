@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
-from ..schemas import FreeText, ID, LONG_TEXT, StrictSchema, Time
+from ..labels import LABELS
+from ..schemas import DeadlineAhead, FreeText, ID, LONG_TEXT, StrictSchema, Time
 
 # The same tolerance as an incident's occurred_at: a clock a little ahead is not a typing slip.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -35,19 +36,11 @@ class MeetingCreateSchema(StrictSchema):
                                   "held_at")
 
 
-class CommitmentCreateSchema(StrictSchema):
+class CommitmentCreateSchema(DeadlineAhead):
     text = FreeText(required=True, validate=NEEDED_TEXT)
     unit_id = fields.Integer(required=True, strict=True, validate=ID)
     due_at = Time(required=True)
-    priority = fields.String(load_default="high", validate=validate.OneOf(("low", "normal", "high", "urgent")))
-    # a time limit already past is a typing slip unless the officer says it is meant (a promise recorded late)
-    past_due_ok = fields.Boolean(load_default=False)
-
-    @validates_schema
-    def _deadline_ahead(self, data, **kwargs):
-        if data.get("due_at") is not None and data["due_at"] <= utcnow() and not data.get("past_due_ok"):
-            raise ValidationError(_("The deadline is in the past: choose a later time, or confirm with past_due_ok."),
-                                  "due_at")
+    priority = fields.String(load_default="high", validate=validate.OneOf(tuple(LABELS["priority"])))
 
 
 class AttendeeSchema(Schema):

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..board import rules
 from ..db import utcnow
 from ..labels import action_name
-from ..schemas import FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
+from ..schemas import DeadlineAhead, FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
 # Computed fields say their type, so the OpenAPI document describes them.
@@ -33,7 +33,7 @@ def _given(value) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
-class TaskCreateSchema(StrictSchema):
+class TaskCreateSchema(DeadlineAhead):
     unit_id = fields.Integer(required=True, strict=True, validate=ID)
     co_unit_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
                               validate=validate.Length(max=20))
@@ -41,14 +41,6 @@ class TaskCreateSchema(StrictSchema):
     instructions = FreeText(load_default="", validate=LONG_TEXT)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     due_at = Time(allow_none=True)
-    # a deadline already past is a typing slip unless the officer says it is meant (work recorded late)
-    past_due_ok = fields.Boolean(load_default=False)
-
-    @validates_schema
-    def _deadline_ahead(self, data, **kwargs):
-        if data.get("due_at") is not None and data["due_at"] <= utcnow() and not data.get("past_due_ok"):
-            raise ValidationError(_("The deadline is in the past: choose a later time, or confirm with past_due_ok."),
-                                  "due_at")
 
 
 class TaskTransitionSchema(StrictSchema):
