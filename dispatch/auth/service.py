@@ -276,6 +276,15 @@ def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
     return row
 
 
+def require_units(session, unit_ids: list[int], field: str = "unit_ids") -> None:
+    """Every unit named exists; the refusal names the field and the first unknown id."""
+    known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
+    missing = [unit_id for unit_id in unit_ids if unit_id not in known]
+    if missing:
+        raise Invalid(_("No such unit: choose one from the list."),
+                      fields={field: [_("No unit has the id {id}.").format(id=missing[0])]})
+
+
 def list_units(*, actor: User) -> list[Unit]:
     permissions.require_user(actor)
     return list(db.session.scalars(select(Unit).order_by(Unit.id)))

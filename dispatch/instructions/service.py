@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from ..auth import permissions
 from ..auth.models import Unit, User
+from ..auth.service import require_units
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, Invalid, found
+from ..errors import Conflict, Forbidden, found
 from ..events import unit_of_work
 from ..schemas import shown_time
 from .models import Instruction, InstructionAddressee
@@ -39,7 +40,7 @@ def issue_instruction(*, actor: User, incident_id: int, text: str, involved_unit
     permissions.require(actor, "issue_instruction")
     with unit_of_work() as uow:
         if unit_ids:
-            _known_units(uow.session, unit_ids)
+            require_units(uow.session, unit_ids)
             units = set(unit_ids)
         else:
             units = set(involved_unit_ids) | {_command_centre(uow.session)}
@@ -52,14 +53,6 @@ def issue_instruction(*, actor: User, incident_id: int, text: str, involved_unit
         uow.append_event("instruction.issued", actor=actor, incident=incident_id,
                          data={"instruction": snapshot(instruction)})
     return instruction
-
-
-def _known_units(session: Session, unit_ids: list[int]) -> None:
-    known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
-    missing = [unit_id for unit_id in unit_ids if unit_id not in known]
-    if missing:
-        raise Invalid(_("No such unit: choose one from the list."),
-                      fields={"unit_ids": [_("No unit has the id {id}.").format(id=missing[0])]})
 
 
 def address_units(*, actor: User | None, incident_id: int, unit_ids: list[int]) -> list[Instruction]:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
-from ..auth.models import Unit, User
+from ..auth.models import User
+from ..auth.service import require_units
 from ..db import utcnow
-from ..errors import Invalid, found
+from ..errors import found
 from ..events import unit_of_work
 from .models import Commitment, Meeting, MeetingRepresentative, MeetingUnit
 from .schemas import CommitmentSchema, MeetingSchema
@@ -33,14 +32,6 @@ def get(session: Session, meeting_id: int) -> Meeting:
     return found(session.get(Meeting, meeting_id), "meeting")
 
 
-def _known_units(session: Session, unit_ids: list[int]) -> None:
-    known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
-    missing = [unit_id for unit_id in unit_ids if unit_id not in known]
-    if missing:
-        raise Invalid(_("No such unit: choose one from the list."),
-                      fields={"unit_ids": [_("No unit has the id {id}.").format(id=missing[0])]})
-
-
 def record_meeting(*, actor: User, incident_id: int, data: dict[str, Any],
                    representative_names: dict[int, str]) -> Meeting:
     """Command records a meeting held with the representatives: who was there, what was raised and answered.
@@ -49,7 +40,7 @@ def record_meeting(*, actor: User, incident_id: int, data: dict[str, Any],
     permissions.require(actor, "record_meeting")
     unit_ids = list(dict.fromkeys(data.get("unit_ids") or []))
     with unit_of_work() as uow:
-        _known_units(uow.session, unit_ids)
+        require_units(uow.session, unit_ids)
         meeting = Meeting(
             incident_id=incident_id, held_at=data["held_at"], place=data["place"], raised=data["raised"],
             answered=data.get("answered") or "", recorded_by_id=actor.id, recorded_at=utcnow(),

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..auth import permissions
-from ..auth.models import Unit, User
+from ..auth.models import User
+from ..auth.service import require_units
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, NotFound
 from ..events import unit_of_work
 from ..schemas import shown_time
 from .models import (ResponsePlan, ResponsePlanApplication, ResponsePlanLevel, ResponsePlanTask,
@@ -54,14 +55,9 @@ def locked(session: Session, plan_id: int) -> ResponsePlan:
 
 def _known_units(session: Session, tasks: list[dict[str, Any]]) -> None:
     """Every lead and co-handling unit exists; the refusal names the row and field (`tasks.2.unit_id`)."""
-    wanted = {unit_id for task in tasks for unit_id in (task["unit_id"], *task.get("co_unit_ids", []))}
-    known = set(session.scalars(select(Unit.id).where(Unit.id.in_(wanted))))
     for index, task in enumerate(tasks):
-        for field, unit_ids in (("unit_id", [task["unit_id"]]), ("co_unit_ids", task.get("co_unit_ids", []))):
-            missing = [unit_id for unit_id in unit_ids if unit_id not in known]
-            if missing:
-                raise Invalid(_("No such unit: choose one from the list."),
-                              fields={f"tasks.{index}.{field}": [_("No unit has the id {id}.").format(id=missing[0])]})
+        require_units(session, [task["unit_id"]], f"tasks.{index}.unit_id")
+        require_units(session, task.get("co_unit_ids", []), f"tasks.{index}.co_unit_ids")
 
 
 def _fill(plan: ResponsePlan, data: dict[str, Any]) -> None:

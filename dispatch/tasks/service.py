@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from .. import workflow
 from ..auth import permissions
-from ..auth.models import Unit, User
+from ..auth.models import User
+from ..auth.service import require_units
 from ..db import db, utcnow
 from ..errors import Conflict, Forbidden, Invalid, found
 from ..events import Event, unit_of_work
@@ -63,14 +64,6 @@ def _get(session: Session, task_id: int, *, for_update: bool = False) -> Task:
     return found(task, "task")
 
 
-def _known_units(session: Session, unit_ids: list[int], field: str) -> None:
-    found = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
-    missing = [unit_id for unit_id in unit_ids if unit_id not in found]
-    if missing:
-        raise Invalid(_("No such unit: choose one from the list."),
-                      fields={field: [_("No unit has the id {id}.").format(id=missing[0])]})
-
-
 def default_due_at(level: str, priority: str, now: datetime) -> datetime:
     """The time limit the settings give a task of this priority on an incident of this level."""
     return now + timedelta(hours=current_app.config["TASK_DUE_HOURS"][level][priority])
@@ -89,8 +82,8 @@ def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
         if incident.status == "closed":
             raise Conflict(_("The incident is closed: reopen it before dispatching tasks."),
                            current_status=incident.status)
-        _known_units(uow.session, [data["unit_id"]], "unit_id")
-        _known_units(uow.session, co_unit_ids, "co_unit_ids")
+        require_units(uow.session, [data["unit_id"]], "unit_id")
+        require_units(uow.session, co_unit_ids, "co_unit_ids")
         now = utcnow()
         priority = data.get("priority") or "normal"
         task = Task(
@@ -175,7 +168,7 @@ def _reroute(session, task, actor, args, now):
     if new_unit == task.unit_id:
         raise Invalid(_("The task is already with this unit: choose another unit to reroute it to."),
                       fields={"unit_id": [_("The task is already with this unit.")]})
-    _known_units(session, [new_unit], "unit_id")
+    require_units(session, [new_unit], "unit_id")
     previous = task.unit_id
     task.unit_id = new_unit
     task.co_units = [co for co in task.co_units if co.unit_id != new_unit]
