@@ -337,6 +337,19 @@ const Users = (() => {
 })();
 
 // The choices the server accepts, named in the page's language (labels may come from another group).
+// A list's filters kept in the address bar (bookmarked, kept on reload): read them, then follow every change.
+function filtersInAddress(filters, render) {
+  for (const [name, value] of new URLSearchParams(location.search)) {
+    if (filters[name] && [...(filters[name].options || [{ value }])].some((o) => o.value === value)) filters[name].value = value;
+  }
+  const changed = () => {
+    const query = new URLSearchParams();
+    for (const [name, control] of Object.entries(filters)) if (control.value) query.set(name, control.value);
+    history.replaceState(null, "", `${location.pathname}${query.toString() ? `?${query}` : ""}`);
+    render();
+  };
+  for (const control of Object.values(filters)) control.addEventListener("input", changed);
+}
 function optionsOf(group, labels) { return (Client.choices[group] || []).map((key) => [key, label(labels || group, key)]); }
 function levelBadge(level) { return h("span", { class: `level level-${level}`, title: label("level_long", level) }, label("level", level)); }
 function statusBadge(status) { return h("span", { class: `status status-${status}` }, label("status", status)); }

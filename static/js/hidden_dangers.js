@@ -99,16 +99,7 @@ const HiddenDangers = (() => {
     if (changedId) highlight(list.querySelector(`li[data-id="${changedId}"]`));
   }
 
-  function filtersChanged() {
-    const query = new URLSearchParams();
-    for (const [name, control] of Object.entries(filters)) if (control.value) query.set(name, control.value);
-    history.replaceState(null, "", `${location.pathname}${query.toString() ? `?${query}` : ""}`);
-    render();
-  }
-  for (const [name, value] of new URLSearchParams(location.search)) {
-    if (filters[name] && [...(filters[name].options || [{ value }])].some((o) => o.value === value)) filters[name].value = value;
-  }
-  for (const control of Object.values(filters)) control.addEventListener("input", filtersChanged);
+  filtersInAddress(filters, render);
   HiddenDangers.Store.onChange((danger) => render(danger.id));
 
   function move(step) {

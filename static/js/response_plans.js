@@ -184,16 +184,7 @@ const ResponsePlans = (() => {
     if (changedId) highlight(list.querySelector(`[data-plan-id="${changedId}"]`));
   }
 
-  function filtersChanged() {
-    const query = new URLSearchParams();
-    for (const [name, control] of Object.entries(filters)) if (control.value) query.set(name, control.value);
-    history.replaceState(null, "", `${location.pathname}${query.toString() ? `?${query}` : ""}`);
-    render();
-  }
-  for (const [name, value] of new URLSearchParams(location.search)) {
-    if (filters[name] && [...filters[name].options].some((o) => o.value === value)) filters[name].value = value;
-  }
-  for (const control of Object.values(filters)) control.addEventListener("input", filtersChanged);
+  filtersInAddress(filters, render);
   ResponsePlans.Store.onChange((plan) => render(plan.deleted ? null : plan.id));
   const create = document.getElementById("new-response-plan");
   if (create) create.addEventListener("click", () => ResponsePlans.planForm());
