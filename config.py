@@ -57,6 +57,7 @@ class Config:
     LIVE_BATCH_MS = 50  # what commits within this window goes to batch clients as one `events` frame
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
     LIVE_PAGE_SIZE = 500  # events per read of the log, and per catch-up frame
+    LIVE_FAN_OUT_CHUNK = 100  # sockets written between yields to the loop, so requests wait for no whole fan-out
     DISPATCH_TIMEZONE = "Asia/Shanghai"
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
     SESSION_IDLE_MINUTES = 8 * 60
@@ -155,6 +156,7 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         LIVE_BATCH_MS=float(env.get("DISPATCH_LIVE_BATCH_MS", base.LIVE_BATCH_MS)),
         LIVE_POLL_SECONDS=float(env.get("DISPATCH_LIVE_POLL_SECONDS", base.LIVE_POLL_SECONDS)),
         LIVE_PAGE_SIZE=int(env.get("DISPATCH_LIVE_PAGE_SIZE", base.LIVE_PAGE_SIZE)),
+        LIVE_FAN_OUT_CHUNK=int(env.get("DISPATCH_LIVE_FAN_OUT_CHUNK", base.LIVE_FAN_OUT_CHUNK)),
         SESSION_COOKIE_SECURE=_bool(env.get("SESSION_COOKIE_SECURE"), base.SESSION_COOKIE_SECURE),
         SESSION_IDLE_MINUTES=float(env.get("DISPATCH_SESSION_IDLE_MINUTES", base.SESSION_IDLE_MINUTES)),
         SESSION_ABSOLUTE_HOURS=float(env.get("DISPATCH_SESSION_ABSOLUTE_HOURS", base.SESSION_ABSOLUTE_HOURS)),

@@ -24,8 +24,10 @@ import threading
 import time
 from typing import Iterable
 
+from engineio import packet as eio_packet
 from flask import Flask
 from flask_socketio import SocketIO
+from socketio import packet
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -42,15 +44,30 @@ def frames_room(batch: bool) -> str:
     return BATCH_ROOM if batch else EACH_ROOM
 
 
-def send_frame(server: SocketIO, events: list[dict], *, to: str | None = None, batch: bool = True) -> None:
+def send_frame(server: SocketIO, events: list[dict], *, to: str | None = None, batch: bool = True,
+               chunk: int = 0) -> None:
     """One frame of contiguous events to a room (or, with `to`, to one socket)."""
     if not events:
         return
+    send = (lambda name, data: server.emit(name, data, to=to, ignore_queue=True)) if to else \
+        (lambda name, data: fan_out(server, name, data, BATCH_ROOM if batch else EACH_ROOM, chunk))
     if batch:
-        server.emit("events", events, to=to or BATCH_ROOM, ignore_queue=True)
+        send("events", events)
         return
     for event in events:
-        server.emit("event", event, to=to or EACH_ROOM, ignore_queue=True)
+        send("event", event)
+
+
+def fan_out(server: SocketIO, name: str, data, room: str, chunk: int = 0) -> None:
+    """As Socket.IO's room emit (the packet encoded once), but yielding between chunks of sockets: the loop
+    then reads the requests waiting on it, so a write is not held behind a thousand sockets' queues."""
+    sio = server.server
+    encoded = sio.packet_class(packet.EVENT, namespace="/", data=[name, data]).encode()
+    message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+    for n, (_sid, eio_sid) in enumerate(sio.manager.get_participants("/", room), 1):
+        sio._send_eio_packet(eio_sid, message)
+        if chunk and n % chunk == 0:
+            server.sleep(0)
 
 
 def read_pages(after: int, upto: int, page: int, session: Session | None = None) -> Iterable[list[dict]]:
@@ -119,14 +136,16 @@ class Follower:
 
     def _push(self, events: list[dict]) -> None:
         self.frames += 1
+        # yielding inside a fan-out is for the running server; an inline push finishes its frame at once
+        chunk = self.app.config["LIVE_FAN_OUT_CHUNK"] if self.running else 0
         every = self.app.config["TEST_DROP_PUSHES"]
         if every and any(event["seq"] % every == 0 for event in events):
             # tests only: the frame is lost after its commit; clients recover it by heartbeat and resume
             events = [event for event in events if event["seq"] % every]
-            send_frame(self.server, events, batch=False)
+            send_frame(self.server, events, batch=False, chunk=chunk)
             return
-        send_frame(self.server, events, batch=True)
-        send_frame(self.server, events, batch=False)
+        send_frame(self.server, events, batch=True, chunk=chunk)
+        send_frame(self.server, events, batch=False, chunk=chunk)
 
     # -- the running follower ------------------------------------------------
 

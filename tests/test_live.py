@@ -12,7 +12,7 @@ from dispatch.auth.models import UserSession
 from dispatch.db import db
 from dispatch.errors import Invalid
 from dispatch.events import unit_of_work
-from realtime import socketio
+from realtime import follower, socketio
 
 from .support import incident_payload
 
@@ -110,18 +110,20 @@ def test_a_refused_edit_pushes_nothing(app, duty, leader):
     assert pushed(socket) == []
 
 
-def test_pushes_are_one_broadcast_per_frame_kind(app, duty, client_for, monkeypatch):
+def test_pushes_are_one_encoded_frame_per_kind(app, duty, client_for, monkeypatch):
     for name in ("leader", "psb", "lvb"):
         socket_of(app, client_for(name))
     socket_of(app, client_for("hrss"), auth={"frames": "batch"})
-    emits = []
-    original = socketio.server.manager.emit
-    monkeypatch.setattr(socketio.server.manager, "emit",
-                        lambda event, data, *args, **kwargs: emits.append((event, kwargs.get("room")))
-                        or original(event, data, *args, **kwargs))
+    sent, encoded = [], []
+    fan_out = follower.fan_out
+    monkeypatch.setattr(follower, "fan_out", lambda server, name, data, room, chunk=0: sent.append((name, room))
+                        or fan_out(server, name, data, room, chunk))
+    encode = socketio.server.packet_class.encode
+    monkeypatch.setattr(socketio.server.packet_class, "encode", lambda packet: encoded.append(packet) or encode(packet))
     register(duty)
-    # to every batch client at once and to every per-event client at once, not a loop over sockets
-    assert emits == [("events", "frames:batch"), ("event", "frames:each")]
+    # to every batch client and to every per-event client, each frame encoded once whatever the sockets
+    assert sent == [("events", "frames:batch"), ("event", "frames:each")]
+    assert len(encoded) == 2
 
 
 def test_a_batch_client_gets_each_commit_as_one_events_frame_in_seq_order(app, ctx, leader):
