@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from .db import db
@@ -223,12 +223,22 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
     def _database_unavailable(exc):
         """The database went away (restarted, unreachable, busy): 503, try again; the pool reconnects by itself."""
         db.session.remove()
-        body = {"error": {"code": "unavailable", "message": "The database does not answer; try again shortly.",
+        body = {"error": {"code": "unavailable",
+                          "message": str(_l("The database does not answer: nothing was saved. Try again in a "
+                                            "few seconds.")),
                           "fields": {}}}
         return jsonify(body), 503, {"Retry-After": "2"}
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        # a connection cut mid-statement surfaces as whatever error the driver was in; only that is a 503
+        if exc.connection_invalidated:
+            return _database_unavailable(exc)
+        raise exc
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

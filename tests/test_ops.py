@@ -151,3 +151,22 @@ def test_a_write_the_database_drops_midway_is_503_and_logged_with_who_asked(duty
     assert response.get_json()["error"]["code"] == "unavailable"
     lines = [record.getMessage() for record in caplog.records if record.name == "dispatch.request"]
     assert lines[-1].startswith(f"POST /api/incidents 503 user={duty.user['id']} ")
+
+
+@pytest.mark.parametrize("lost", ["pending-rollback", "invalidated"])
+def test_a_connection_lost_in_any_form_is_503_in_the_users_language(duty, monkeypatch, lost):
+    """However the driver reports the cut (a session left needing a rollback, or a connection invalidated
+    mid-statement), the answer is 503 with a message in the asker's language."""
+    from sqlalchemy.exc import DBAPIError, PendingRollbackError
+
+    from dispatch.incidents import views
+
+    def dropped(**_):
+        if lost == "pending-rollback":
+            raise PendingRollbackError("This Session's transaction has been rolled back")
+        raise DBAPIError("INSERT", {}, Exception("terminating connection"), connection_invalidated=True)
+
+    monkeypatch.setattr(views.service, "register_incident", dropped)
+    response = duty.post("/api/incidents", json=incident_payload(), headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "数据库" in response.get_json()["error"]["message"]
