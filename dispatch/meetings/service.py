@@ -33,6 +33,11 @@ def get(session: Session, meeting_id: int) -> Meeting:
     return found(session.get(Meeting, meeting_id), "meeting")
 
 
+def find(session: Session, meeting_id: int) -> Meeting | None:
+    """The meeting, or None (a reference to it in another request is then invalid, not missing)."""
+    return session.get(Meeting, meeting_id)
+
+
 def _known_units(session: Session, unit_ids: list[int]) -> None:
     known = set(session.scalars(select(Unit.id).where(Unit.id.in_(unit_ids))))
     missing = [unit_id for unit_id in unit_ids if unit_id not in known]
