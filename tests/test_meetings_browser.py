@@ -7,14 +7,14 @@ the suite may move a year ahead (DISPATCH_TEST_CLOCK_SHIFT_DAYS)."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
 
-from .support import http_login
-from .test_browser import (PHONE, SCREENSHOTS, TARGETS_TOO_SMALL, WAIT, browser, expect, expect_live, fresh_state,  # noqa: F401
-                           open_session, register_through_api, server, shoot, unique)
+from .support import PASSWORD, incident_payload
+from .test_browser import (PHONE, SCREENSHOTS, TARGETS_TOO_SMALL, WAIT, browser, expect, fresh_state,  # noqa: F401
+                           open_session, server, shoot, unique)
 
 pytestmark = pytest.mark.browser
 WIDE = """() => [...document.querySelectorAll('body *')].filter((n) => n.getBoundingClientRect().right > 391)
@@ -26,7 +26,8 @@ WEIGHTS, CHECK = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], "10X9876
 LOCAL_IN = "(hours) => Time.local(Date.now() + hours * 3600e3)"
 WORDS = {
     "en": {"section": "Meetings with representatives", "kept": "Kept on time", "late": "Late", "open": "Open, in time",
-           "summary": "2 commitments: 1 kept, 1 late, 0 open", "none_present": "Tick the representatives who were there: from 1 to 50."},
+           "summary": "2 commitments: 1 kept, 1 late, 0 open",
+           "none_present": "Tick the representatives who were there: from 1 to 50."},
     "zh": {"section": "代表座谈", "kept": "按时兑现", "late": "逾期", "open": "未到期",
            "summary": "承诺事项 2 项：按时兑现 1 项，逾期 1 项，未到期 0 项"},
 }
@@ -38,52 +39,74 @@ def identity_number() -> str:
     return body + CHECK[sum(int(d) * w for d, w in zip(body, WEIGHTS)) % 11]
 
 
-def server_now(http, server):
-    return parsedate_to_datetime(http.get(f"{server.url}/healthz", timeout=10).headers["Date"])
+class Api:
+    """The JSON API as one user, through a browser context of its own: its cookies live by the browser's clock,
+    which is the server's, whatever this process's clock says."""
+
+    def __init__(self, browser, server, username: str):
+        self.base, self.context = server.url, browser.new_context()
+        answer = self.context.request.post(f"{self.base}/api/session",
+                                           data={"username": username, "password": PASSWORD})
+        assert answer.ok, answer.text()
+        self.headers = {"X-CSRF-Token": answer.json()["csrf_token"]}
+
+    def get(self, path: str) -> dict:
+        answer = self.context.request.get(self.base + path)
+        assert answer.ok, answer.text()
+        return answer.json()
+
+    def post(self, path: str, body: dict) -> dict:
+        answer = self.context.request.post(self.base + path, data=body, headers=self.headers)
+        assert answer.status in (200, 201), answer.text()
+        return answer.json()
+
+    def now(self) -> datetime:
+        return parsedate_to_datetime(self.context.request.get(f"{self.base}/healthz").headers["date"])
 
 
-def ok(answer, status=(200, 201)):
-    assert answer.status_code in status, answer.text
-    return answer.json()
+@pytest.fixture
+def api(browser, server):
+    """api("duty") -> the API as duty (one context per user, closed after the test)."""
+    made: dict[str, Api] = {}
+    yield lambda username: made.setdefault(username, Api(browser, server, username))
+    for each in made.values():
+        each.context.close()
 
 
-def scene(server, *, meeting=False):
+def scene(api, *, meeting=False):
     """An incident with two representatives and an HRSS task; with `meeting`, a meeting held an hour ago with a
     commitment whose task HRSS finished in time and one already past its time limit."""
-    duty = http_login(server.url, "duty")
-    units = {u["code"]: u["id"] for u in duty.get(f"{server.url}/api/units", timeout=10).json()["items"]}
-    incident = register_through_api(server, unique("Wage arrears at the brickworks"), level="II")
-    base = f"{server.url}/api/incidents/{incident['id']}"
-    reps = [ok(duty.post(f"{base}/representatives", timeout=10,
-                         json={"name": name, "id_number": identity_number(), "phone": "13912345678"}))
+    duty = api("duty")
+    now = duty.now()
+    units = {u["code"]: u["id"] for u in duty.get("/api/units")["items"]}
+    incident = duty.post("/api/incidents", incident_payload(
+        title=unique("Wage arrears at the brickworks"), occurred_at=(now - timedelta(hours=3)).isoformat()))
+    base = f"/api/incidents/{incident['id']}"
+    reps = [duty.post(f"{base}/representatives", {"name": name, "id_number": identity_number(), "phone": "13912345678"})
             for name in ("陈建国", "王秀兰")]
-    ok(duty.post(f"{base}/tasks", timeout=10, json={"unit_id": units["HRSS"], "title": unique("Count the arrears"),
-                                                      "priority": "high"}))
-    found = {"incident": incident, "reps": reps, "units": units, "duty": duty}
+    duty.post(f"{base}/tasks", {"unit_id": units["HRSS"], "title": unique("Count the arrears"), "priority": "high"})
+    found = {"incident": incident, "reps": reps, "units": units}
     if not meeting:
         return found
-    now = server_now(duty, server)
-    held = ok(duty.post(f"{base}/meetings", timeout=10, json={
+    held = duty.post(f"{base}/meetings", {
         "held_at": (now - timedelta(hours=1)).isoformat(), "place": unique("Letters and Visits, room 2"),
         "representative_ids": [r["id"] for r in reps], "unit_ids": [units["HRSS"], units["LVB"]],
-        "raised": "Wages unpaid since spring.", "answered": "HRSS publishes the amounts within three days."}))
-    kept = ok(duty.post(f"{server.url}/api/meetings/{held['id']}/commitments", timeout=10, json={
-        "text": "Publish the amounts owed", "unit_id": units["HRSS"], "due_at": (now + timedelta(days=3)).isoformat()}))
-    late = ok(duty.post(f"{server.url}/api/meetings/{held['id']}/commitments", timeout=10, json={
+        "raised": "Wages unpaid since spring.", "answered": "HRSS publishes the amounts within three days."})
+    kept = duty.post(f"/api/meetings/{held['id']}/commitments", {
+        "text": "Publish the amounts owed", "unit_id": units["HRSS"], "due_at": (now + timedelta(days=3)).isoformat()})
+    late = duty.post(f"/api/meetings/{held['id']}/commitments", {
         "text": "Answer the group the same day", "unit_id": units["LVB"],
-        "due_at": (now - timedelta(minutes=30)).isoformat(), "past_due_ok": True}))
-    finish(server, kept["task_id"], "hrss")
+        "due_at": (now - timedelta(minutes=30)).isoformat(), "past_due_ok": True})
+    finish(api, kept["task_id"], "hrss")
     return {**found, "meeting": held, "kept": kept, "late": late}
 
 
-def finish(server, task_id: int, username: str) -> None:
+def finish(api, task_id: int, username: str) -> None:
     """The unit claims, starts and submits the task; command verifies it done."""
-    unit = http_login(server.url, username)
     for action in ("claim", "start", "submit"):
-        ok(unit.post(f"{server.url}/api/tasks/{task_id}/transitions", timeout=10,
-                     json={"action": action, **({"note": "Done."} if action == "submit" else {})}))
-    ok(http_login(server.url, "duty").post(f"{server.url}/api/tasks/{task_id}/transitions", timeout=10,
-                                            json={"action": "verify"}))
+        api(username).post(f"/api/tasks/{task_id}/transitions",
+                           {"action": action, **({"note": "Done."} if action == "submit" else {})})
+    api("duty").post(f"/api/tasks/{task_id}/transitions", {"action": "verify"})
 
 
 def section(page, name: str) -> None:
@@ -96,8 +119,8 @@ def commitment(page, text: str):
     return page.locator("#meetings li.commitment", has_text=text)
 
 
-def test_command_records_a_meeting_and_two_commitments_and_a_leader_sees_them_live(open_session, server):
-    found = scene(server)
+def test_command_records_a_meeting_and_two_commitments_and_a_leader_sees_them_live(open_session, server, api):
+    found = scene(api)
     incident = found["incident"]
     path = f"/incidents/{incident['id']}"
     leader = open_session("leader", path=path)
@@ -188,7 +211,7 @@ def test_command_records_a_meeting_and_two_commitments_and_a_leader_sees_them_li
 
     # the unit does the first in time: kept, on every page, without a reload
     task_id = int(on_time.get_attribute("data-task-id"))
-    finish(server, task_id, "hrss")
+    finish(api, task_id, "hrss")
     expect(on_time.locator(".kept")).to_have_text("✓ Kept on time", timeout=WAIT)
     expect(on_time.locator(".tstatus")).to_have_text("Done")
     expect(leader.page.locator("#commitments-summary")).to_have_text(WORDS["en"]["summary"], timeout=WAIT)
@@ -197,7 +220,8 @@ def test_command_records_a_meeting_and_two_commitments_and_a_leader_sees_them_li
 
     # the minutes, attached under the meeting, appear under it for the leader
     meeting.locator(".attach-meeting").click()
-    dialog.locator("#attach-file").set_input_files({"name": "minutes.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    dialog.locator("#attach-file").set_input_files({"name": "minutes.pdf", "mimeType": "application/pdf",
+                                                    "buffer": PDF})
     dialog.locator("button[type=submit]").click()
     expect(dialog).to_have_count(0, timeout=WAIT)
     expect(seen.locator(".meeting-files li.attachment")).to_contain_text("minutes.pdf", timeout=WAIT)
@@ -209,8 +233,8 @@ def test_command_records_a_meeting_and_two_commitments_and_a_leader_sees_them_li
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
-def test_a_liaison_sees_the_meetings_but_no_forms_in_either_language(open_session, server, locale):
-    found = scene(server, meeting=True)
+def test_a_liaison_sees_the_meetings_but_no_forms_in_either_language(open_session, server, api, locale):
+    found = scene(api, meeting=True)
     words = WORDS[locale[:2]]
     liaison = open_session("hrss", locale=locale, path=f"/incidents/{found['incident']['id']}")
     page = liaison.page
@@ -226,8 +250,8 @@ def test_a_liaison_sees_the_meetings_but_no_forms_in_either_language(open_sessio
 
 @pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
 def test_command_on_a_phone_reads_the_meetings_and_is_told_beside_the_field_what_is_missing(open_session, server,
-                                                                                            locale):
-    found = scene(server, meeting=True)
+                                                                                            api, locale):
+    found = scene(api, meeting=True)
     duty = open_session("duty", locale=locale, path=f"/incidents/{found['incident']['id']}", viewport=PHONE,
                         is_mobile=True, has_touch=True)
     page = duty.page

@@ -1,4 +1,5 @@
-"""Photos and documents on an incident, on one of its meetings, or on one of its tasks as evidence: metadata here, bytes on disk."""
+"""Photos and documents on an incident, on one of its meetings, or on one of its tasks as evidence: metadata
+here, bytes on disk."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -131,8 +131,9 @@ def add_attachment(*, actor: User, incident_id: int, task_id: int | None, note: 
     permissions.require(actor, "add_attachment")
     with unit_of_work() as uow:
         attachment = Attachment(
-            incident_id=incident_id, task_id=task_id, meeting_id=meeting_id, name=masked_text(received.name), size=received.size,
-            content_type=received.content_type, sha256=received.sha256, note=masked_text(note or ""),
+            incident_id=incident_id, task_id=task_id, meeting_id=meeting_id, name=masked_text(received.name),
+            size=received.size, content_type=received.content_type, sha256=received.sha256,
+            note=masked_text(note or ""),
             uploaded_by_id=actor.id, uploaded_by_name=actor.display_name, uploaded_by_unit_id=actor.unit_id,
             uploaded_at=utcnow())
         uow.session.add(attachment)

@@ -114,8 +114,10 @@ def _instructions(session: Session, incident_id: int, units: dict[int, Unit],
 def _meetings(session: Session, incident_id: int, units: dict[int, Unit]) -> tuple[list[dict], list[dict]]:
     """The meetings (representatives by name only, with how many files each has: their names are in the annex)
     and the commitments with whether each was kept, as of now."""
-    files = dict(session.execute(select(Attachment.meeting_id, func.count()).where(
-        Attachment.incident_id == incident_id, Attachment.meeting_id.is_not(None)).group_by(Attachment.meeting_id)).all())
+    files = dict(session.execute(
+        select(Attachment.meeting_id, func.count())
+        .where(Attachment.incident_id == incident_id, Attachment.meeting_id.is_not(None))
+        .group_by(Attachment.meeting_id)).all())
     meetings = [{**meeting, "units": [_unit(units.get(unit_id)) for unit_id in meeting.get("unit_ids") or []],
                  "attachments": files.get(meeting["id"], 0)}
                 for meeting in board.meetings_for_incident(incident_id)]
