@@ -278,3 +278,17 @@ def test_command_on_a_phone_reads_the_meetings_and_is_told_beside_the_field_what
     shoot(page, f"meetings-phone-form-{locale[:2]}")
     dialog.locator("button.quiet").click()
     expect(page.locator("#meetings li.meeting")).to_have_count(1)
+
+
+def test_an_open_commitment_turns_late_on_the_page_when_its_time_limit_passes(open_session, server, api):
+    """No event marks the moment a time limit passes: the page asks the server once it has."""
+    found = scene(api, meeting=True)
+    duty = api("duty")
+    duty.post(f"/api/meetings/{found['meeting']['id']}/commitments", {
+        "text": "Call back within seconds", "unit_id": found["units"]["LVB"],
+        "due_at": (duty.now() + timedelta(seconds=12)).isoformat()})
+    leader = open_session("leader", path=f"/incidents/{found['incident']['id']}")
+    badge = commitment(leader.page, "Call back within seconds").locator(".kept")
+    expect(badge).to_have_text("○ Open, in time")
+    expect(badge).to_have_text("! Late", timeout=25_000)
+    expect(leader.page.locator("#commitments-summary")).to_have_text("3 commitments: 1 kept, 2 late, 0 open")

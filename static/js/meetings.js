@@ -194,12 +194,13 @@
   // the task's state shows at once (the store has it), before the server's word on kept
   Store.onChange((what) => { if (what.kind === "task" && what.incidentId === id && ours(what.task && what.task.id)) draw(); });
   AttachmentView.onList(() => draw());
-  // an open commitment passing its time limit turns late without an event: ask the server once it has
+  // an open commitment passing its time limit turns late without an event: ask the server, once for each
+  const asked = new Set();
   Ticker.every(() => {
-    if (commitments.some((c) => c.kept === null && Date.parse(c.due_at) < Date.now() && !c.asked)) {
-      for (const c of commitments) if (c.kept === null && Date.parse(c.due_at) < Date.now()) c.asked = true;
-      refetch();
-    }
+    const passed = commitments.filter((c) => c.kept === null && Date.parse(c.due_at) < Date.now() && !asked.has(c.id));
+    if (!passed.length) return;
+    for (const c of passed) asked.add(c.id);
+    refetch();
   });
 
   const button = document.getElementById("record-meeting");
