@@ -162,13 +162,15 @@ def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]):
     return listed
 # --- attachments ----------------------------------------------------------------
 
-def _may_attach(session, actor: User, incident_id: int, task_id: int | None) -> None:
+def _may_attach(session, actor: User, incident_id: int, task_id: int | None, meeting_id: int | None = None) -> None:
     """Command attaches anywhere on the incident; a liaison only where their unit works (lead or co-handling):
-    to one of their unit's tasks, or to the incident when their unit has a task on it."""
+    to one of their unit's tasks, or to the incident (or one of its meetings) when their unit has a task on it."""
     task = session.get(Task, task_id) if task_id is not None else None
     if task_id is not None and (task is None or task.incident_id != incident_id):
         raise Invalid(_("That task is not on this incident: choose one of the incident's tasks, or none."),
                       fields={"task_id": [_("No task {id} on this incident.").format(id=task_id)]})
+    if meeting_id is not None:
+        _meeting_on_incident(session, incident_id, meeting_id, with_task=task_id is not None)
     if actor.role != "liaison":
         return
     if task is not None and actor.unit_id not in (task.unit_id, *task.co_unit_ids):
@@ -178,23 +180,36 @@ def _may_attach(session, actor: User, incident_id: int, task_id: int | None) -> 
                           "them otherwise."))
 
 
+def _meeting_on_incident(session, incident_id: int, meeting_id: int, *, with_task: bool) -> None:
+    """A meeting's file belongs to one of this incident's meetings, and to the meeting alone (not a task too)."""
+    meeting = meetings.find(session, meeting_id)
+    if meeting is None or meeting.incident_id != incident_id:
+        raise Invalid(_("That meeting is not on this incident: choose one of the incident's meetings, or none."),
+                      fields={"meeting_id": [_("No meeting {id} on this incident.").format(id=meeting_id)]})
+    if with_task:
+        raise Invalid(_("A file goes either to a meeting or to a task as evidence, not to both."),
+                      fields={"meeting_id": [_("Leave this out when the file is a task's evidence.")]})
+
+
 def add_attachment(*, actor: User, incident_id: int, stream, filename: str | None, task_id: int | None = None,
-                   note: str | None = None):
-    """A photo or document on the incident, or evidence on one of its tasks; who may is checked before the
-    file is read, and again in the transaction that keeps it. A refusal keeps nothing."""
+                   meeting_id: int | None = None, note: str | None = None):
+    """A photo or document on the incident, on one of its meetings, or evidence on one of its tasks; who may is
+    checked before the file is read, and again in the transaction that keeps it. A refusal keeps nothing."""
     permissions.require(actor, "add_attachment")
     incidents.get_incident(actor=actor, incident_id=incident_id)  # 404 before reading anything
-    _may_attach(db.session, actor, incident_id, task_id)
+    _may_attach(db.session, actor, incident_id, task_id, meeting_id)
     received = attachments.receive(stream, filename)
     try:
         with unit_of_work() as uow:
             incident = incidents.locked(uow.session, incident_id)
-            _may_attach(uow.session, actor, incident.id, task_id)
+            _may_attach(uow.session, actor, incident.id, task_id, meeting_id)
             return attachments.add_attachment(actor=actor, incident_id=incident.id, task_id=task_id, note=note,
-                                              received=received)
+                                              received=received, meeting_id=meeting_id)
     except BaseException:
         attachments.discard(received)
         raise
+
+
 def publish_report(*, actor: User, incident_id: int, kind: str, next_steps: str, summary: str = ""):
     """Command publishes a situation report: the incident is locked while its content is gathered, so the
     report is one consistent moment of it."""

@@ -76,6 +76,7 @@ LABELS = {
         "hidden_danger.promoted": _l("Hidden danger erupted: incident registered"),
         "hidden_danger.resolved": _l("Hidden danger resolved"), "hidden_danger.reopened": _l("Hidden danger reopened"),
         "attachment.added": _l("Attachment added"),
+        "meeting.held": _l("Meeting with representatives recorded"), "commitment.made": _l("Commitment made"),
         "report.published": _l("Situation report published"),
         "response_plan.saved": _l("Response plan saved"), "response_plan.deleted": _l("Response plan deleted"),
         "response_plan.applied": _l("Response plan applied"),

@@ -8,6 +8,7 @@ import os
 import stat
 import struct
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from dispatch.attachments.models import Attachment
 from dispatch.db import db
 
-from .test_task_support import dispatch, events_of, last_seq, new_incident, unit_ids
+from .test_task_support import dispatch, events_of, iso, last_seq, new_incident, unit_ids
 
 # Just the bytes each kind starts with, and what makes it that kind: the checks read nothing else.
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -197,6 +198,49 @@ def test_a_bad_task_or_no_file_is_refused_and_changes_nothing(app, duty, inciden
     assert response.status_code == status, response.get_json()
     if status == 422:
         assert set(response.get_json()["error"]["fields"]) & {"task_id", "file"}
+    assert (files_in(store), count_rows(app), last_seq(duty)) == before
+
+
+def hold_meeting(duty, incident_id) -> dict:
+    """A meeting with the incident's one representative (as tests/test_meetings.py records them)."""
+    rep = duty.post(f"/api/incidents/{incident_id}/representatives",
+                    json={"name": "陈建国", "id_number": ID_NUMBER, "phone": PHONE})
+    assert rep.status_code == 201, rep.get_json()
+    response = duty.post(f"/api/incidents/{incident_id}/meetings", json={
+        "held_at": iso(-timedelta(hours=1)), "place": "接谈室",
+        "representative_ids": [rep.get_json()["id"]], "raised": "欠薪"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_file_on_a_meeting_carries_the_meeting_and_is_listed_with_the_incident(duty, client_for, incident, store):
+    meeting = hold_meeting(duty, incident["id"])
+    response = upload(duty, incident["id"], PDF, name="minutes.pdf", meeting_id=meeting["id"])
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert {"id", "name", "size", "content_type", "sha256"} <= set(body)
+    assert body["meeting_id"] == meeting["id"] and body["task_id"] is None and body["content_type"] == "application/pdf"
+    [event] = events_of(duty, "attachment.added")
+    assert event["data"]["attachment"]["meeting_id"] == meeting["id"]
+    listed = client_for("leader").get(f"/api/incidents/{incident['id']}/attachments").get_json()["items"]
+    assert [(a["id"], a["meeting_id"]) for a in listed] == [(body["id"], meeting["id"])]
+    plain = upload(duty, incident["id"], PNG).get_json()
+    assert plain["meeting_id"] is None
+
+
+@pytest.mark.parametrize("case", ["meeting of another incident", "no such meeting", "meeting and task together"])
+def test_a_file_on_a_meeting_not_of_this_incident_is_refused_naming_the_field_and_nothing_is_kept(
+        app, duty, incident, store, case):
+    other = new_incident(duty, title="Another one")
+    foreign = hold_meeting(duty, other["id"])
+    ours = hold_meeting(duty, incident["id"])
+    fields = {"meeting of another incident": {"meeting_id": foreign["id"]},
+              "no such meeting": {"meeting_id": 999999},
+              "meeting and task together": {"meeting_id": ours["id"], "task_id": incident["psb_task"]["id"]}}[case]
+    before = (files_in(store), count_rows(app), last_seq(duty))
+    response = upload(duty, incident["id"], PNG, **fields)
+    assert response.status_code == 422, response.get_json()
+    assert set(response.get_json()["error"]["fields"]) == {"meeting_id"}
     assert (files_in(store), count_rows(app), last_seq(duty)) == before
 
 

@@ -233,7 +233,7 @@ def test_meetings_and_commitments_are_in_the_report_with_whether_each_was_kept(d
     content = report["content"]
     [held_meeting] = content["meetings"]
     assert held_meeting["place"] == "县信访局接待室" and [r["name"] for r in held_meeting["representatives"]] == ["张建国"]
-    assert held_meeting["units"][0]["code"] == "HRSS"
+    assert held_meeting["units"][0]["code"] == "HRSS" and held_meeting["attachments"] == 0
     [promise] = content["commitments"]
     assert promise["text"] == "周五前公布欠薪核实结果" and promise["kept"] is None and promise["unit"]["code"] == "HRSS"
     assert full_numbers_in(str(content)) == []
@@ -280,7 +280,7 @@ def test_the_final_report_of_a_whole_journey_as_a_pdf(duty, leader, client_for, 
                            "past_due_ok": True}).get_json()
     walk(kept["task_id"], "done", {"lead": hrss, "command": duty})
     walk(late["task_id"], "done", {"lead": psb, "command": duty})
-    assert upload(duty, incident_id, PDF, name="欠薪名单.pdf").status_code == 201
+    assert upload(duty, incident_id, PDF, name="欠薪名单.pdf", meeting_id=meeting["id"]).status_code == 201
     assert upload(psb, incident_id, PNG, name="scene.png", task_id=late["task_id"]).status_code == 201
     assert duty.post(f"/api/incidents/{incident_id}/transitions", json={"action": "resolve"}).status_code == 200
 
@@ -290,11 +290,13 @@ def test_the_final_report_of_a_whole_journey_as_a_pdf(duty, leader, client_for, 
                                                                        "一小时内答复交通管制安排": False}
     assert [f["name"] for f in content["attachments"]["files"]] == ["欠薪名单.pdf"]
     assert content["attachments"]["evidence_count"] == 1
+    assert [m["attachments"] for m in content["meetings"]] == [1]  # the minutes, counted under the meeting
     acknowledged = {a["unit"]["code"]: a["acknowledged_at"] is not None for a in content["instructions"][0]["addressees"]}
     assert acknowledged["PSB"] and not acknowledged["HRSS"]
 
-    for lang, words in (("zh", ("终报", "县信访局接待室", "已兑现", "逾期", "欠薪名单.pdf", "今天内公布欠薪数额")),
-                        ("en", ("Final report", "县信访局接待室", "Kept", "Late", "欠薪名单.pdf", "今天内公布欠薪数额"))):
+    for lang, words in (("zh", ("终报", "县信访局接待室", "已兑现", "逾期", "欠薪名单.pdf", "今天内公布欠薪数额", "附件1份")),
+                        ("en", ("Final report", "县信访局接待室", "Kept", "Late", "欠薪名单.pdf", "今天内公布欠薪数额",
+                                "Files attached: 1"))):
         response = leader.get(f"/api/reports/{final['id']}.pdf?lang={lang}")
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
         pdf = tmp_path / f"final-{lang}.pdf"

@@ -1,4 +1,5 @@
-"""Photos and documents on an incident, or on one of its tasks as evidence: metadata here, bytes on disk."""
+"""Photos and documents on an incident, on one of its meetings, or on one of its tasks as evidence: metadata
+here, bytes on disk."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,6 +17,8 @@ class Attachment(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     # set: evidence for that task, seen by command, leaders and the task's units only
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    # set: a file of that meeting with the representatives (its minutes, a photo), listed under the meeting
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     # the name the user gave, sanitized; metadata only (the file is stored by its hash)
     name: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(Integer)

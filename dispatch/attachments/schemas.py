@@ -13,6 +13,7 @@ class AttachmentFormSchema(StrictSchema):
     file = fields.Raw(load_only=True, metadata={"type": "string", "format": "binary",
                                                 "description": "a photo, PDF or office document"})
     task_id = fields.Integer(validate=ID)
+    meeting_id = fields.Integer(validate=ID)
     note = FreeText(validate=validate.Length(max=2000))
 
 
@@ -20,6 +21,7 @@ class AttachmentSchema(Schema):
     id = fields.Integer()
     incident_id = fields.Integer()
     task_id = fields.Integer(allow_none=True)
+    meeting_id = fields.Integer(allow_none=True)
     name = fields.String()
     size = fields.Integer()
     content_type = fields.String()

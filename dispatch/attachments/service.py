@@ -32,7 +32,7 @@ from .schemas import AttachmentSchema
 
 CHUNK = 256 * 1024
 # what the event says of an attachment: metadata, never the bytes
-EVENT_FIELDS = ("id", "incident_id", "task_id", "name", "size", "content_type", "sha256", "note",
+EVENT_FIELDS = ("id", "incident_id", "task_id", "meeting_id", "name", "size", "content_type", "sha256", "note",
                 "uploaded_at", "uploaded_by", "uploaded_by_name")
 
 
@@ -125,14 +125,15 @@ def masked_text(text: str) -> str:
 
 
 def add_attachment(*, actor: User, incident_id: int, task_id: int | None, note: str | None,
-                   received: Received) -> Attachment:
+                   received: Received, meeting_id: int | None = None) -> Attachment:
     """The file is on the incident (or the task, as evidence): listed on the incident page, live, for those
     who may see it. (Who may attach is checked by dispatch/coordination.py, which knows the tasks.)"""
     permissions.require(actor, "add_attachment")
     with unit_of_work() as uow:
         attachment = Attachment(
-            incident_id=incident_id, task_id=task_id, name=masked_text(received.name), size=received.size,
-            content_type=received.content_type, sha256=received.sha256, note=masked_text(note or ""),
+            incident_id=incident_id, task_id=task_id, meeting_id=meeting_id, name=masked_text(received.name),
+            size=received.size, content_type=received.content_type, sha256=received.sha256,
+            note=masked_text(note or ""),
             uploaded_by_id=actor.id, uploaded_by_name=actor.display_name, uploaded_by_unit_id=actor.unit_id,
             uploaded_at=utcnow())
         uow.session.add(attachment)

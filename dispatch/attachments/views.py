@@ -47,7 +47,7 @@ def _larger_body_for_uploads():
 @blp.arguments(AttachmentFormSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, AttachmentSchema)
 def upload(form, incident_id):
-    """multipart/form-data: `file` (a photo, PDF or office document), optional `task_id` and `note`."""
+    """multipart/form-data: `file` (a photo, PDF or office document), optional `task_id`, `meeting_id` and `note`."""
     form.pop("file", None)
     upload = request.files.get("file")
     return coordination.add_attachment(actor=actor(), incident_id=incident_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import personal_data
@@ -111,9 +111,15 @@ def _instructions(session: Session, incident_id: int, units: dict[int, Unit],
             for instruction in rows]
 
 
-def _meetings(incident_id: int, units: dict[int, Unit]) -> tuple[list[dict], list[dict]]:
-    """The meetings (representatives by name only) and the commitments with whether each was kept, as of now."""
-    meetings = [{**meeting, "units": [_unit(units.get(unit_id)) for unit_id in meeting.get("unit_ids") or []]}
+def _meetings(session: Session, incident_id: int, units: dict[int, Unit]) -> tuple[list[dict], list[dict]]:
+    """The meetings (representatives by name only, with how many files each has: their names are in the annex)
+    and the commitments with whether each was kept, as of now."""
+    files = dict(session.execute(
+        select(Attachment.meeting_id, func.count())
+        .where(Attachment.incident_id == incident_id, Attachment.meeting_id.is_not(None))
+        .group_by(Attachment.meeting_id)).all())
+    meetings = [{**meeting, "units": [_unit(units.get(unit_id)) for unit_id in meeting.get("unit_ids") or []],
+                 "attachments": files.get(meeting["id"], 0)}
                 for meeting in board.meetings_for_incident(incident_id)]
     commitments = [{**commitment, "unit": _unit(units.get(commitment.get("unit_id")))}
                    for commitment in board.commitments_for_incident(incident_id)]
@@ -140,7 +146,7 @@ def build(session: Session, incident: Incident, *, summary: str, next_steps: str
     units = {unit.id: unit for unit in session.scalars(select(Unit))}
     users = {user.id: user for user in session.scalars(select(User))}
     by_unit, overdue = _tasks(session, incident.id, units, now)
-    meetings, commitments = _meetings(incident.id, units)
+    meetings, commitments = _meetings(session, incident.id, units)
     open_count = sum(1 for group in by_unit for task in group["tasks"] if task["open"])
     return {
         "generated_at": shown_time(now),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
@@ -16,15 +17,15 @@ PLACE = validate.Length(min=1, max=200)
 NEEDED_TEXT = validate.Length(min=1, max=5000)
 
 
-def _ids(minimum: int, **required):
-    return fields.List(fields.Integer(strict=True, validate=ID), validate=validate.Length(min=minimum, max=50),
-                       **required)
+def _ids(minimum: int, error=None, **required):
+    return fields.List(fields.Integer(strict=True, validate=ID),
+                       validate=validate.Length(min=minimum, max=50, **({"error": error} if error else {})), **required)
 
 
 class MeetingCreateSchema(StrictSchema):
     held_at = Time(required=True)
     place = fields.String(required=True, validate=PLACE)
-    representative_ids = _ids(1, required=True)
+    representative_ids = _ids(1, _l("Tick the representatives who were there: from {min} to {max}."), required=True)
     unit_ids = _ids(0, load_default=list)
     raised = FreeText(required=True, validate=NEEDED_TEXT)
     answered = FreeText(load_default="", validate=LONG_TEXT)

@@ -32,6 +32,11 @@ def get(session: Session, meeting_id: int) -> Meeting:
     return found(session.get(Meeting, meeting_id), "meeting")
 
 
+def find(session: Session, meeting_id: int) -> Meeting | None:
+    """The meeting, or None (a reference to it in another request is then invalid, not missing)."""
+    return session.get(Meeting, meeting_id)
+
+
 def record_meeting(*, actor: User, incident_id: int, data: dict[str, Any],
                    representative_names: dict[int, str]) -> Meeting:
     """Command records a meeting held with the representatives: who was there, what was raised and answered.

@@ -73,6 +73,9 @@ def incident(actor: User, incident_id: int) -> dict:
     state["tasks"] = view.tasks
     state["instructions"] = view.instructions
     state["attachments"] = view.attachments
+    # the meetings with the representatives, and each commitment with its task's state and whether it was kept
+    state["meetings"] = view.meetings
+    state["commitments"] = view.commitments
     state["reports"] = ReportBriefSchema(many=True).dump(report_content.reports_of(actor=actor, incident_id=incident_id))
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
     # the plans command may apply here, and those already applied (offered no more)

@@ -1,6 +1,6 @@
-// Attachments: photos and documents on an incident or, as evidence, on a task. The incident page lists them
-// (live); the unit queue attaches evidence to a task, on its own or with the submission. On a phone the
-// camera takes the photo directly.
+// Attachments: photos and documents on an incident, on one of its meetings with the representatives, or, as
+// evidence, on a task. The incident page lists them (live); the unit queue attaches evidence to a task, on its
+// own or with the submission. On a phone the camera takes the photo directly.
 "use strict";
 
 const AttachmentView = (() => {
@@ -32,10 +32,11 @@ const AttachmentView = (() => {
       files: () => [...file.files, ...camera.files], clear() { file.value = ""; camera.value = ""; } };
   }
 
-  async function send(incidentId, file, taskId, note) {
+  async function send(incidentId, file, taskId, note, meetingId) {
     const form = new FormData();
     form.append("file", file, file.name || "photo.jpg");
     if (taskId) form.append("task_id", String(taskId));
+    if (meetingId) form.append("meeting_id", String(meetingId));
     if (note) form.append("note", note);
     return Api.upload(`/api/incidents/${incidentId}/attachments`, form);
   }
@@ -91,9 +92,19 @@ const AttachmentView = (() => {
   }
 
   // Files go one by one; those already sent are not sent again when the form is retried.
-  async function sendAll(incidentId, files, pick, taskId, note) {
-    for (const file of files) await send(incidentId, file, taskId, note);
+  async function sendAll(incidentId, files, pick, taskId, note, meetingId) {
+    for (const file of files) await send(incidentId, file, taskId, note, meetingId);
     pick.clear();
+  }
+
+  // Under a meeting with the representatives: its minutes, a photo of it.
+  function attachToMeeting(incident, meeting, title) {
+    const note = textField("note", t("note"));
+    dialog({ title: `${t("attach_to_meeting")} · ${title}`, submitLabel: t("attach_file"), extra: [note],
+      onSubmit: async (files, pick) => {
+        await sendAll(incident.id, files, pick, null, note.value(), meeting.id);
+        flash(t("attached", { n: files.length }), "ok");
+      } });
   }
 
   // On the incident page: onto the incident itself, or onto one of the tasks the user may attach to.
@@ -147,11 +158,15 @@ const AttachmentView = (() => {
       h("a", { href: attachment.download_url, download: attachment.name, class: "attachment-name" }, attachment.name),
       h("span", { class: "muted" }, ` · ${size(attachment.size)}`),
       attachment.task_id ? h("span", { class: "evidence" }, ` · ${t("evidence_for")}: ${task ? task.title : `#${attachment.task_id}`}`) : null,
+      attachment.meeting_id ? [" · ", h("a", { href: `#meeting-${attachment.meeting_id}`, class: "evidence" }, t("on_meeting"))] : null,
       h("div", { class: "sub" }, Users.name(attachment.uploaded_by, attachment.uploaded_by_name), " · ",
         h("time", { datetime: attachment.uploaded_at }, Time.at(attachment.uploaded_at))),
       attachment.note ? h("div", { class: "task-meta" }, attachment.note) : null);
   }
 
+  // The incident's list as it stands, for the other parts of the page that show some of it (the meetings).
+  let listed = [];
+  const listeners = [];
   function mountIncident(incident, initial) {
     let items = initial || [];
     const list = document.getElementById("attachments");
@@ -159,6 +174,8 @@ const AttachmentView = (() => {
     function draw() {
       list.replaceChildren(...(items.length ? items.map(item) : [h("li", { class: "muted" }, t("no_attachments"))]));
       if (button) button.hidden = !mayAttach(incident.id);
+      listed = items;
+      for (const listener of listeners) listener(items);
     }
     async function refetch() {
       const page = await Api.get(`/api/incidents/${incident.id}/attachments`).catch(() => null);
@@ -171,5 +188,6 @@ const AttachmentView = (() => {
     draw();
   }
 
-  return { mayAttach, attachToIncident, attachToTask, submitWithEvidence, taskButton, mountIncident, size };
+  return { mayAttach, attachToIncident, attachToTask, attachToMeeting, submitWithEvidence, taskButton, mountIncident,
+    size, item, listed: () => listed, onList: (listener) => listeners.push(listener) };
 })();

@@ -143,6 +143,8 @@
     if (data.representative) parts.push(data.representative.name);
     if (data.person) parts.push(data.person.name);
     if (data.instruction && event.type === "instruction.issued") parts.push(`“${data.instruction.text}”`);
+    if (data.meeting) parts.push(data.meeting.place);
+    if (data.commitment) parts.push(`“${data.commitment.text}” → ${Units.name(data.commitment.unit_id)}`);
     if (data.attachment) parts.push(`${data.attachment.name} (${AttachmentView.size(data.attachment.size)})`);
     if (event.type === "instruction.acknowledged") parts.push(Units.name(event.unit_id));
     if (event.type === "report.published" && data.report) parts.push(`${label("report_kind", data.report.kind)} ${t("report_no", { n: data.report.number })}`);
