@@ -26,7 +26,7 @@ WEIGHTS, CHECK = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], "10X9876
 LOCAL_IN = "(hours) => Time.local(Date.now() + hours * 3600e3)"
 WORDS = {
     "en": {"section": "Meetings with representatives", "kept": "Kept on time", "late": "Late", "open": "Open, in time",
-           "summary": "2 commitments: 1 kept, 1 late, 0 open",
+           "summary": "Commitments: 2 — 1 kept, 1 late, 0 open",
            "none_present": "Tick the representatives who were there: from 1 to 50."},
     "zh": {"section": "代表座谈", "kept": "按时兑现", "late": "逾期", "open": "未到期",
            "summary": "承诺事项 2 项：按时兑现 1 项，逾期 1 项，未到期 0 项"},
@@ -207,7 +207,7 @@ def test_command_records_a_meeting_and_two_commitments_and_a_leader_sees_them_li
     expect(late.locator(".kept")).to_have_text("! Late", timeout=WAIT)
     expect(late).to_contain_text("Letters and Visits")
     expect(late.locator(".tstatus")).to_have_text("Dispatched")
-    expect(leader.page.locator("#commitments-summary")).to_have_text("2 commitments: 0 kept, 1 late, 1 open")
+    expect(leader.page.locator("#commitments-summary")).to_have_text("Commitments: 2 — 0 kept, 1 late, 1 open")
 
     # the unit does the first in time: kept, on every page, without a reload
     task_id = int(on_time.get_attribute("data-task-id"))
@@ -291,4 +291,4 @@ def test_an_open_commitment_turns_late_on_the_page_when_its_time_limit_passes(op
     badge = commitment(leader.page, "Call back within seconds").locator(".kept")
     expect(badge).to_have_text("○ Open, in time")
     expect(badge).to_have_text("! Late", timeout=25_000)
-    expect(leader.page.locator("#commitments-summary")).to_have_text("3 commitments: 1 kept, 2 late, 0 open")
+    expect(leader.page.locator("#commitments-summary")).to_have_text("Commitments: 3 — 1 kept, 2 late, 0 open")

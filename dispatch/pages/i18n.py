@@ -116,7 +116,7 @@ STRINGS = {
     "f_commitment_unit": _l("Responsible unit"), "f_commitment_due": _l("Time limit"),
     "commitment_made": _l("Commitment made: it is a task for {unit}"),
     "no_commitments_here": _l("No commitment made at this meeting."),
-    "commitments_summary": _l("{n} commitments: {k} kept, {l} late, {m} open"),
+    "commitments_summary": _l("Commitments: {n} — {k} kept, {l} late, {m} open"),
     "kept_kept": _l("Kept on time"), "kept_late": _l("Late"), "kept_not_kept": _l("Not kept"),
     "kept_open": _l("Open, in time"), "task_state": _l("Task"),
     "attach_to_meeting": _l("Attach minutes or photo"), "on_meeting": _l("On a meeting with representatives"),
