@@ -116,6 +116,13 @@ MATRIX = {
     ("DELETE", "/api/response-plans/<int:plan_id>"): (None, {"command", "admin"}),
     ("POST", "/api/incidents/<int:incident_id>/response-plans/<int:plan_id>/apply"): ({}, {"command"}),
     ("GET", "/response-plans"): (None, SIGNED_IN),
+    # statistics: command and the leaders (permissions.MAY["read_statistics"])
+    ("GET", "/api/statistics/units"): ({"from": "2026-01-01", "to": "2026-01-31"}, {"command", "leader"}),
+    ("GET", "/api/statistics/units.csv"): (None, {"command", "leader"}),
+    ("GET", "/api/statistics/units.xlsx"): (None, {"command", "leader"}),
+    ("GET", "/api/statistics/incidents"): ({"by": "month"}, {"command", "leader"}),
+    ("GET", "/api/statistics/incidents.csv"): ({"by": "level"}, {"command", "leader"}),
+    ("GET", "/api/statistics/incidents.xlsx"): (None, {"command", "leader"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
