@@ -123,6 +123,7 @@ MATRIX = {
     ("GET", "/api/statistics/incidents"): ({"by": "month"}, {"command", "leader"}),
     ("GET", "/api/statistics/incidents.csv"): ({"by": "level"}, {"command", "leader"}),
     ("GET", "/api/statistics/incidents.xlsx"): (None, {"command", "leader"}),
+    ("GET", "/statistics"): (None, {"command", "leader"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),

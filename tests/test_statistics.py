@@ -256,3 +256,19 @@ def test_the_files_carry_the_table_headed_in_the_users_language_and_never_a_form
                              headers={"Accept-Language": "zh-CN"})
     sheet = load_workbook(io.BytesIO(by_category.data)).active
     assert sheet["A1"].value == "类别" and sheet["B2"].value == 1
+
+
+@pytest.mark.parametrize("username,offered", [("duty", True), ("leader", True), ("psb", False), ("admin", False)])
+def test_the_pages_offer_statistics_as_the_permissions_module_says(client_for, username, offered):
+    board = client_for(username).get("/board?lang=en").get_data(as_text=True)
+    assert ('href="/statistics"' in board) is offered
+    page = client_for(username).get("/statistics?lang=zh")
+    assert page.status_code == (200 if offered else 403)
+    if offered:
+        assert "统计分析" in page.get_data(as_text=True)
+
+
+def test_a_bad_period_on_the_page_is_shown_beside_the_field(duty):
+    page = duty.get("/statistics?lang=en&from=2026-03-02&to=2026-03-01")
+    assert page.status_code == 422
+    assert 'id="stats-from-error" class="field-error">The period starts after it ends' in page.get_data(as_text=True)
