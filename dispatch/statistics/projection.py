@@ -69,7 +69,8 @@ def advance(current: TaskHandling | None, event) -> TaskHandling | None:
     """
     status, due_at = _snapshot(event)
     if current is None or event.type == "task.dispatched":
-        return _turn(event, status, due_at) if event.unit_id is not None else None
+        opens = event.unit_id is not None and event.incident_id is not None
+        return _turn(event, status, due_at) if opens else None
     if rules.is_overdue(current.status, current.due_at, event.at):
         current.overdue = True
     if event.type == "task.rerouted" and event.unit_id is not None:
