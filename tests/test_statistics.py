@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from dispatch.db import db
 from dispatch.statistics import projection
@@ -173,16 +174,26 @@ def test_one_units_figures_recomputed_from_the_events_by_hand(scripted_day, clie
 
 
 def test_the_read_model_rebuilt_from_the_log_is_the_one_kept_in_step(app, scripted_day):
-    columns = projection.COLUMNS
     with app.app_context():
-        def rows():
-            return sorted(tuple(getattr(row, c) for c in columns) for row in db.session.scalars(
-                db.select(TaskHandling) if hasattr(db, "select") else __import__("sqlalchemy").select(TaskHandling)))
-        kept = rows()
+        kept = _turns()
         with db.engine.begin() as connection:
             assert projection.rebuild(connection) == 5  # T1, T2 with LVB, T2 with HRSS, T3, T4
         db.session.remove()
-        assert rows() == kept
+        assert _turns() == kept
+
+
+def _turns() -> list[tuple]:
+    return sorted(tuple(getattr(row, name) for name in projection.COLUMNS)
+                  for row in db.session.scalars(select(TaskHandling)))
+
+
+def test_a_refused_request_leaves_the_read_model_as_it_was(app, scripted_day, client_for):
+    """A second claim is a 409: no event, and no turn moved."""
+    with app.app_context():
+        before = _turns()
+    assert act(client_for("psb"), scripted_day["tasks"]["T1"], "claim").status_code == 409
+    with app.app_context():
+        assert _turns() == before
 
 
 def test_the_statistics_command_rebuilds_the_read_model(app, scripted_day):
@@ -272,3 +283,39 @@ def test_a_bad_period_on_the_page_is_shown_beside_the_field(duty):
     page = duty.get("/statistics?lang=en&from=2026-03-02&to=2026-03-01")
     assert page.status_code == 422
     assert 'id="stats-from-error" class="field-error">The period starts after it ends' in page.get_data(as_text=True)
+
+
+def test_the_migration_builds_the_read_model_from_a_log_written_before_it(tmp_path):
+    """A database at 0012 with a task's events in its log: 0013 derives the task's turns from them."""
+    from alembic import command
+    from sqlalchemy import create_engine, insert, select as sql_select
+
+    from dispatch.db import driver_url
+    from dispatch.events import Event
+    from dispatch.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    command.upgrade(alembic_config(url), "0012_response_plans")
+    base = datetime(2026, 3, 2, 1, 0, tzinfo=ZoneInfo("UTC"))
+    due = (base + timedelta(hours=1)).isoformat()
+
+    def event(seq, type_, minutes, unit_id, status):
+        return {"seq": seq, "type": type_, "at": base + timedelta(minutes=minutes), "incident_id": 1, "task_id": 7,
+                "unit_id": unit_id, "data": {"task": {"status": status, "due_at": due, "priority": "high"}},
+                "hash": "0" * 64}
+
+    engine = create_engine(driver_url(url))
+    with engine.begin() as connection:
+        connection.execute(insert(Event.__table__), [
+            event(1, "task.dispatched", 0, 2, "dispatched"), event(2, "task.returned", 10, 2, "returned"),
+            event(3, "task.rerouted", 20, 3, "dispatched"), event(4, "task.claimed", 26, 3, "claimed"),
+            event(5, "supervision.issued", 90, 3, "claimed")])
+    command.upgrade(alembic_config(url), "heads")
+    with engine.connect() as connection:
+        rows = connection.execute(sql_select(TaskHandling.unit_id, TaskHandling.returns, TaskHandling.claim_seconds,
+                                             TaskHandling.overdue, TaskHandling.supervision_notices,
+                                             TaskHandling.ended_at.is_not(None))
+                                  .order_by(TaskHandling.id)).all()
+    engine.dispose()
+    # unit 2 returned it before its deadline; unit 3 claimed it after 6 minutes and was pressed once, past due
+    assert [tuple(row) for row in rows] == [(2, 1, None, False, 0, True), (3, 0, 360, True, 1, False)]
