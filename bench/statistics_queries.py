@@ -1,6 +1,6 @@
 """Statistics over 10 000 incidents and 100 000 tasks, on SQLite and on PostgreSQL, beside a plain count.
 
-    .venv/bin/python bench/statistics.py [--incidents 10000] [--tasks-per-incident 10] [--runs 5] [--sqlite-only]
+    .venv/bin/python bench/statistics_queries.py [--incidents 10000] [--tasks-per-incident 10] [--runs 5] [--sqlite-only]
 
 Each backend gets a throwaway database (a temporary SQLite file; `bench_statistics`
 on the PostgreSQL at TEST_POSTGRES_ADMIN_URL, dropped afterwards), migrated to the
@@ -19,21 +19,20 @@ The goal: every query under one second.
 """
 from __future__ import annotations
 
+import argparse
+import json
+import random
+import statistics
 import sys
+import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 
+# (named statistics_queries.py: a bench/statistics.py would shadow the standard library's `statistics`
+# for every script in this folder)
 ROOT = Path(__file__).resolve().parent.parent
-# This file shares its name with the standard library's `statistics`: keep its folder off the path.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
@@ -231,7 +230,7 @@ def main() -> int:
     parser.add_argument("--tasks-per-incident", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "statistics.json"),
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "statistics_queries.json"),
                         help="also write the figures to this file")
     args = parser.parse_args()
 
