@@ -85,9 +85,11 @@ def _area_views():
     from .reports import views as reports
     from .representatives import views as representatives
     from .response_plans import views as response_plans
+    from .statistics import views as statistics
     from .tasks import views as tasks
 
-    return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans)
+    return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans,
+            statistics)
 
 
 def _guard_json(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Server commands: `flask --app wsgi users create`, `tokens create`, `demo`, `db upgrade`,
-`audit verify`, `backup`, `restore`."""
+`audit verify`, `backup`, `restore`,
+`statistics rebuild`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +15,7 @@ users = AppGroup("users", help="Manage users.")
 tokens = AppGroup("tokens", help="Manage API tokens.")
 dbcli = AppGroup("db", help="Database schema.")
 audit = AppGroup("audit", help="The event log's tamper evidence.")
+statistics = AppGroup("statistics", help="The statistics read model.")
 
 
 @users.command("create")
@@ -93,6 +95,17 @@ def restore_command(path):
     click.echo(f"restored from {path}")
 
 
+@statistics.command("rebuild")
+def statistics_rebuild():
+    """Derive the statistics read model (task_handling) again from the whole event log."""
+    from .db import db
+    from .statistics.projection import rebuild
+
+    with db.engine.begin() as connection:
+        turns = rebuild(connection)
+    click.echo(f"task_handling rebuilt from the log: {turns} turns")
+
+
 def _attachments() -> Path:
     return Path(current_app.config["ATTACHMENT_DIR"])
 
@@ -114,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(dbcli)
     app.cli.add_command(audit)
+    app.cli.add_command(statistics)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)

@@ -14,7 +14,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
@@ -83,6 +83,20 @@ class EventCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# Read models kept in step with the log: each is called with the session and a transaction's events
+# (typed, timed, not yet numbered) just before they are numbered, so it commits or rolls back with them
+# and never disagrees with the log. An area registers its own with `keep_in_step`; this module knows
+# nothing of what they hold.
+PROJECTIONS: list[Callable[[Session, list["Event"]], None]] = []
+
+
+def keep_in_step(projection: Callable[[Session, list["Event"]], None]):
+    """Register a read model to update from every transaction's events, in that transaction."""
+    if projection not in PROJECTIONS:
+        PROJECTIONS.append(projection)
+    return projection
+
+
 @dataclass
 class UnitOfWork:
     session: Session
@@ -110,6 +124,8 @@ class UnitOfWork:
     def _number_and_write(self) -> None:
         if not self.pending:
             return
+        for projection in PROJECTIONS:
+            projection(self.session, self.pending)
         # Flush the change first so the counter's row lock is held only for the
         # last short step before COMMIT.
         self.session.flush()

@@ -7,7 +7,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from dispatch.incidents.export import NOT_IN_XML
+from dispatch.tables import NOT_IN_XML
 
 from .support import incident_payload
 

@@ -27,6 +27,8 @@ MAY = {
     "record_meeting": ("command",), "make_commitment": ("command",),
     # response plans: everyone reads them; command and the administrator keep them; command applies one
     "edit_response_plans": ("command", "admin"), "apply_response_plan": ("command",),
+    # figures per unit and per category, month and level, and their files and charts
+    "read_statistics": ("command", "leader"),
     "administer": ("admin",),
 }
 

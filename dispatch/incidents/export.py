@@ -8,24 +8,14 @@ carry are replaced, and a text that looks like a formula stays text.
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from io import BytesIO
 from typing import Any, Iterable
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ..labels import label, unit_name
 from ..schemas import local_time
-
-# XML 1.0 cannot carry these, and openpyxl refuses them (a 500 for the whole export).
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# What a spreadsheet would read as the start of a formula.
-FORMULA_START = ("=", "+", "-", "@")
-TIME_FORMAT = "yyyy-mm-dd hh:mm"
+from ..tables import workbook_bytes as tables_workbook
 
 # (heading, the row's key, how the value is shown): a label group, "time", or None as it is.
 INCIDENT_COLUMNS = [
@@ -60,36 +50,15 @@ def _shown(value: Any, how: str | None) -> Any:
     return value
 
 
-def _write(cell, value: Any) -> None:
-    """Text as text: no character XML refuses, never a formula (Excel keeps it text when edited too)."""
-    if isinstance(value, str):
-        value = NOT_IN_XML.sub(" ", value)
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    elif isinstance(value, datetime):
-        cell.number_format = TIME_FORMAT
-
-
-def _sheet(workbook: Workbook, title: str, columns: list[tuple], rows: Iterable[dict]) -> None:
-    sheet = workbook.create_sheet(title)
-    sheet.append([str(heading) for heading, _key, _how in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for number, row in enumerate(rows, start=2):
-        for column, (_heading, key, how) in enumerate(columns, start=1):
-            _write(sheet.cell(row=number, column=column), _shown(row[key], how))
-    sheet.freeze_panes = "A2"
+def _sheet(title: str, columns: list[tuple], rows: Iterable[dict]) -> tuple:
+    headings = [str(heading) for heading, _key, _how in columns]
+    return (title, headings, ([_shown(row[key], how) for _heading, key, how in columns] for row in rows), None)
 
 
 def workbook_bytes(incidents: list[dict], representatives: list[dict], tasks: list[dict]) -> bytes:
     """Rows are plain dicts of stored values (codes, UTC times), already masked and counted by the service."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    _sheet(workbook, _("Incidents"), INCIDENT_COLUMNS, incidents)
-    _sheet(workbook, _("Representatives"), REPRESENTATIVE_COLUMNS, representatives)
-    _sheet(workbook, _("Tasks"), TASK_COLUMNS, tasks)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tables_workbook([
+        _sheet(_("Incidents"), INCIDENT_COLUMNS, incidents),
+        _sheet(_("Representatives"), REPRESENTATIVE_COLUMNS, representatives),
+        _sheet(_("Tasks"), TASK_COLUMNS, tasks),
+    ])

@@ -22,6 +22,8 @@ from ..labels import user_name
 from ..reports.schemas import ReportBriefSchema
 from ..response_plans import service as response_plans_service
 from ..response_plans.schemas import ResponsePlanSchema
+from ..statistics import service as statistics_service
+from ..statistics.schemas import IncidentStatisticsSchema, UnitStatisticsSchema
 from ..tasks.schemas import TaskSchema
 
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
@@ -115,4 +117,15 @@ def hidden_danger(actor: User, hidden_danger_id: int) -> dict:
     state = common(actor)
     state["hidden_danger"] = HiddenDangerDetailSchema().dump(
         hidden_dangers_service.get_hidden_danger(actor=actor, hidden_danger_id=hidden_danger_id))
+    return state
+
+
+def statistics(actor: User, args: dict) -> dict:
+    """The figures per unit and per group of incidents for the period asked (the API's tables)."""
+    state = common(actor)
+    first, last = args.get("from_"), args.get("to")
+    state["units_table"] = UnitStatisticsSchema().dump(
+        statistics_service.unit_figures(actor=actor, first=first, last=last))
+    state["incidents_table"] = IncidentStatisticsSchema().dump(
+        statistics_service.incident_figures(actor=actor, by=args.get("by") or "category", first=first, last=last))
     return state

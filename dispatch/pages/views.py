@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from ..auth import permissions
 from ..auth.current import actor
@@ -15,6 +16,7 @@ from ..hidden_dangers.service import HIDDEN_DANGER_TRANSITIONS
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
 from ..reports import render as report_render
+from ..statistics.schemas import IncidentArgs
 from ..reports import service as reports
 from ..tasks import service as tasks
 from ..tasks.models import PRIORITIES
@@ -121,6 +123,19 @@ def hidden_danger(hidden_danger_id: int):
 @pages.route("/response-plans")
 def response_plans():
     return _page("response_plans.html", data.response_plans(actor()))
+
+
+@pages.route("/statistics")
+def statistics():
+    """The statistics tables and charts; the period form is a plain GET, its errors shown beside the field."""
+    permissions.require(actor(), "read_statistics")
+    asked = {key: value for key, value in request.args.items() if key in ("from", "to", "by") and value}
+    try:
+        args, errors = IncidentArgs().load(asked), {}
+    except ValidationError as error:
+        args, errors = {}, error.messages
+    page = _page("statistics.html", data.statistics(actor(), args), asked=asked, errors=errors)
+    return page, 422 if errors else 200
 
 
 @pages.route("/reports/<int:report_id>")

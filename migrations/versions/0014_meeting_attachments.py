@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_meeting_attachments"
-down_revision = "0012_response_plans"  # rechain to 0013_statistics at merge
+down_revision = "0013_statistics"
 branch_labels = None
 depends_on = None
 

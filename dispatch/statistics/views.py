@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from flask import Response, copy_current_request_context
+from flask_smorest import Blueprint
+
+from ..auth.current import actor
+from ..offload import run_off_loop
+from . import export, service
+from .schemas import IncidentArgs, IncidentStatisticsSchema, PeriodArgs, UnitStatisticsSchema
+
+blp = Blueprint("statistics", __name__, url_prefix="/api/statistics",
+                description="Figures per unit and per category, month and level, computed from the event log")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
+
+
+def _units(args):
+    return service.unit_figures(actor=actor(), first=args.get("from_"), last=args.get("to"))
+
+
+def _incidents(args):
+    return service.incident_figures(actor=actor(), by=args["by"], first=args.get("from_"), last=args.get("to"))
+
+
+def _file(table, suffix: str) -> Response:
+    if suffix == "csv":
+        body, mimetype = export.csv_bytes(table), f"{CSV}; charset=utf-8"
+    else:  # building a workbook is CPU work: a real thread does it, so live pushes never wait for it
+        body, mimetype = run_off_loop(copy_current_request_context(lambda: export.xlsx_bytes(table))), XLSX
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{export.filename(table, suffix)}"'})
+
+
+FILE_DOC = {"responses": {"200": {"description": "The same table as a file, headed in the requester's language",
+                                  "content": {CSV: {"schema": {"type": "string"}},
+                                              XLSX: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@blp.route("/units", methods=["GET"])
+@blp.arguments(PeriodArgs, location="query")
+@blp.response(200, UnitStatisticsSchema)
+def units(args):
+    return _units(args)
+
+
+@blp.route("/units.csv", methods=["GET"])
+@blp.arguments(PeriodArgs, location="query")
+@blp.doc(**FILE_DOC)
+def units_csv(args):
+    return _file(_units(args), "csv")
+
+
+@blp.route("/units.xlsx", methods=["GET"])
+@blp.arguments(PeriodArgs, location="query")
+@blp.doc(**FILE_DOC)
+def units_xlsx(args):
+    return _file(_units(args), "xlsx")
+
+
+@blp.route("/incidents", methods=["GET"])
+@blp.arguments(IncidentArgs, location="query")
+@blp.response(200, IncidentStatisticsSchema)
+def incidents(args):
+    return _incidents(args)
+
+
+@blp.route("/incidents.csv", methods=["GET"])
+@blp.arguments(IncidentArgs, location="query")
+@blp.doc(**FILE_DOC)
+def incidents_csv(args):
+    return _file(_incidents(args), "csv")
+
+
+@blp.route("/incidents.xlsx", methods=["GET"])
+@blp.arguments(IncidentArgs, location="query")
+@blp.doc(**FILE_DOC)
+def incidents_xlsx(args):
+    return _file(_incidents(args), "xlsx")
