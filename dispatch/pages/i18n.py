@@ -18,6 +18,7 @@ STRINGS = {
     "live": _l("Live"), "reconnecting": _l("Reconnecting"), "catching_up": _l("Catching up"),
     "reload_needed": _l("Reload needed"), "reload": _l("Reload"),
     "stale_since": _l("Not live since {t}: what you see may be out of date. Reconnecting by itself."),
+    "stats_changed": _l("Changes since these figures were computed: {n}. Refresh to count them."),
     "save": _l("Save"), "cancel": _l("Cancel"), "close": _l("Close"), "confirm": _l("Confirm"),
     "saved": _l("Saved."), "working": _l("Working…"),
     "error": _l("Could not do that"), "error_conflict": _l("Someone changed this first; the page shows the latest."),

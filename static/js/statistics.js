@@ -55,6 +55,21 @@
     });
   }
 
+  // The figures are the log's at the moment the page was computed; what the units do meanwhile is
+  // announced (with its count) and counted on the officer's word, never by redrawing under their eyes.
+  const changed = document.getElementById("stats-changed");
+  const counted = /^(incident|task|supervision|commitment)\./;
+  let changes = 0;
+  if (changed && typeof Live !== "undefined") {
+    Live.on((event) => {
+      if (!counted.test(event.type)) return;
+      changes += 1;
+      changed.querySelector(".stats-changed-text").textContent = t("stats_changed", { n: changes });
+      changed.hidden = false;
+    });
+    document.getElementById("stats-refresh").addEventListener("click", () => window.location.reload());
+  }
+
   charts.forEach((chart) => chart.resize());
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
 })();
