@@ -300,6 +300,7 @@ def test_returned_task_is_rerouted_and_an_extension_is_approved_live(open_sessio
     expect(rerouted.get_by_role("button", name="Request extension")).to_be_visible(timeout=WAIT)
     rerouted.get_by_role("button", name="Request extension").click()
     transport.page.locator("dialog[open] button[type=submit]").click()
+    expect(transport.page.locator("dialog[open]")).to_have_count(0, timeout=WAIT)  # sent and accepted
     expect(duty_task.get_by_role("button", name="Approve extension")).to_be_visible(timeout=WAIT)
     duty_task.get_by_role("button", name="Approve extension").click()
     expect(duty_task.get_by_role("button", name="Approve extension")).to_have_count(0, timeout=WAIT)
