@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, copy_current_request_context, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -15,6 +15,7 @@ from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
 from ..hidden_dangers.service import HIDDEN_DANGER_TRANSITIONS
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
+from ..offload import run_off_loop
 from ..reports import render as report_render
 from ..statistics.schemas import IncidentArgs
 from ..reports import service as reports
@@ -134,7 +135,9 @@ def statistics():
         args, errors = IncidentArgs().load(asked), {}
     except ValidationError as error:
         args, errors = {}, error.messages
-    page = _page("statistics.html", data.statistics(actor(), args), asked=asked, errors=errors)
+    who = actor()  # the figures are worked out on a real thread, as the API's are
+    state = run_off_loop(copy_current_request_context(lambda: data.statistics(who, args)))
+    page = _page("statistics.html", state, asked=asked, errors=errors)
     return page, 422 if errors else 200
 
 
