@@ -723,3 +723,39 @@ def test_every_event_reaches_a_live_client_as_the_log_has_it(live, users):
     for event in log:
         assert set(event) >= {"seq", "type", "at", "incident_id", "task_id", "unit_id", "actor", "data"}
         assert re.fullmatch(r"[a-z_]+\.[a-z_]+", event["type"]) and has_offset(event["at"])
+
+
+# -- the OpenAPI document agrees with the page -----------------------------------
+
+DOCUMENTED = [
+    ("post", "/api/incidents/{incident_id}/headcount-reports", "201"),
+    ("post", "/api/incidents/{incident_id}/reports", "201"), ("get", "/api/incidents/{incident_id}/reports", "200"),
+    ("get", "/api/reports/{report_id}", "200"), ("get", "/api/reports/{report_id}.pdf", "200"),
+    ("post", "/api/incidents/{incident_id}/meetings", "201"), ("post", "/api/meetings/{meeting_id}/commitments", "201"),
+    ("post", "/api/incidents/{incident_id}/attachments", "201"), ("get", "/api/attachments/{attachment_id}", "200"),
+    ("post", "/api/hidden-dangers", "201"), ("get", "/api/hidden-dangers", "200"),
+    ("get", "/api/hidden-dangers/{hidden_danger_id}", "200"),
+    ("post", "/api/hidden-dangers/{hidden_danger_id}/visits", "201"),
+    ("post", "/api/hidden-dangers/{hidden_danger_id}/transitions", "200"),
+    ("post", "/api/hidden-dangers/{hidden_danger_id}/promote", "201"),
+    ("get", "/api/response-plans", "200"), ("post", "/api/response-plans", "201"),
+    ("put", "/api/response-plans/{plan_id}", "200"), ("delete", "/api/response-plans/{plan_id}", "204"),
+    ("post", "/api/incidents/{incident_id}/response-plans/{plan_id}/apply", "201"),
+    ("delete", "/api/tokens/{token_id}", "204"),
+]
+
+
+def test_the_openapi_document_has_every_row_with_its_success(server):
+    spec = requests.get(f"{server.url}/api/openapi.json", timeout=10).json()
+    missing = [(method, path, code) for method, path, code in DOCUMENTED
+               if code not in spec["paths"].get(path, {}).get(method, {}).get("responses", {})]
+    assert missing == []
+    inputs = {"post /api/incidents/{incident_id}/instructions": "unit_ids",
+              "post /api/incidents/{incident_id}/tasks": "past_due_ok",
+              "post /api/tasks/{task_id}/transitions": "past_due_ok"}
+    for operation, field in inputs.items():
+        method, path = operation.split(" ")
+        schema = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        while "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        assert field in schema["properties"], operation
