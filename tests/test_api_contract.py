@@ -187,6 +187,11 @@ def add_representative(duty: Api, incident_id: int, serial: int, name="Wang Wu")
 
 def test_the_demo_data_is_as_the_contract_says(live, users, units):
     assert {code: unit["kind"] for code, unit in units.items()} == UNITS
+    assert {code: unit["name"] for code, unit in units.items()} == {
+        "CC": "Command Centre", "PSB": "Public Security", "LVB": "Letters and Visits",
+        "HRSS": "Human Resources and Social Security", "HURD": "Housing and Urban-Rural Development",
+        "NR": "Natural Resources", "EE": "Ecology and Environment", "JUS": "Justice", "HLTH": "Health",
+        "EM": "Emergency Management", "TWN-E": "East Township", "TWN-W": "West Township"}
     for unit in units.values():
         assert set(unit) >= {"id", "code", "name", "kind"}
     expected = {"duty": ("command", "CC"), "leader": ("leader", None), "admin": ("admin", None),
@@ -405,7 +410,7 @@ def test_meetings_and_commitments(users, units):
 
 
 def test_a_commitment_past_its_time_is_not_kept(users, units):
-    duty, hrss = users("duty"), users("hrss")
+    duty = users("duty")
     incident = new_incident(duty)
     rep = add_representative(duty, incident["id"], 13)
     meeting = duty.post(f"/api/incidents/{incident['id']}/meetings",
