@@ -778,6 +778,10 @@ def test_every_event_reaches_a_live_client_as_the_log_has_it(live, users):
         assert pushed == kept, [(key, pushed[key], kept[key]) for key in kept if pushed.get(key) != kept[key]]
     seen = {event["type"] for event in log}
     assert NAMED - seen == set()
+    text = str(log)
+    for serial in (11, 12, 13, 21, 31, 41):  # every identity number and phone these tests sent
+        assert id_number(serial) not in text
+    assert "13800138000" not in text and "13900139000" not in text
     for event in log:
         assert set(event) >= {"seq", "type", "at", "incident_id", "task_id", "unit_id", "actor", "data"}
         assert re.fullmatch(r"[a-z_]+\.[a-z_]+", event["type"]) and has_offset(event["at"])
