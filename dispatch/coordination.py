@@ -88,13 +88,14 @@ def transition_task(*, actor: User, task_id: int, action: str, **args: Any):
 
 
 def issue_instruction(*, actor: User, incident_id: int, text: str, unit_ids: list[int] | None = None):
-    """A leader's instruction to the units chosen, or to every unit working the incident and CC."""
+    """A leader's instruction to the units chosen, or to every unit with a live (open) task on the incident
+    and CC."""
     permissions.require(actor, "issue_instruction")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         return instructions.issue_instruction(
             actor=actor, incident_id=incident.id, text=text, unit_ids=unit_ids,
-            involved_unit_ids=tasks.involved_unit_ids(uow.session, incident.id))
+            involved_unit_ids=tasks.involved_unit_ids(uow.session, incident.id, live_only=True))
 
 
 def report_headcount(*, actor: User, incident_id: int, headcount: int, note: str | None = None):

@@ -63,6 +63,9 @@ def index(incident_id):
 
 
 @blp.route("/attachments/<int:attachment_id>", methods=["GET"])
+@blp.doc(responses={"200": {"description": "The file, as a download (`Content-Disposition: attachment`)",
+                            "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                "format": "binary"}}}}})
 @talisman(content_security_policy=DOWNLOAD_POLICY)
 def download(attachment_id):
     """The file itself, always as a download (`Content-Disposition: attachment`), never shown as a page."""

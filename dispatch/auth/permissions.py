@@ -55,7 +55,7 @@ def require_user(actor: User | None) -> User:
 def require_role(actor: User | None, *roles: str) -> User:
     actor = require_user(actor)
     if actor.role not in roles:
-        raise Forbidden(_("Only {roles} may do this.").format(roles=either([label("role", role) for role in roles])))
+        raise Forbidden(_("Only {roles} may do this: ask them to, or sign in as one.").format(roles=either([label("role", role) for role in roles])))
     return actor
 
 

@@ -288,9 +288,11 @@ def has_live_task(session: Session, incident_id: int, unit_id: int) -> bool:
         or_(Task.unit_id == unit_id, _co_handled_by(unit_id))).limit(1)) is not None
 
 
-def involved_unit_ids(session: Session, incident_id: int) -> list[int]:
-    """Every unit with a live task on the incident, leading or co-handling."""
-    live = select(Task.id).where(Task.incident_id == incident_id, Task.status != "cancelled")
+def involved_unit_ids(session: Session, incident_id: int, *, live_only: bool = False) -> list[int]:
+    """Every unit with a task on the incident (cancelled ones aside), leading or co-handling; `live_only`: a
+    task still open (not settled), as an instruction's default addressees (API.md)."""
+    kept = rules.open_clause(Task.status) if live_only else Task.status != "cancelled"
+    live = select(Task.id).where(Task.incident_id == incident_id, kept)
     leads = select(Task.unit_id).where(Task.id.in_(live))
     co = select(TaskCoUnit.unit_id).where(TaskCoUnit.task_id.in_(live))
     return sorted(set(session.scalars(leads)) | set(session.scalars(co)))
