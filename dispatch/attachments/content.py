@@ -64,6 +64,8 @@ def _office_zip(path: Path) -> str | None:
                 return declared if declared in ODF else None
             if "[Content_Types].xml" in names:
                 return next((kind for part, kind in OOXML_PARTS if part in names), None)
+    # a broken archive, or one packed with a compression method zipfile lacks (NotImplementedError): not an
+    # office document we can vouch for, so the upload is refused as an unknown type
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return None
     return None
