@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -20,6 +20,13 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     name_zh: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(20))
+    # a township's villages under it, departments under the county
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # the unit's group robots; the DingTalk secret signs each message and is kept encrypted
+    dingtalk_webhook: Mapped[str | None] = mapped_column(String(500))
+    dingtalk_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    wecom_webhook: Mapped[str | None] = mapped_column(String(500))
 
 
 class User(Base):
@@ -35,8 +42,16 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the work mobile, kept as a petitioner's phone is: encrypted, and masked wherever shown
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # the unit's responsible person: told when the on-duty does not answer
+    unit_head: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # a reset or imported password must be changed before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[unit_id])
 
 
 class UserSession(Base):
