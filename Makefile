@@ -41,9 +41,10 @@ pdf:
 lint: $(VENV)/.dev
 	$(VENV)/bin/lint-imports
 
-## make test: install what the tests need and run the whole suite
+## make test: install what the tests need and run the whole suite (one worker per core; the slowest 15 printed)
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev translations chromium pdf lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # Debian's nginx in front of the cluster; its system service need not run (deploy/cluster.sh starts its own).
 nginx:

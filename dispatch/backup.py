@@ -4,7 +4,7 @@
 moment of the database even while the server writes. A running server holds a
 shared lock on `<database>.lock`; `restore` takes it exclusively, so it refuses
 while any server process has the database open. PostgreSQL has its own tools
-(`pg_dump`, see the README).
+(`pg_dump`, see docs/operations.md).
 
 Attachments are files kept by their hash beside the database: a backup copies
 them to `<backup>.attachments/` after the database (a file is placed before the

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from dispatch import create_app
 from dispatch.auth import service as auth_service
@@ -24,6 +23,7 @@ from dispatch.models import metadata
 from realtime import init_app as init_realtime
 from realtime.follower import follower_of
 
+from .browser import browser, open_session, server  # noqa: F401 (the browser modules' fixtures, one each a run)
 from .support import (IN_CI, ROOT, ApiClient, drop_created_databases, fresh_postgres_database,
                       postgres_available)
 
@@ -55,6 +55,28 @@ def pytest_configure(config):
         _run["traveller"] = time_machine.travel(
             datetime.now(timezone.utc) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True)
         _run["traveller"].start()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Tests marked one_backend run on SQLite alone.
+
+    The browser tests share one worker (one server, one Chromium for the run); a module of
+    real servers stays on one worker, since its server fixtures are the module's."""
+    kept, deselected = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if item.get_closest_marker("one_backend") and params and params.get("backend_app") == "postgresql":
+            deselected.append(item)
+            continue
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.get_closest_marker("servers"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_report_header(config):
@@ -95,16 +117,27 @@ def backend_app(request, tmp_path_factory):
 
 
 def reset_database() -> None:
-    """Empty every table, restart the counters and seed the units and users again."""
-    session = db.session
+    """Empty every table, restart the counters and seed the units and users again.
+
+    PostgreSQL: one round trip of DELETEs and sequence resets; TRUNCATE of every
+    table costs hundreds of milliseconds a test, DELETE of a few rows a handful.
+    """
     names = [table.name for table in reversed(metadata.sorted_tables)]
+    connection = db.session.connection()
     if db.engine.dialect.name == "postgresql":
-        session.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        sequences = _run.get("sequences")
+        if sequences is None:
+            sequences = _run["sequences"] = connection.exec_driver_sql(
+                "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public'"
+            ).scalars().all()
+        statements = [f"DELETE FROM {name}" for name in names]
+        statements += [f"ALTER SEQUENCE {name} RESTART" for name in sequences]
+        connection.exec_driver_sql("; ".join(statements))
     else:
         for name in names:
-            session.execute(text(f"DELETE FROM {name}"))
-    session.execute(text("INSERT INTO event_counter (id, last_seq) VALUES (1, 0)"))
-    session.commit()
+            connection.exec_driver_sql(f"DELETE FROM {name}")
+    connection.exec_driver_sql("INSERT INTO event_counter (id, last_seq) VALUES (1, 0)")
+    db.session.commit()
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import hashlib
 import pytest
 
 from .support import http_login
-from .test_browser import (PHONE, TARGETS_TOO_SMALL, WAIT, browser, expect, expect_live, fresh_state,  # noqa: F401
-                           open_session, register_through_api, server, shoot, unique)
+from .browser import PHONE, TARGETS_TOO_SMALL, WAIT, expect, register_through_api, shoot, unique
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from .support import http_login, incident_payload, running_server
 @pytest.fixture
 def sqlite_app(app):
     if app.config["BACKEND"] != "sqlite":
-        pytest.skip("PostgreSQL is backed up with pg_dump (README)")
+        pytest.skip("PostgreSQL is backed up with pg_dump (docs/security.md)")
     return app
 
 

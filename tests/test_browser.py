@@ -1,134 +1,19 @@
 """The pages in a real browser (Debian's chromium through playwright), several users at once.
 
-One `python wsgi.py` serves a fresh SQLite file with the demo data for the whole
-module; each test opens its own browser contexts and uses titles of its own, so
-the tests do not depend on one another's data. Every context records every
-request it makes, and none may leave 127.0.0.1.
+The server and the browser are the session's (tests/browser.py); each test opens
+its own contexts and uses titles of its own.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from .support import PASSWORD, http_login, incident_payload, running_server
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
+from .browser import (PHONE, SCREENSHOTS, TARGETS_TOO_SMALL, WAIT, board_row, expect, expect_live,
+                      register_through_api, shoot, unique)
+from .support import PASSWORD, http_login
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-# Outside the source tree; DISPATCH_SCREENSHOTS chooses where to look at them.
-SCREENSHOTS = Path(os.environ.get("DISPATCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dispatch-screenshots")
-NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
-WAIT = 10_000  # ms: generous for a loaded machine; a passing step takes well under a second
-
-
-@pytest.fixture(autouse=True)
-def fresh_state():
-    """These tests talk to their own server, not to the in-process app of conftest."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages")
-    with running_server(f"sqlite:///{folder / 'pages.db'}", instance_dir=folder,
-                        env={"DISPATCH_HEARTBEAT_SECONDS": "1"}) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Session:
-    """One browser context signed in as one user, with every request it made and every script error."""
-
-    context: object
-    page: object = None
-    urls: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def foreign(self) -> list[str]:
-        return [url for url in self.urls
-                if urlsplit(url).scheme in NETWORK_SCHEMES and urlsplit(url).hostname != "127.0.0.1"]
-
-
-@pytest.fixture
-def open_session(browser, server):
-    """open_session("psb") -> a signed-in context and page; checked for foreign requests afterwards."""
-    opened: list[Session] = []
-
-    def make(username: str | None, *, locale: str = "en-GB", path: str | None = None,
-             timezone: str = "Asia/Shanghai", viewport: tuple[int, int] = (1440, 900), **device) -> Session:
-        language = "zh-CN,zh;q=0.9" if locale.startswith("zh") else "en-GB,en;q=0.9"
-        context = browser.new_context(locale=locale, timezone_id=timezone,
-                                      viewport={"width": viewport[0], "height": viewport[1]},
-                                      extra_http_headers={"Accept-Language": language}, **device)
-        session = Session(context)
-        context.on("request", lambda request: session.urls.append(request.url))
-        context.on("websocket", lambda socket: session.urls.append(socket.url))
-        if username:
-            answer = context.request.post(f"{server.url}/api/session",
-                                          data={"username": username, "password": PASSWORD})
-            assert answer.ok, answer.text()
-        session.page = context.new_page()
-        session.page.on("pageerror", lambda error: session.errors.append(str(error)))
-        # what the Content-Security-Policy refused (an inline script or style) is an error too
-        session.page.on("console", lambda message: session.errors.append(message.text)
-                        if message.type == "error" and "Content Security Policy" in message.text else None)
-        if path:
-            session.page.goto(server.url + path)
-            expect_live(session.page)
-        opened.append(session)
-        return session
-
-    yield make
-    for session in opened:
-        session.context.close()
-    for session in opened:
-        assert session.urls, "the page made no request at all"
-        assert session.foreign() == [], f"requests outside 127.0.0.1: {session.foreign()}"
-        assert session.errors == [], f"script errors: {session.errors}"
-
-
-def expect_live(page) -> None:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
-
-
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix} {uuid.uuid4().hex[:6]}"
-
-
-def board_row(page, title: str):
-    return page.locator("#board tbody tr", has_text=title)
-
-
-def register_through_api(server, title: str, **overrides) -> dict:
-    http = http_login(server.url, "duty")
-    answer = http.post(f"{server.url}/api/incidents", json=incident_payload(title=title, **overrides), timeout=10)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,12 +444,6 @@ def test_board_wall_and_queue_figures_and_order_equal_the_apis_for_tasks_in_ever
 
 # -- the scene on a phone: a liaison at 390×844 ------------------------------------------------
 
-PHONE = (390, 844)
-# Everything a finger may press, as the page shows it (the skip link shows only when focused).
-TARGETS_TOO_SMALL = """(scope) => [...document.querySelectorAll(`${scope} :is(button, a, input, select, textarea)`)]
-  .filter((n) => !n.closest('.skip, .sr') && n.getClientRects().length && getComputedStyle(n).visibility !== 'hidden')
-  .map((n) => { const b = n.getBoundingClientRect(); return [n.outerHTML.slice(0, 90), Math.round(b.width), Math.round(b.height)]; })
-  .filter(([, w, h]) => w < 44 || h < 44)"""
 UNDER_THE_TOAST = """() => {
   const toast = document.getElementById('flash');
   const a = toast.getBoundingClientRect();

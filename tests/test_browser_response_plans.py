@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .support import http_login, incident_payload
-from .test_browser import WAIT, browser, expect, expect_live, fresh_state, open_session, server, shoot, unique  # noqa: F401
+from .browser import WAIT, expect, shoot, unique
 
 pytestmark = pytest.mark.browser
 

@@ -103,7 +103,13 @@ def test_two_server_processes_append_task_overdue_exactly_once(tmp_path):
         deadline = time.monotonic() + 60
         while min(_overdue_counts(watcher, second.url, task_ids).values()) == 0 and time.monotonic() < deadline:
             time.sleep(0.3)
-        time.sleep(1.5)  # several more scans by each process, which must add nothing
+        # several more scans, each proven by a task dispatched late after the last one being flagged
+        for n in range(4):
+            witness = duty.post(f"{first.url}/api/incidents/{incident['id']}/tasks", timeout=10, json={
+                "unit_id": psb, "title": f"Witness {n}", "due_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+                "past_due_ok": True}).json()["id"]
+            while _overdue_counts(watcher, second.url, [witness])[witness] == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)
         assert first.process.poll() is None and second.process.poll() is None
         assert set(_overdue_counts(watcher, second.url, task_ids).values()) == {1}
         overdue = watcher.get(f"{second.url}/api/tasks", params={"overdue": "true", "limit": 100}, timeout=10).json()

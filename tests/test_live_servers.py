@@ -346,7 +346,7 @@ def test_disabling_a_user_on_one_process_closes_their_sockets_on_the_other(two_p
     admin = http_login(second.url, "admin")
     township = http_login(first.url, "twn-w")
     user_id = township.get(f"{first.url}/api/session", timeout=10).json()["user"]["id"]
-    # a token is issued by the user it acts as (README, "Users and tokens")
+    # a token is issued by the user it acts as (docs/operations.md, "Users and tokens")
     token = township.post(f"{first.url}/api/tokens", json={"name": "township screen"}, timeout=10).json()["token"]
     on_first = LiveClient(first.url, token=token).connect()
     try:

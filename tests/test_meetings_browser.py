@@ -13,8 +13,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from .support import PASSWORD, incident_payload
-from .test_browser import (PHONE, SCREENSHOTS, TARGETS_TOO_SMALL, WAIT, browser, expect, fresh_state,  # noqa: F401
-                           open_session, server, shoot, unique)
+from .browser import PHONE, SCREENSHOTS, TARGETS_TOO_SMALL, WAIT, expect, shoot, unique
 
 pytestmark = pytest.mark.browser
 WIDE = """() => [...document.querySelectorAll('body *')].filter((n) => n.getBoundingClientRect().right > 391)

@@ -16,6 +16,9 @@ from dispatch.errors import LIBRARY_MESSAGES
 from .support import incident_payload
 from .test_bad_input import FIELD_CASES, QUERY_CASES
 
+# what is checked here does not depend on the database: SQLite alone
+pytestmark = pytest.mark.one_backend
+
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # A Chinese text may name codes and formats (JSON, X-CSRF-Token, a field's choices "I, II, III"),
 # never two English words in a row: that is a sentence.

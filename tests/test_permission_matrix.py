@@ -20,6 +20,9 @@ from dispatch.extensions import limiter
 from .conftest import reset_database
 from .support import PASSWORD, ApiClient, incident_payload
 
+# what is checked here does not depend on the database: SQLite alone
+pytestmark = pytest.mark.one_backend
+
 # who asks: anonymous, command, a liaison of the task's unit (own), of another unit (other), leader, admin
 ROLES = {"anonymous": None, "command": "duty", "own": "psb", "other": "lvb", "leader": "leader", "admin": "admin"}
 EVERYONE = {"anonymous", "command", "own", "other", "leader", "admin"}
@@ -206,8 +209,6 @@ def refused(response) -> bool:
 
 
 def test_every_route_times_every_role_is_allowed_or_refused_as_the_table_says(app):
-    if app.config["BACKEND"] != "sqlite":
-        pytest.skip("permissions do not depend on the database; one backend is enough")
     routes = routes_of(app)
     assert routes == set(MATRIX), {"routes without a row": sorted(routes - set(MATRIX)),
                                    "rows without a route": sorted(set(MATRIX) - routes)}
@@ -255,8 +256,6 @@ def socket_asks(app, role: str, message: str, ids: dict) -> bool:
 
 
 def test_every_socket_message_times_every_role_is_allowed_or_refused_as_the_table_says(app):
-    if app.config["BACKEND"] != "sqlite":
-        pytest.skip("permissions do not depend on the database; one backend is enough")
     from realtime import socketio
 
     handled = set(socketio.server.handlers["/"]) - {"disconnect"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .support import http_login
-from .test_browser import (WAIT, browser, expect, expect_live, fresh_state, open_session,  # noqa: F401 (fixtures)
-                           register_through_api, server, shoot, unique)
+from .browser import WAIT, expect, register_through_api, shoot, unique
 
 pytestmark = pytest.mark.browser
 
