@@ -167,6 +167,16 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
                 process.wait()
 
 
+def wait_until(condition, timeout: float = 30, every: float = 0.05):
+    """Poll `condition` until it is true (its value is returned) or `timeout` seconds pass (then None)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value or None
+        time.sleep(every)
+
+
 def http_login(base: str, username: str) -> requests.Session:
     """A real HTTP session signed in as `username`, sending the CSRF header on every request."""
     http = requests.Session()

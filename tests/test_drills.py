@@ -19,7 +19,7 @@ import requests
 from realtime.client import LiveClient
 
 from .support import (ROOT, PrivatePostgres, PrivateRedis, free_port, fresh_postgres_database, http_login,
-                      incident_payload, running_server)
+                      incident_payload, running_server, wait_until)
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 
@@ -55,11 +55,11 @@ def test_the_database_restarted_under_load_is_503_while_down_and_the_server_reco
 
         writer = threading.Thread(target=write)
         writer.start()
-        time.sleep(1.5)
+        accepted_before = wait_until(lambda: sum(1 for _, code in outcomes if code == 201) >= 10)
         private_postgres.stop()
         down_at = time.monotonic()
         health_while_down = [requests.get(f"{server.url}/healthz", timeout=10).status_code for _ in range(3)]
-        time.sleep(2)
+        refused_while_down = wait_until(lambda: sum(1 for at, code in outcomes if at > down_at and code != 201) >= 5)
         private_postgres.start()
         up_at = time.monotonic()
         recovered_after = None
@@ -68,7 +68,8 @@ def test_the_database_restarted_under_load_is_503_while_down_and_the_server_reco
                 recovered_after = time.monotonic() - up_at
                 break
             time.sleep(0.1)
-        time.sleep(1.5)
+        # writes go on after the recovery: ten of them answered
+        wait_until(lambda: len([1 for at, _ in outcomes if at > up_at + (recovered_after or 0) + 0.5]) >= 10)
         stop.set()
         writer.join(15)
         after = [code for at, code in outcomes if at > up_at + (recovered_after or 0) + 0.5]
@@ -78,6 +79,7 @@ def test_the_database_restarted_under_load_is_503_while_down_and_the_server_reco
     print(f"\ndatabase restart: {len(outcomes)} writes tried, {accepted} accepted, "
           f"{len([1 for at, c in outcomes if down_at <= at <= up_at and c != 201])} refused while down; "
           f"answers {sorted({c for _, c in outcomes})}; /healthz while down {health_while_down}; healthy again {recovered_after:.2f} s after the database")
+    assert accepted_before and refused_while_down
     assert set(health_while_down) == {503}
     assert recovered_after is not None
     assert after and set(after) == {201}  # writes go through again, without a restart of the server
@@ -115,8 +117,7 @@ def test_redis_stopped_while_clients_are_connected_and_writes_continue_loses_not
                 redis_server.stop()
                 write_some(10)  # Redis is down: the writes go on
                 redis_server.start()
-                time.sleep(1)
-                write_some(10)
+                write_some(10)  # Redis is back; the events never travelled through it
                 log = writers[0].get(f"{first.url}/api/events", params={"after": start, "limit": 1000},
                                      timeout=10).json()["items"]
                 last = log[-1]["seq"]
