@@ -213,3 +213,22 @@ def test_the_migration_chains_the_events_already_in_the_log(old_database, tmp_pa
         result = migrated.test_cli_runner().invoke(args=["audit", "verify"])
     assert len(set(hashes)) == 3
     assert result.exit_code == 0 and result.output.startswith("3 events verified")
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Event log head seen: seq"), ("zh", "事件日志链头")])
+def test_each_published_report_prints_the_head_it_saw_in_its_pdf_footer(app, duty, leader, tmp_path, lang, words):
+    make_changes(duty)
+    incident_id = duty.get("/api/incidents").get_json()["items"][0]["id"]
+    published = duty.post(f"/api/incidents/{incident_id}/reports", json={"kind": "initial", "next_steps": "Talk"})
+    assert published.status_code == 201, published.get_json()
+    with app.app_context():
+        head = db.session.execute(select(Event.seq, Event.hash).where(Event.seq == 6)).one()
+        db.session.remove()
+    assert published.get_json()["content"]["chain_head"] == {"seq": 6, "hash": head.hash}
+    response = leader.get(f"/api/reports/{published.get_json()['id']}.pdf?lang={lang}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (tmp_path / "report.pdf").write_bytes(response.data)
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    printed = [page for page in pages if page.strip()]
+    assert printed and all(words in page and f"6 · {head.hash[:12]}" in page for page in printed), printed[-1][-400:]
