@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from dispatch.db import db
+from dispatch.instructions.service import flag_overdue_instructions
 from dispatch.labels import LABELS
 from dispatch.tasks.deadlines import scan_overdue
-from dispatch.instructions.service import flag_overdue_instructions
 
 from .support import ROOT, incident_payload
 from .test_attachments import JPEG, PNG, upload
@@ -63,7 +62,7 @@ def task_step(client, task_id, **body):
 
 def walk_every_event_type(app, c, units, secret_tokens: list[str]) -> list[int]:
     """One of each event type, restricted details in every field that holds any; the incidents made."""
-    duty, psb, hrss, leader, admin = (c[name] for name in RECEIVERS)
+    duty, psb, hrss, leader = (c[name] for name in ("duty", "psb", "hrss", "leader"))
     incident = ok(duty.post("/api/incidents", json=incident_payload(headcount=80)))
     iid = incident["id"]
     ok(duty.patch(f"/api/incidents/{iid}", json={"version": incident["version"], "headcount": 90}))
@@ -96,7 +95,7 @@ def walk_every_event_type(app, c, units, secret_tokens: list[str]) -> list[int]:
     task_step(c["lvb"], returned["id"], action="return", reason="Not ours")
     task_step(duty, returned["id"], action="reroute", unit_id=units["HRSS"])
     task_step(duty, returned["id"], action="cancel")
-    late = ok(duty.post(f"/api/incidents/{iid}/tasks", json={
+    ok(duty.post(f"/api/incidents/{iid}/tasks", json={
         "unit_id": units["HRSS"], "title": "Pay", "instructions": "Now", "priority": "urgent",
         "due_at": iso(-timedelta(minutes=1)), "past_due_ok": True}))
     instruction = ok(leader.post(f"/api/incidents/{iid}/instructions", json={"text": "Go"}))
@@ -119,7 +118,14 @@ def walk_every_event_type(app, c, units, secret_tokens: list[str]) -> list[int]:
     moved = ok(duty.post("/api/incidents", json=incident_payload(title="Moved through every status")))
     for action in ("respond", "contain", "resolve", "close", "reopen"):
         ok(duty.post(f"/api/incidents/{moved['id']}/transitions", json={"action": action}))
+    promoted = walk_prevention(c, units)
+    secret_tokens += walk_administration(c)
+    return [iid, moved["id"], promoted]
 
+
+def walk_prevention(c, units) -> int:
+    """A hidden danger through every step to the incident it becomes, and a response plan applied to it."""
+    duty, hrss, admin = c["duty"], c["hrss"], c["admin"]
     danger = ok(duty.post("/api/hidden-dangers", json={
         "title": "Unpaid builders", "category": "wage_arrears", "location": "North site", "unit_id": units["HRSS"],
         "people_affected": 40, "risk": "medium", "description": "Wages three months late",
@@ -141,18 +147,20 @@ def walk_every_event_type(app, c, units, secret_tokens: list[str]) -> list[int]:
                                                                       for t in plan["tasks"]]}))
     ok(duty.post(f"/api/incidents/{promoted['id']}/response-plans/{plan['id']}/apply"))
     ok(duty.delete(f"/api/response-plans/{plan['id']}"))
+    return promoted["id"]
 
+
+def walk_administration(c) -> list[str]:
+    """Users and tokens on the record; the token secrets issued."""
+    duty, admin = c["duty"], c["admin"]
     user = ok(admin.post("/api/users", json={"username": "hotline", "password": MARKERS["password"],
                                              "role": "command", "unit_code": "CC"}))
     token = ok(admin.post("/api/tokens", json={"user_id": user["id"], "name": "Hotline intake"}))
-    secret_tokens.append(token["token"])
     ok(admin.patch(f"/api/users/{user['id']}", json={"active": False}))
     ok(admin.patch(f"/api/users/{user['id']}", json={"active": True}))
     own = ok(duty.post("/api/tokens", json={"name": "Wall screen"}))
-    secret_tokens.append(own["token"])
     ok(duty.delete(f"/api/tokens/{own['id']}"))
-    assert late["status"] == "dispatched"
-    return [iid, moved["id"], promoted["id"]]
+    return [token["token"], own["token"]]
 
 
 def readable_through_the_api(client, incident_ids: list[int]) -> str:
