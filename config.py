@@ -168,6 +168,8 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         DISPATCH_DEMO_LANGUAGE=_demo_language(env.get("DISPATCH_DEMO_LANGUAGE", base.DISPATCH_DEMO_LANGUAGE)),
         # attachments are stored by their hash here, readable by the server's user alone
         ATTACHMENT_DIR=env.get("DISPATCH_ATTACHMENT_DIR") or str(instance / "attachments"),
+        # each commit appends "<seq> <hash>" of the log's head here, outside the database (dispatch/audit.py)
+        AUDIT_ANCHOR=env.get("DISPATCH_AUDIT_ANCHOR") or str(instance / "audit-anchor"),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )

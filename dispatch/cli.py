@@ -62,14 +62,17 @@ def db_upgrade():
 @audit.command("verify")
 def audit_verify():
     """Check the event log's hash chain: exit 0 with the number of events, or 1 naming the first broken seq."""
-    from .audit import verify_chain
+    from .audit import anchored, verify_chain
 
-    verdict = verify_chain()
+    anchor = Path(current_app.config["AUDIT_ANCHOR"])
+    anchors = anchored(anchor)
+    verdict = verify_chain(anchors)
     if not verdict.holds:
         click.echo(f"audit chain broken at seq {verdict.broken_seq}: {verdict.reason} "
                    f"({verdict.verified} events before it verified)", err=True)
         raise SystemExit(1)
-    click.echo(f"{verdict.verified} events verified; last hash {verdict.head}")
+    click.echo(f"{verdict.verified} events verified; last hash {verdict.head}; "
+               f"{len(anchors)} heads anchored in {anchor} agree")
 
 
 @click.command("backup")
@@ -87,12 +90,19 @@ def backup_command(path):
 @click.command("restore")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def restore_command(path):
-    """Put the backup at PATH back as the SQLite database (refused while a server runs on it)."""
+@click.option("--force", is_flag=True, help="Restore even though the backup's event log does not verify.")
+def restore_command(path, force):
+    """Put the backup at PATH back as the SQLite database (refused while a server runs on it, or when the
+    backup's event log does not verify unless --force)."""
     from . import backup
 
-    _refusal_as_exit(backup.restore, current_app.config["DATABASE_URL"], path, _attachments())
-    click.echo(f"restored from {path}")
+    verdict = _refusal_as_exit(backup.restore, current_app.config["DATABASE_URL"], path, _attachments(),
+                               anchor=Path(current_app.config["AUDIT_ANCHOR"]), force=force)
+    if verdict.holds:
+        click.echo(f"restored from {path}: {verdict.verified} events verified")
+    else:
+        click.echo(f"restored from {path} although its event log is broken at seq {verdict.broken_seq}: "
+                   f"{verdict.reason} (--force)")
 
 
 @statistics.command("rebuild")
@@ -110,11 +120,11 @@ def _attachments() -> Path:
     return Path(current_app.config["ATTACHMENT_DIR"])
 
 
-def _refusal_as_exit(action, *args) -> None:
+def _refusal_as_exit(action, *args, **kwargs):
     from .errors import DispatchError
 
     try:
-        action(*args)
+        return action(*args, **kwargs)
     except DispatchError as refusal:
         click.echo(refusal.message, err=True)
         raise SystemExit(1) from None

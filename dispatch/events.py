@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
+from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -107,15 +108,20 @@ class UnitOfWork:
         """Record what happened; numbered and written at commit with the change itself."""
         if any(obj is not None and not isinstance(obj, int) and obj.id is None for obj in (incident, task)):
             self.session.flush()  # a row created in this transaction gets its id
+        who = {"id": getattr(actor, "id", None), "name": getattr(actor, "display_name", None),
+               "role": getattr(actor, "role", None)}
+        if (acting := _acting_for(actor)) is not None:
+            # the administrator through a token issued for someone else: named, acting for that person
+            who, data = acting, {**(data or {}), "on_behalf_of": who}
         event = Event(
             type=type,
             at=utcnow(),
             incident_id=getattr(incident, "id", incident),
             task_id=getattr(task, "id", task),
             unit_id=unit_id,
-            actor_id=getattr(actor, "id", None),
-            actor_name=getattr(actor, "display_name", None),
-            actor_role=getattr(actor, "role", None),
+            actor_id=who["id"],
+            actor_name=who["name"],
+            actor_role=who["role"],
             data=facts(data),
         )
         self.pending.append(event)
@@ -147,6 +153,13 @@ class UnitOfWork:
         if self.session.get_bind().dialect.name == "postgresql":
             # delivered at COMMIT, to every listening process, and never for a rollback
             self.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(last))))
+
+
+def _acting_for(actor) -> dict | None:
+    """Who really acts when the request's token was issued to `actor` by someone else (auth/current.py)."""
+    if actor is None or not has_request_context() or g.get("actor_id") != getattr(actor, "id", None):
+        return None
+    return g.get("acting_for")
 
 
 @orm_event.listens_for(Session, "before_flush")

@@ -24,6 +24,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 talisman = Talisman()
+# Strict-Transport-Security, sent only when the request really came over HTTPS: TLS at this server, or at the
+# trusted proxy (PROXY_HOPS > 0, whose X-Forwarded-Proto ProxyFix has applied). Talisman would believe any
+# client's X-Forwarded-Proto, with no proxy in front to set it.
+HSTS = "max-age=31556926; includeSubDomains"
+# What Engine.IO answers itself (the live socket's long-polling, before Flask sees the request) is no page:
+# nothing in it may load, frame or be sniffed as one.
+SOCKET_ANSWER_HEADERS = (
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -39,7 +51,7 @@ def init_app(app: Flask) -> None:
         app,
         # TLS ends at the reverse proxy, which redirects plain HTTP itself (deploy/nginx.conf)
         force_https=False,
-        strict_transport_security=True,  # sent only on HTTPS responses
+        strict_transport_security=False,  # set by _hsts, which believes only the trusted proxy
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
         referrer_policy="same-origin",
@@ -48,3 +60,29 @@ def init_app(app: Flask) -> None:
         session_cookie_http_only=True,
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
     )
+    app.after_request(_hsts)
+
+
+def _hsts(response):
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    return response
+
+
+def guard_answers_flask_never_sees(wsgi_app, prefix: str = "/socket.io"):
+    """WSGI middleware: the headers above on every answer under `prefix` (served before Flask is reached)."""
+    def middleware(environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith(prefix):
+            return wsgi_app(environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _value in headers}
+            headers = [*headers, *((name, value) for name, value in SOCKET_ANSWER_HEADERS
+                                   if name.lower() not in present)]
+            if environ.get("wsgi.url_scheme") == "https":
+                headers.append(("Strict-Transport-Security", HSTS))
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return middleware

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from socketio import packet
 
-from dispatch import json_codec
+from dispatch import json_codec, security
 
 socketio = SocketIO()
 
@@ -29,6 +29,8 @@ def init_app(app: Flask) -> SocketIO:
         manage_session=False,  # the login session lives on the server; sockets read it, never write it
         serializer=TextPacket,
     )
+    # the long-polling answers Engine.IO makes itself carry the pages' security headers too
+    app.wsgi_app = security.guard_answers_flask_never_sees(app.wsgi_app)
     install_thread_pool(app.config["SOCKETIO_ASYNC_MODE"])  # password hashing off the loop
     follower.bind(app, socketio)
     return socketio

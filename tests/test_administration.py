@@ -127,3 +127,67 @@ def test_a_token_the_admin_issues_for_a_user_is_on_the_record_and_the_holder_see
     assert event["actor"]["role"] == "admin" and event["data"]["username"] == "psb"
     assert [t["id"] for t in psb.get("/api/tokens").get_json()["items"]] == [issued.get_json()["id"]]
     assert psb.delete(f"/api/tokens/{issued.get_json()['id']}").status_code == 204
+
+
+# -- tokens, round two (issue 24, finding 5) --------------------------------------------
+
+def bearer_client(app, secret: str):
+    """A client holding only a token (no cookie, no CSRF header)."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
+
+
+@pytest.mark.parametrize("holder, body", [("psb", {"name": "child"}), ("admin", {"user_id": None, "name": "child"})])
+def test_a_token_cannot_issue_tokens(app, client_for, holder, body):
+    owner = client_for(holder)
+    parent = owner.post("/api/tokens", json={"name": "parent"}).get_json()
+    through_token = bearer_client(app, parent["token"])
+    start = last_seq(owner)
+    if body.get("user_id", 0) is None:
+        body = {**body, "user_id": client_for("duty").user["id"]}
+    refused = through_token.post("/api/tokens", json=body, headers={"Accept-Language": "en"})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"] == ("An API token cannot issue tokens: sign in with your "
+                                                      "password to issue one.")
+    assert last_seq(owner) == start  # nothing issued, nothing recorded
+    assert [t["name"] for t in owner.get("/api/tokens").get_json()["items"] if t["user_id"] == owner.user["id"]] \
+        == ["parent"]
+
+
+def test_disabling_a_user_revokes_their_tokens_for_good(app, client_for):
+    admin, duty = client_for("admin"), client_for("duty")
+    psb = client_for("psb")
+    own = psb.post("/api/tokens", json={"name": "script"}).get_json()
+    given = admin.post("/api/tokens", json={"user_id": psb.user["id"], "name": "township reporting"}).get_json()
+    assert bearer_client(app, own["token"]).get("/api/session").status_code == 200
+    start = last_seq(duty)
+    assert admin.patch(f"/api/users/{psb.user['id']}", json={"active": False}).status_code == 200
+    assert admin.patch(f"/api/users/{psb.user['id']}", json={"active": True}).status_code == 200
+    for token in (own, given):  # enabling the user again brings back none of them
+        assert bearer_client(app, token["token"]).get("/api/session").status_code == 401
+    events = events_of(duty, start)
+    assert [(e["type"], e["data"].get("token_id")) for e in events] == [
+        ("user.disabled", None), ("token.revoked", own["id"]), ("token.revoked", given["id"]), ("user.enabled", None)]
+    listed = admin.get("/api/tokens").get_json()["items"]
+    assert all(t["revoked"] for t in listed if t["id"] in (own["id"], given["id"]))
+    assert admin.delete(f"/api/tokens/{own['id']}").status_code == 409  # already revoked, and says so
+    assert client_for("psb").post("/api/tokens", json={"name": "new"}).status_code == 201  # a new one, on the record
+
+
+def test_the_administrator_acting_through_a_token_issued_for_someone_else_is_named_acting_for_them(app, client_for):
+    from .support import incident_payload
+
+    admin, duty = client_for("admin"), client_for("duty")
+    for_duty = admin.post("/api/tokens", json={"user_id": duty.user["id"], "name": "hotline intake"}).get_json()
+    own = duty.post("/api/tokens", json={"name": "wall screen"}).get_json()
+    start = last_seq(duty)
+    through_admins = bearer_client(app, for_duty["token"]).post("/api/incidents", json=incident_payload())
+    assert through_admins.status_code == 201  # the duty officer's permissions
+    through_own = bearer_client(app, own["token"]).post("/api/incidents", json=incident_payload())
+    assert through_own.status_code == 201
+    by_admin, by_duty = events_of(duty, start)
+    assert by_admin["actor"] == {"id": admin.user["id"], "name": admin.user["display_name"], "role": "admin"}
+    assert by_admin["data"]["on_behalf_of"] == {"id": duty.user["id"], "name": duty.user["display_name"],
+                                                "role": "command"}
+    assert by_duty["actor"]["id"] == duty.user["id"] and "on_behalf_of" not in by_duty["data"]

@@ -127,8 +127,10 @@ def test_a_photo_on_an_incident_is_stored_by_hash_with_its_metadata_and_an_event
     assert stat.S_IMODE(store.stat().st_mode) == 0o700 and stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
     assert files_in(store) == {sha[:2], f"{sha[:2]}/{sha}"}  # no temporary file left behind
     [event] = events_of(duty, "attachment.added")
-    assert event["incident_id"] == incident["id"] and event["data"]["attachment"]["sha256"] == sha
-    assert event["data"]["attachment"]["name"] == "scene.png" and "file" not in event["data"]
+    assert event["incident_id"] == incident["id"] and event["data"]["attachment"]["id"] == body["id"]
+    # that a file was added, by whom, to what: its name, note and hash stay behind the API's permissions
+    assert set(event["data"]["attachment"]) == {"id", "incident_id", "task_id", "meeting_id", "uploaded_at",
+                                                "uploaded_by", "uploaded_by_name"}
     detail = duty.get(f"/api/incidents/{incident['id']}").get_json()
     assert [a["id"] for a in detail["attachments"]] == [body["id"]]
 

@@ -27,6 +27,7 @@ def test_a_liaison_on_a_phone_sends_a_photo_with_the_submission_and_command_sees
         assert answer.status_code == 200, answer.text
 
     duty = open_session("duty", path=f"/incidents/{incident['id']}")
+    other = open_session("hrss", path=f"/incidents/{incident['id']}")  # a unit with no part in the task
     expect(duty.page.locator("#attachments")).to_contain_text("No attachments yet.")
     liaison = open_session("psb", path="/queue", viewport=PHONE, is_mobile=True, has_touch=True)
     page = liaison.page
@@ -58,3 +59,9 @@ def test_a_liaison_on_a_phone_sends_a_photo_with_the_submission_and_command_sees
     assert download.headers["content-disposition"].startswith("attachment")
     assert hashlib.sha256(download.body()).hexdigest() == psb_http.get(
         f"{server.url}/api/incidents/{incident['id']}/attachments", timeout=10).json()["items"][0]["sha256"]
+    # another unit's liaison is told live that a file was added, never its name
+    added = other.page.locator("#timeline li[data-type='attachment.added']")
+    expect(added).to_be_visible(timeout=WAIT)
+    expect(added).not_to_contain_text("IMG_2041")
+    expect(other.page.locator("#attachments")).not_to_contain_text("IMG_2041")
+    shoot(other.page, "incident-evidence-of-another-unit")

@@ -1,7 +1,9 @@
 """Backups of the SQLite database: taken online, restored whole, with the audit chain intact."""
 from __future__ import annotations
 
+import sqlite3
 import stat
+from contextlib import closing
 
 import pytest
 import requests
@@ -96,3 +98,52 @@ def test_a_backup_carries_the_attachment_files_and_a_restore_brings_back_a_lost_
     duty.login("duty")
     download = duty.get(f"/api/attachments/{attachment['id']}")
     assert download.status_code == 200 and download.get_data() == PDF
+
+
+# -- the small ones of issue 24 (finding 8) --------------------------------------------------
+
+def test_restore_refuses_a_backup_whose_chain_is_broken_and_says_why_unless_forced(sqlite_app, duty, tmp_path):
+    for n in range(3):
+        duty.post("/api/incidents", json=incident_payload(title=f"Kept {n}"))
+    assert run(sqlite_app, "backup", str(tmp_path / "copy.db")).exit_code == 0
+    with closing(sqlite3.connect(tmp_path / "copy.db")) as copy, copy:
+        copy.execute("UPDATE events SET data = '{\"title\": \"nothing happened\"}' WHERE seq = 2")
+    duty.post("/api/incidents", json=incident_payload(title="After the backup"))
+
+    refused = run(sqlite_app, "restore", str(tmp_path / "copy.db"))
+    assert refused.exit_code == 1
+    assert "event log does not verify: broken at seq 2" in refused.output and "--force" in refused.output
+    assert "After the backup" in duty.get("/api/incidents").get_data(as_text=True)  # nothing was put back
+
+    forced = run(sqlite_app, "restore", "--force", str(tmp_path / "copy.db"))
+    assert forced.exit_code == 0 and "although its event log is broken at seq 2" in forced.output
+    duty.login("duty")
+    assert "After the backup" not in duty.get("/api/incidents").get_data(as_text=True)
+
+
+def test_backup_into_a_missing_folder_is_one_clear_line_and_a_failing_exit(sqlite_app, tmp_path):
+    result = run(sqlite_app, "backup", str(tmp_path / "no-such-folder" / "copy.db"))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.strip() == (f"There is no folder {tmp_path / 'no-such-folder'}: create it first, or name "
+                                     "a file in a folder that exists.")
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_restored_attachments_are_readable_by_the_server_alone(sqlite_app, duty, tmp_path, monkeypatch):
+    from .test_attachments import PDF, upload
+
+    monkeypatch.setitem(sqlite_app.config, "ATTACHMENT_DIR", str(tmp_path / "attachments"))
+    incident = duty.post("/api/incidents", json=incident_payload(title="With a letter")).get_json()
+    assert upload(duty, incident["id"], PDF, name="letter.pdf").status_code == 201
+    assert run(sqlite_app, "backup", str(tmp_path / "copy.db")).exit_code == 0
+    lost = tmp_path / "new-disk" / "attachments"  # the files' disk was replaced: the folder is made again
+    monkeypatch.setitem(sqlite_app.config, "ATTACHMENT_DIR", str(lost))
+    result = run(sqlite_app, "restore", str(tmp_path / "copy.db"))
+    assert result.exit_code == 0, result.output
+    folders = [lost, *[path for path in lost.rglob("*") if path.is_dir()]]
+    files = [path for path in lost.rglob("*") if path.is_file()]
+    assert len(folders) == 2 and len(files) == 1
+    assert {oct(stat.S_IMODE(path.stat().st_mode)) for path in folders} == {oct(0o700)}
+    assert {oct(stat.S_IMODE(path.stat().st_mode)) for path in files} == {oct(0o600)}
+    beside = tmp_path / "copy.db.attachments"
+    assert stat.S_IMODE(beside.stat().st_mode) == 0o700

@@ -4,13 +4,14 @@ from __future__ import annotations
 import stat
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from config import load_config
 from dispatch.auth.models import UserSession
 from dispatch.db import db, make_engine
 
-from .support import PASSWORD, incident_payload
+from .support import PASSWORD, another_app, incident_payload, running_server
 
 PAGES = ["/login", "/", "/queue", "/wall", "/api/session"]
 
@@ -87,3 +88,40 @@ def test_like_wildcards_in_a_search_match_only_themselves(duty, q):
     duty.post("/api/incidents", json=incident_payload(title="Pay rise of 100% promised"))
     titles = [row["title"] for row in duty.get("/api/incidents", query_string={"q": q}).get_json()["items"]]
     assert titles == (["Pay rise of 100% promised"] if "%" in q else [])
+
+
+# -- the small ones of issue 24 (finding 8) --------------------------------------------------
+
+@pytest.mark.servers
+def test_the_live_sockets_polling_answers_carry_the_security_headers(tmp_path):
+    """Engine.IO answers long-polling before Flask sees the request: the real server (eventlet) must add them."""
+    with running_server(f"sqlite:///{tmp_path / 'dispatch.db'}", instance_dir=tmp_path) as server:
+        answers = [requests.get(f"{server.url}/socket.io/", params={"EIO": "4", "transport": "polling"}, timeout=10),
+                   requests.get(f"{server.url}/socket.io/", params={"EIO": "4", "transport": "polling",
+                                                                    "sid": "not-a-session"}, timeout=10)]
+    assert [answer.status_code for answer in answers] == [200, 400]
+    for answer in answers:
+        policy = answer.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in answer.headers  # plain HTTP
+
+
+@pytest.mark.parametrize("hops, forwarded, told", [
+    (0, {}, False),
+    (0, {"X-Forwarded-Proto": "https"}, False),  # anyone may send it: no proxy is trusted to
+    (1, {"X-Forwarded-Proto": "https"}, True),   # the one trusted proxy says the browser came over HTTPS
+    (1, {"X-Forwarded-Proto": "http"}, False),
+])
+def test_the_browser_is_told_to_stay_on_https_only_when_the_request_really_was(app, hops, forwarded, told):
+    with another_app(app.config["DATABASE_URL"], PROXY_HOPS=hops) as served:
+        response = served.test_client().get("/login", headers=forwarded)
+    assert response.status_code == 200
+    assert ("Strict-Transport-Security" in response.headers) is told
+
+
+def test_a_csv_answer_names_its_charset_once(client_for):
+    response = client_for("leader").get("/api/statistics/units.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

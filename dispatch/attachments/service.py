@@ -31,9 +31,10 @@ from .models import Attachment
 from .schemas import AttachmentSchema
 
 CHUNK = 256 * 1024
-# what the event says of an attachment: metadata, never the bytes
-EVENT_FIELDS = ("id", "incident_id", "task_id", "meeting_id", "name", "size", "content_type", "sha256", "note",
-                "uploaded_at", "uploaded_by", "uploaded_by_name")
+# What the event says of an attachment: that a file was added, by whom, to what. Every receiver gets the
+# event, but a task's evidence is not for every receiver: its name, note, size, type and hash stay in the row,
+# behind the API's permissions (the pages fetch the list the viewer may read).
+EVENT_FIELDS = ("id", "incident_id", "task_id", "meeting_id", "uploaded_at", "uploaded_by", "uploaded_by_name")
 
 
 @dataclass

@@ -29,9 +29,16 @@ def bearer_token() -> str | None:
 def resolve_actor() -> None:
     g.actor = None
     g.user_session = None
+    g.token_id = None
+    g.acting_for = None
     token = bearer_token()
     if token is not None:
-        g.actor = service.token_user(token)  # a token needs no CSRF header: no browser sends it by itself
+        found = service.token_holder(token)  # a token needs no CSRF header: no browser sends it by itself
+        if found is not None:
+            g.actor, row = found
+            g.token_id = row.id
+            # the administrator acting through a token issued for someone else is named in the events
+            g.acting_for = service.issuer_acting_for(row)
     else:
         found = service.session_user(session.get("sid"))
         if found is not None:
@@ -52,6 +59,11 @@ def _check_csrf() -> None:
 
 def actor():
     return g.get("actor")
+
+
+def through_token() -> bool:
+    """The request is authenticated by an API token, not by a person's sign-in."""
+    return g.get("token_id") is not None
 
 
 def init_app(app: Flask) -> None:

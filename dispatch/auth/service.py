@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, Unauthorized, found
+from ..errors import Conflict, Forbidden, Invalid, Unauthorized, found
 from ..events import unit_of_work
 from ..offload import run_off_loop
 from . import permissions, throttle
@@ -149,13 +149,27 @@ def token_user(token: str | None) -> User | None:
 
 def token_login(token: str | None) -> tuple[User, str] | None:
     """The token's user and the login session it stands for (a revoked token ends it, as a sign-out does)."""
+    found = token_holder(token)
+    return (found[0], token_session(found[1].id)) if found else None
+
+
+def token_holder(token: str | None) -> tuple[User, ApiToken] | None:
+    """The live token's user (still active) and its row."""
     if not token:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked:
         return None
     user = db.session.get(User, row.user_id)
-    return (user, token_session(row.id)) if user is not None and user.active else None
+    return (user, row) if user is not None and user.active else None
+
+
+def issuer_acting_for(row: ApiToken) -> dict | None:
+    """Who the events made through a token issued for someone else name as acting (the issuer, for the holder)."""
+    if row.issued_by_id is None or row.issued_by_id == row.user_id:
+        return None
+    issuer = db.session.get(User, row.issued_by_id)
+    return {"id": issuer.id, "name": issuer.display_name, "role": issuer.role} if issuer is not None else None
 
 
 def token_session(token_id: int) -> str:
@@ -226,6 +240,11 @@ def set_user_active(*, actor: User, user_id: int, active: bool) -> User:
             _end_all_sessions(user.id)
         uow.append_event("user.enabled" if active else "user.disabled", actor=actor, unit_id=user.unit_id,
                          data=_about(user))
+        if not active:  # for good: enabling the user again gives back none of them
+            for row in uow.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                                  ApiToken.revoked.is_(False))):
+                row.revoked, row.revoked_at = True, utcnow()
+                uow.append_event("token.revoked", actor=actor, unit_id=user.unit_id, data=_about_token(row, user))
     if not active:
         sessions_ended.send(None, user_id=user.id, session_id=None)
     return user
@@ -236,15 +255,21 @@ def _about_token(row: ApiToken, user: User) -> dict:
             "role": user.role}
 
 
-def create_token(*, actor: User | None, user_id: int | None = None, name: str) -> tuple[ApiToken, str]:
+def create_token(*, actor: User | None, user_id: int | None = None, name: str,
+                 through_token: bool = False) -> tuple[ApiToken, str]:
     """A bearer token acting as its user, issued by that user (actor None: the server's command
-    line); the secret is shown once, and `token.issued` tells everyone, command included."""
+    line); the secret is shown once, and `token.issued` tells everyone, command included.
+    A token never issues another (it would outlive its parent's revoking): a person signs in to issue one."""
     if actor is not None:
         user_id = actor.id if user_id is None else user_id
         permissions.require_token_holder(actor, user_id)
+        if through_token:
+            raise Forbidden(_("An API token cannot issue tokens: sign in with your password to issue one."),
+                            fields={"Authorization": [_("Sign in instead of sending a token.")]})
     user = found(db.session.get(User, user_id), "user")
     secret = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(secret))
+    row = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(secret),
+                   issued_by_id=actor.id if actor is not None else None)
     with unit_of_work() as uow:
         uow.session.add(row)
         uow.session.flush()

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from ..errors import Unauthorized
 from ..schemas import PageArgs, page_of, paged
 from . import service
-from .current import actor
+from .current import actor, through_token
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
                       TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema,
                       UserUpdateSchema)
@@ -90,7 +90,7 @@ def update_user(data, user_id):
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenSchema)
 def create_token(data):
-    row, secret = service.create_token(actor=actor(), **data)
+    row, secret = service.create_token(actor=actor(), through_token=through_token(), **data)
     return {"id": row.id, "user_id": row.user_id, "name": row.name, "token": secret}
 
 

@@ -18,6 +18,10 @@ from ..schemas import display_zone, shown_time
 from . import rules
 
 CLOCK_FLAGS = frozenset({"overdue", "due_soon", "waiting_seconds"})
+# What events appended before the red team's second round still hold but not every receiver may read (a
+# task's evidence: its file name, note, size, type and hash). The log keeps them (the chain covers them);
+# no screen is ever given them: the attachment itself is read through the API, which checks who asks.
+WITHHELD = {"attachment": frozenset({"name", "note", "size", "content_type", "sha256"})}
 
 
 def _is_time_key(key: str) -> bool:
@@ -88,4 +92,8 @@ def presented(data: dict | None, now: datetime | None = None, zone: ZoneInfo | N
             item["overdue"] = late and bool(waiting)
         return _times(item, lambda value: shown_time(value, zone))
 
-    return _walk(data or {}, on_dict)
+    shown = _walk(data or {}, on_dict)
+    for key, withheld in WITHHELD.items():
+        if isinstance(shown.get(key), dict):
+            shown[key] = {name: value for name, value in shown[key].items() if name not in withheld}
+    return shown

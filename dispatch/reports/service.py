@@ -10,7 +10,7 @@ from ..auth import permissions
 from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import Conflict, found
-from ..events import unit_of_work
+from ..events import GENESIS, Event, unit_of_work
 from ..labels import label
 from .models import FINAL_STATUSES, KINDS, Report
 from .schemas import ReportBriefSchema
@@ -33,6 +33,7 @@ def publish_report(*, actor: User, incident: Any, kind: str, next_steps: str, su
         number = (uow.session.scalar(select(func.count(Report.id)).where(Report.incident_id == incident.id)) or 0) + 1
         content = build(uow.session, incident, summary=summary, next_steps=next_steps)
         content["published_by"] = {"name": actor.display_name, "name_zh": actor.display_name_zh or ""}
+        content["chain_head"] = _chain_head(uow.session)
         report = Report(incident_id=incident.id, kind=kind, number=number, summary=summary, next_steps=next_steps,
                         content=content,
                         published_at=utcnow(), published_by_id=actor.id)
@@ -42,6 +43,12 @@ def publish_report(*, actor: User, incident: Any, kind: str, next_steps: str, su
                          data={"report": ReportBriefSchema().dump(report), "incident_ref": incident.ref,
                                "incident_title": incident.title})
     return report
+
+
+def _chain_head(session) -> dict[str, Any]:
+    """The log's head this report saw (its footer prints it, so a paper copy can vouch for the log)."""
+    head = session.execute(select(Event.seq, Event.hash).order_by(Event.seq.desc()).limit(1)).first()
+    return {"seq": head.seq, "hash": head.hash} if head is not None else {"seq": 0, "hash": GENESIS}
 
 
 def list_reports(*, actor: User, incident_id: int) -> list[Report]:

@@ -31,7 +31,7 @@ def _incidents(args):
 
 def _file(table, suffix: str) -> Response:
     if suffix == "csv":
-        body, mimetype = export.csv_bytes(table), f"{CSV}; charset=utf-8"
+        body, mimetype = export.csv_bytes(table), CSV  # Werkzeug names the charset (utf-8) of a text/ type once
     else:  # building a workbook is CPU work: a real thread does it, so live pushes never wait for it
         body, mimetype = run_off_loop(copy_current_request_context(lambda: export.xlsx_bytes(table))), XLSX
     return Response(body, mimetype=mimetype,

@@ -188,6 +188,12 @@ const AttachmentView = (() => {
     draw();
   }
 
-  return { mayAttach, attachToIncident, attachToTask, attachToMeeting, submitWithEvidence, taskButton, mountIncident,
+  // A file named on the timeline: by the list the server gave this viewer (another unit's evidence is not in it).
+  function describe(attachmentId) {
+    const known = listed.find((attachment) => attachment.id === attachmentId);
+    return known ? `${known.name} (${size(known.size)})` : "";
+  }
+
+  return { mayAttach, describe, attachToIncident, attachToTask, attachToMeeting, submitWithEvidence, taskButton, mountIncident,
     size, item, listed: () => listed, onList: (listener) => listeners.push(listener) };
 })();

@@ -145,13 +145,14 @@
     if (data.instruction && event.type === "instruction.issued") parts.push(`“${data.instruction.text}”`);
     if (data.meeting) parts.push(data.meeting.place);
     if (data.commitment) parts.push(`“${data.commitment.text}” → ${Units.name(data.commitment.unit_id)}`);
-    if (data.attachment) parts.push(`${data.attachment.name} (${AttachmentView.size(data.attachment.size)})`);
+    // the event says only that a file was added; its name comes from the list this viewer may read
+    if (data.attachment) parts.push(AttachmentView.describe(data.attachment.id));
     if (event.type === "instruction.acknowledged") parts.push(Units.name(event.unit_id));
     if (event.type === "report.published" && data.report) parts.push(`${label("report_kind", data.report.kind)} ${t("report_no", { n: data.report.number })}`);
     for (const key of ["note", "reason"]) if (data[key]) parts.push(`${t(key)}: ${data[key]}`);
     if (data.notice && data.notice.note) parts.push(`${t("notice_n", { n: data.notice.number })}: ${data.notice.note}`);
     if (data.due_at && event.type.startsWith("task.extension")) parts.push(Time.at(data.due_at));
-    return parts.join(" · ");
+    return parts.filter(Boolean).join(" · ");
   }
   function timelineItem(event) {
     return h("li", { dataset: { seq: event.seq, type: event.type } },
@@ -195,5 +196,6 @@
   bind("add-representative", addRep);
   bind("issue-instruction", () => InstructionView.issue(incident));
   AttachmentView.mountIncident(incident, State.attachments);
+  AttachmentView.onList(timelineView);
   all();
 })();
