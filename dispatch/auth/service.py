@@ -287,12 +287,15 @@ def list_tokens(*, actor: User) -> list[ApiToken]:
 
 
 def revoke_token(*, actor: User | None, token_id: int) -> ApiToken:
-    """The token stops working at once; its user or the administrator revokes it (`token.revoked`)."""
+    """The token stops working at once; its user or the administrator revokes it (`token.revoked`).
+
+    Revoking a token already revoked (by hand, or when its user was disabled) is done already:
+    the same answer, nothing appended."""
     permissions.require_user(actor)
     row = found(db.session.get(ApiToken, token_id), "token")
     permissions.require_self_or_admin(actor, row.user_id)
     if row.revoked:
-        raise Conflict(_("This token is already revoked; nothing more to do."), current_status="revoked")
+        return row
     with unit_of_work() as uow:
         row.revoked, row.revoked_at = True, utcnow()
         uow.append_event("token.revoked", actor=actor, unit_id=row.user.unit_id,
