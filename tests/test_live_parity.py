@@ -34,9 +34,13 @@ PAGE_STATE = """(ids) => ({
   incidents: ids.map((id) => Store.incidents.get(id) || (State.incident && State.incident.id === id ? State.incident : null)),
   tasks: ids.flatMap((id) => Store.tasksOf(id)).sort((a, b) => a.id - b.id),
   instructions: ids.flatMap((id) => Store.instructionsOf(id)).sort((a, b) => a.id - b.id),
+  queued: ids.flatMap((id) => Store.tasksOf(id)).filter((task) => Rules.inQueue(task, State.user.unit_id))
+    .map((task) => task.id).sort((a, b) => a - b),
   drawn: Object.fromEntries([...document.querySelectorAll('li.task[id^="task-"]')].map((li) => [li.dataset.taskId, {
     overdue: li.classList.contains('is-overdue'),
-    deadline_overdue: !!li.querySelector('.deadline.overdue'), deadline_soon: !!li.querySelector('.deadline.soon')}])),
+    deadline_overdue: !!li.querySelector('.deadline.overdue'), deadline_soon: !!li.querySelector('.deadline.soon'),
+    actions: [...li.querySelectorAll('.task-actions button[data-action]')].map((b) => b.dataset.action)
+      .filter((action) => action !== 'supervise')}])),
   commitments: Object.fromEntries([...document.querySelectorAll('[data-commitment-id] .deadline')].map((d) => [
     d.closest('[data-commitment-id]').dataset.commitmentId, d.classList.contains('overdue')])),
 })"""
@@ -193,7 +197,10 @@ CHANGES = {
 
 def fresh_load(api, name, incident_ids) -> dict:
     details = [api.get(name, f"/api/incidents/{id_}") for id_ in incident_ids]
-    return {"incidents": details,
+    user = api.user[name]
+    queue = [task["id"] for id_ in incident_ids for task in api.get(
+        name, f"/api/tasks?unit_id={user['unit_id']}&status=open&incident_id={id_}&limit=100")["items"]]
+    return {"user": user, "queued": sorted(queue),"incidents": details,
             "tasks": sorted((task for d in details for task in d["tasks"]), key=lambda x: x["id"]),
             "instructions": sorted((x for d in details for x in d["instructions"]), key=lambda x: x["id"]),
             "commitments": [c for d in details for c in d.get("commitments", [])]}
@@ -220,9 +227,15 @@ def parity(page_state: dict, fresh: dict) -> list[str]:
         drawn = page_state["drawn"].get(str(task["id"]))
         if drawn is None:
             continue  # not drawn on this screen (the board draws rows, not tasks)
-        want = {"overdue": task["overdue"], "deadline_overdue": task["overdue"], "deadline_soon": task["due_soon"]}
+        user = fresh["user"]  # what this viewer's role and unit may do, of what the server lists
+        may = [a["action"] for a in task["actions"]
+               if a["role"] == user["role"] and (a["unit_ids"] is None or user["unit_id"] in a["unit_ids"])]
+        want = {"overdue": task["overdue"], "deadline_overdue": task["overdue"], "deadline_soon": task["due_soon"],
+                "actions": may}
         found += [f"task {task['id']} ({task['status']}) drawn {k}={v}, the API says {want[k]}"
                   for k, v in drawn.items() if v != want[k]]
+    if page_state["queued"] != fresh["queued"]:
+        found.append(f"{fresh['user']['role']}'s unit queue: page {page_state['queued']}, API {fresh['queued']}")
     for commitment in fresh["commitments"]:
         drawn = page_state["commitments"].get(str(commitment["id"]))
         if drawn is None:
