@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from .browser import WAIT, expect_live, unique
+from .browser import WAIT, expect_live, shoot, unique
 from .support import http_login, incident_payload, wait_until
 
 pytestmark = pytest.mark.browser
@@ -279,3 +279,5 @@ def test_the_pages_store_after_the_pushed_events_matches_a_fresh_load(server, op
         expect_live(page)
         wait_until(agrees, WAIT / 1000)
         assert found == [], f"{name}'s page differs from a fresh load: {found}"
+        if "commitment" in expected:  # look at it: the handed-in commitment past its time is not red
+            shoot(page, f"parity-{expected.split(' ')[0]}-{name}")
