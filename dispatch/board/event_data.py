@@ -80,6 +80,11 @@ def presented(data: dict | None, now: datetime | None = None, zone: ZoneInfo | N
         if _is_task(item):
             due = _parsed(item["due_at"])
             item.update(rules.task_flags(item["status"], due, item.get("supervision_count") or 0, now))
+            if "overdue_at" not in item and {"id", "unit_id"} <= item.keys():  # written before tasks carried them
+                found = rules.task_facts(item["status"], item["priority"], due, item["id"], item["unit_id"],
+                                         item.get("co_unit_ids") or [])
+                item.update({key: value.isoformat() if isinstance(value, datetime) else value
+                             for key, value in found.items()})
         if _is_instruction(item):
             issued = _parsed(item["issued_at"])
             waiting = [a for a in item["addressees"] if isinstance(a, dict) and not a.get("acknowledged_at")]

@@ -66,6 +66,52 @@ def urgency_key(status: str, priority: str, due_at: datetime, task_id: int, now:
             PRIORITY_RANK.get(priority, len(PRIORITY_RANK)), due_at, task_id)
 
 
+def overdue_at(status: str, due_at: datetime | None) -> datetime | None:
+    """The moment the task becomes overdue in its current state (None: it never will): overdue once it has
+    passed, so a screen's one clock function decides time passing without restating the rule."""
+    return None if status in NEVER_OVERDUE or due_at is None else due_at
+
+
+def due_soon_at(status: str, due_at: datetime | None) -> datetime | None:
+    """The moment the task becomes due soon (until it becomes overdue); None when it never will."""
+    return None if status in NEVER_OVERDUE or due_at is None else due_at - due_soon_window()
+
+
+def urgency_rank(status: str, priority: str, due_at: datetime, task_id: int) -> list:
+    """The urgency key without its clock part: a screen puts first what its clock finds overdue (by
+    `overdue_at`), then compares these element by element (open before settled, priority, deadline, id)."""
+    return [0 if is_open(status) else 1, PRIORITY_RANK.get(priority, len(PRIORITY_RANK)),
+            int(due_at.timestamp()) if due_at else 0, task_id]
+
+
+def queue_unit_ids(status: str, unit_id: int, co_unit_ids) -> list[int]:
+    """The units whose queue holds the task (in_queue_clause, on values)."""
+    if not is_open(status):
+        return []
+    return ([] if status == "returned" else [unit_id]) + list(co_unit_ids or [])
+
+
+def working_unit_ids(status: str, unit_id: int, co_unit_ids) -> list[int]:
+    """The units working on an open task, leading or co-handling (they may report the headcount)."""
+    return [unit_id, *(co_unit_ids or [])] if is_open(status) else []
+
+
+def involved_unit_ids(status: str, unit_id: int, co_unit_ids) -> list[int]:
+    """The units the task involves: every one but a cancelled task's (meetings, a leader's addressees)."""
+    return [] if status == "cancelled" else [unit_id, *(co_unit_ids or [])]
+
+
+def task_facts(status: str, priority: str, due_at: datetime | None, task_id: int, unit_id: int,
+               co_unit_ids) -> dict:
+    """What a task carries besides its columns, the same at every moment: the moments its clock flags turn,
+    the urgency rank, the units whose queue holds it, work on it, or are involved with it."""
+    return {"open": is_open(status), "overdue_at": overdue_at(status, due_at), "due_soon_at": due_soon_at(status, due_at),
+            "urgency_key": urgency_rank(status, priority, due_at, task_id),
+            "queue_unit_ids": queue_unit_ids(status, unit_id, co_unit_ids),
+            "working_unit_ids": working_unit_ids(status, unit_id, co_unit_ids),
+            "involved_unit_ids": involved_unit_ids(status, unit_id, co_unit_ids)}
+
+
 def task_flags(status: str, due_at: datetime | None, supervision_count: int, now: datetime) -> dict[str, bool]:
     """What a screen derives from a task's facts at a moment: never stored, always computed."""
     return {"overdue": is_overdue(status, due_at, now), "due_soon": is_due_soon(status, due_at, now),
@@ -82,6 +128,28 @@ def commitment_kept(task_status: str | None, done_at: datetime | None, due_at: d
     if task_status == "cancelled":
         return False
     return False if due_at < now else None
+
+
+def commitment_state(task_status: str | None, kept: bool | None) -> str:
+    """kept (on time), late (verified late or still open past its limit), not_kept (cancelled), or open."""
+    if kept is None:
+        return "open"
+    return "kept" if kept else "not_kept" if task_status == "cancelled" else "late"
+
+
+def hidden_danger_on_board(status: str, risk: str) -> bool:
+    """The board's panel: open hidden dangers at high risk."""
+    return status == "open" and risk == "high"
+
+
+def hidden_danger_visitable(status: str) -> bool:
+    """A hidden danger may be visited until it erupts (then it is followed on its incident)."""
+    return status != "erupted"
+
+
+def commitment_late_at(task_status: str | None, due_at: datetime) -> datetime | None:
+    """When an open commitment turns not kept if nothing changes (None once it is decided)."""
+    return None if task_status in SETTLED else due_at
 
 
 # --- as SQL, on the columns given ----------------------------------------------

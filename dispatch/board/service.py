@@ -219,7 +219,11 @@ def _commitments(query) -> list[dict]:
         kept = rules.commitment_kept(status, done_at, commitment.due_at, now)
         result.append({**CommitmentSchema().dump(commitment), "task_status": status,
                        "done_at": shown_time(done_at), "kept": kept,
-                       "overdue": rules.is_overdue(status, commitment.due_at, now)})
+                       "overdue": rules.is_overdue(status, commitment.due_at, now),
+                       "overdue_at": shown_time(rules.overdue_at(status, commitment.due_at)),
+                       "due_soon_at": shown_time(rules.due_soon_at(status, commitment.due_at)),
+                       "late_at": shown_time(rules.commitment_late_at(status, commitment.due_at)),
+                       "kept_state": rules.commitment_state(status, kept)})
     return result
 
 

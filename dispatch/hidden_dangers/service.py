@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from zoneinfo import ZoneInfo
 
 from .. import workflow
+from ..board import rules
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow
@@ -154,7 +155,7 @@ def record_visit(*, actor: User, hidden_danger_id: int, note: str, risk: str | N
     with unit_of_work() as uow:
         danger = locked(uow.session, hidden_danger_id)
         require_for_unit(actor, "visit_hidden_danger", danger.unit_id)
-        if danger.status == "erupted":
+        if not rules.hidden_danger_visitable(danger.status):
             raise Conflict(_("This hidden danger has erupted into an incident: follow it on the incident instead."),
                            current_status=danger.status, incident_id=danger.incident_id)
         before = danger.risk

@@ -98,6 +98,10 @@ class CommitmentOutSchema(Schema):
     done_at = _raw("string", format="date-time", nullable=True)
     kept = _raw("boolean", nullable=True)
     overdue = _raw("boolean")
+    overdue_at = _raw("string", format="date-time", nullable=True)
+    due_soon_at = _raw("string", format="date-time", nullable=True)
+    late_at = _raw("string", format="date-time", nullable=True)
+    kept_state = _raw("string")
 
 
 class MeetingOutSchema(Schema):

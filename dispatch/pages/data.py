@@ -29,7 +29,8 @@ from ..tasks.schemas import TaskSchema
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
 # carries the whole task and replaces this shorter form.
 BOARD_TASK_FIELDS = ("id", "incident_id", "unit_id", "co_unit_ids", "title", "status", "priority", "due_at",
-                     "supervision_count", "escalated", "version")
+                     "supervision_count", "escalated", "version", "open", "overdue_at", "due_soon_at", "urgency_key",
+                     "queue_unit_ids", "working_unit_ids", "involved_unit_ids", "actions")
 BRIEF_INCIDENT = dict(many=True, exclude=("headcount_history",))
 
 

@@ -7,11 +7,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..board import rules
 from ..db import utcnow
 from ..labels import action_name
-from ..schemas import DeadlineAhead, FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
+from ..schemas import shown_time, DeadlineAhead, FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import PRIORITIES, STATUSES
 
 # Computed fields say their type, so the OpenAPI document describes them.
 FLAG = {"type": "boolean"}
+MOMENT = {"type": "string", "format": "date-time", "nullable": True}
+UNIT_IDS = {"type": "array", "items": {"type": "integer"}}
 NOTE = validate.Length(min=1, max=5000)
 ACTIONS = (
     "claim", "start", "progress", "submit", "return", "request_extension",
@@ -99,9 +101,44 @@ class TaskSchema(Schema):
     escalated = fields.Method("_escalated", metadata=FLAG)
     created_at = Time()
     updated_at = Time()
+    # The rules' answers a screen applies as they are (board/rules.py task_facts): the moments its one
+    # clock function compares with now, the urgency rank, which units' queues hold it, and who may act.
+    open = fields.Method("_open", metadata=FLAG)
+    overdue_at = fields.Method("_overdue_at", metadata=MOMENT)
+    due_soon_at = fields.Method("_due_soon_at", metadata=MOMENT)
+    urgency_key = fields.Method("_urgency_key", metadata={"type": "array", "items": {"type": "integer"}})
+    queue_unit_ids = fields.Method("_queue_unit_ids", metadata=UNIT_IDS)
+    working_unit_ids = fields.Method("_working_unit_ids", metadata=UNIT_IDS)
+    involved_unit_ids = fields.Method("_involved_unit_ids", metadata=UNIT_IDS)
+    actions = fields.Method("_actions", metadata={"type": "array", "items": {"type": "object"}})
 
     def _extension_pending(self, task) -> bool:
         return task.requested_due_at is not None
+
+    def _open(self, task) -> bool:
+        return rules.is_open(task.status)
+
+    def _overdue_at(self, task) -> str | None:
+        return shown_time(rules.overdue_at(task.status, task.due_at))
+
+    def _due_soon_at(self, task) -> str | None:
+        return shown_time(rules.due_soon_at(task.status, task.due_at))
+
+    def _urgency_key(self, task) -> list:
+        return rules.urgency_rank(task.status, task.priority, task.due_at, task.id)
+
+    def _queue_unit_ids(self, task) -> list[int]:
+        return rules.queue_unit_ids(task.status, task.unit_id, task.co_unit_ids)
+
+    def _working_unit_ids(self, task) -> list[int]:
+        return rules.working_unit_ids(task.status, task.unit_id, task.co_unit_ids)
+
+    def _involved_unit_ids(self, task) -> list[int]:
+        return rules.involved_unit_ids(task.status, task.unit_id, task.co_unit_ids)
+
+    def _actions(self, task) -> list[dict]:
+        from .service import actions_on  # the transition table lives with the service, which dumps tasks here
+        return actions_on(task)
 
     def _overdue(self, task) -> bool:
         return rules.is_overdue(task.status, task.due_at, utcnow())

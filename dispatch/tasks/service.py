@@ -51,6 +51,26 @@ TASK_TRANSITIONS: workflow.Table = {
 CO_UNIT_ACTIONS = frozenset({"progress"})
 
 
+EXTENSION_ANSWERS = frozenset({"approve_extension", "reject_extension"})
+
+
+def actions_on(task: Task) -> list[dict[str, Any]]:
+    """What may be done to the task now, and by whom: each action with its role and, when only some units'
+    users of that role may, their ids (the lead unit; a co-handling unit for its few actions). Every screen
+    receives the same list and keeps what its user's role and unit may do."""
+    pending = task.requested_due_at is not None
+    found = []
+    for (state, action), step in TASK_TRANSITIONS.items():
+        if state != task.status or (action in EXTENSION_ANSWERS and not pending) \
+                or (action == "request_extension" and pending):
+            continue
+        units = None
+        if step.role == "liaison":
+            units = [task.unit_id] + (list(task.co_unit_ids) if action in CO_UNIT_ACTIONS else [])
+        found.append({"action": action, "role": step.role, "unit_ids": units})
+    return found
+
+
 def snapshot(task: Task) -> dict[str, Any]:
     """The dumped task: every task event carries it, so a screen updates from the event alone."""
     return TaskSchema().dump(task)

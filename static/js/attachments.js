@@ -14,8 +14,7 @@ const AttachmentView = (() => {
     return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   }
 
-  const works = (task) => task.status !== "cancelled"
-    && (task.unit_id === me.unit_id || (task.co_unit_ids || []).includes(me.unit_id));
+  const works = (task) => Rules.involves(task, me.unit_id);
   // Command attaches anywhere; a liaison where their unit leads or co-handles a task (the server decides).
   function mayAttach(incidentId, task) {
     if (!Client.may.add_attachment) return false;

@@ -12,50 +12,45 @@ function t(key, params) {
 }
 function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
 
-// The derived rules, as the server sends them (dispatch/board/rules.py): never restated here.
+// The derived rules, as the server computed them (dispatch/board/rules.py): never restated here. Each task
+// and commitment carries the moments its flags turn (`overdue_at`, `due_soon_at`, `late_at`; null when they
+// never will in its current state); the one thing a page decides is whether such a moment has passed.
+const Clock = (() => {
+  const passed = (moment) => !!moment && Date.parse(moment) < Date.now();
+  return { passed };
+})();
+
 const Rules = (() => {
   const r = Client.rules || {};
-  const settled = new Set(r.settled || []);
-  const neverOverdue = new Set(r.never_overdue || []);
   const active = new Set(r.active_incident || []);
-  const rank = r.priority_rank || {};
-  const soonMs = (r.due_soon_minutes || 0) * 60000;
-  const isOpen = (task) => !settled.has(task.status);
+  const isOpen = (task) => !!task.open;
   // One argument each, so they can be handed to filter() as they are.
-  const isOverdue = (task) => !neverOverdue.has(task.status) && !!task.due_at && Date.parse(task.due_at) < Date.now();
-  const isDueSoon = (task) => {
-    const due = Date.parse(task.due_at), now = Date.now();
-    return !neverOverdue.has(task.status) && !!task.due_at && due >= now && due < now + soonMs;
-  };
-  const isEscalated = (task) => (task.supervision_count || 0) >= (r.escalate_after || Infinity);
-  const keys = {
-    overdue: (task) => (isOverdue(task) ? 0 : 1),
-    open: (task) => (isOpen(task) ? 0 : 1),
-    priority: (task) => rank[task.priority] ?? Object.keys(rank).length,
-    due_at: (task) => Date.parse(task.due_at),
-    id: (task) => task.id,
-  };
-  // The server's urgency order, key by key.
+  const isOverdue = (task) => Clock.passed(task.overdue_at);
+  const isDueSoon = (task) => Clock.passed(task.due_soon_at) && !isOverdue(task);
+  const isEscalated = (task) => !!task.escalated;
+  // The server's urgency order: what the clock finds overdue first, then the server's rank, element by element.
   function byUrgency(a, b) {
-    for (const name of r.urgency || []) {
-      const diff = keys[name](a) - keys[name](b);
-      if (diff) return diff;
-    }
+    const first = (isOverdue(a) ? 0 : 1) - (isOverdue(b) ? 0 : 1);
+    if (first) return first;
+    const x = a.urgency_key || [], y = b.urgency_key || [];
+    for (let i = 0; i < Math.max(x.length, y.length); i += 1) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
     return 0;
   }
-  // A unit's queue: open work it leads or co-handles, less what it returned (until command reroutes it).
-  // A unit works an incident while it leads or co-handles an open task on it (it may report the headcount).
-  const worksOn = (task, unitId) => isOpen(task) && (task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId));
-  const inQueue = (task, unitId) => isOpen(task) && (task.unit_id === unitId || (task.co_unit_ids || []).includes(unitId))
-    && !(task.status === "returned" && task.unit_id === unitId);
+  // A unit's queue, the units working a task, the units it involves: lists the server sends with each task.
+  const worksOn = (task, unitId) => (task.working_unit_ids || []).includes(unitId);
+  const inQueue = (task, unitId) => (task.queue_unit_ids || []).includes(unitId);
+  const involves = (task, unitId) => (task.involved_unit_ids || []).includes(unitId);
   // On the board and the wall: an active incident, or one whose open tasks are late or escalated
   // (`counts` from Store.summary()).
   const onBoard = r.on_board || { statuses: [], or_open_tasks: [] };
   const boardStatuses = new Set(onBoard.statuses);
   const isOnBoard = (incident, counts) => boardStatuses.has(incident.status)
     || onBoard.or_open_tasks.some((name) => counts && counts[name] > 0);
-  return { isOpen, isOverdue, isDueSoon, isEscalated, byUrgency, inQueue, worksOn, isOnBoard,
-    isActive: (incident) => active.has(incident.status), soonMs };
+  // What the user may do to a task: the server lists each action with its role and, when only some units may, their ids.
+  const mayDo = (task, user) => (task.actions || []).filter((a) => a.role === user.role
+    && (a.unit_ids === null || a.unit_ids === undefined || a.unit_ids.includes(user.unit_id))).map((a) => a.action);
+  return { isOpen, isOverdue, isDueSoon, isEscalated, byUrgency, inQueue, worksOn, involves, isOnBoard, mayDo,
+    isActive: (incident) => active.has(incident.status) };
 })();
 
 const Api = (() => {
@@ -150,9 +145,11 @@ const Time = (() => {
   };
 })();
 
-// A deadline: its clock time and a countdown that turns red when overdue (kept fresh by Ticker).
-function deadline(dueAt, settled) {
-  const node = h("span", { class: "deadline", dataset: { due: dueAt || "", settled: settled ? "1" : "" } });
+// A deadline: its clock time and a countdown that turns red when overdue (kept fresh by Ticker). `moments`: the
+// server's {overdue_at, due_soon_at} (a task or a commitment); without an overdue_at the deadline is settled.
+function deadline(dueAt, moments) {
+  const node = h("span", { class: "deadline", dataset: { due: dueAt || "", overdueAt: (moments && moments.overdue_at) || "",
+    dueSoonAt: (moments && moments.due_soon_at) || "" } });
   paintDeadline(node);
   return node;
 }
@@ -160,10 +157,11 @@ function paintDeadline(node) {
   const due = node.dataset.due;
   if (!due) return;
   const left = Time.left(due);
-  const settled = node.dataset.settled === "1";
-  node.classList.toggle("overdue", left < 0 && !settled);
-  node.classList.toggle("soon", left >= 0 && left < Rules.soonMs && !settled);
-  const countdown = settled ? "" : left < 0 ? t("overdue_by", { t: Time.span(left) }) : t("due_in", { t: Time.span(left) });
+  const settled = !node.dataset.overdueAt;
+  const overdue = Clock.passed(node.dataset.overdueAt);
+  node.classList.toggle("overdue", overdue);
+  node.classList.toggle("soon", Clock.passed(node.dataset.dueSoonAt) && !overdue);
+  const countdown = settled ? "" : overdue ? t("overdue_by", { t: Time.span(left) }) : t("due_in", { t: Time.span(left) });
   node.textContent = Time.at(due) + (countdown ? ` · ${countdown}` : "");
 }
 

@@ -158,7 +158,7 @@ const HiddenDangers = (() => {
 
   function renderActions(d) {
     const buttons = [];
-    if (HiddenDangers.mayVisit(d) && d.status !== "erupted") {
+    if (HiddenDangers.mayVisit(d) && d.visitable) {
       buttons.push(h("button", { type: "button", class: "primary", onclick: () => visitForm(d) }, t("hd_visit")));
     }
     for (const [action, role] of (Client.transitions.hidden_danger[d.status] || [])) {

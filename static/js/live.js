@@ -222,7 +222,7 @@ function highlight(node) {
     const data = event.data || {};
     const task = data.task;
     const newTask = (event.type === "task.dispatched" || event.type === "task.rerouted") && task
-      && (task.unit_id === me.unit_id || (task.co_unit_ids || []).includes(me.unit_id));
+      && Rules.inQueue(task, me.unit_id);
     const newOrder = event.type === "instruction.issued" && data.instruction
       && (data.instruction.addressees || []).some((a) => a.unit_id === me.unit_id);
     if (!newTask && !newOrder) return;

@@ -19,8 +19,7 @@
   const MARKS = { kept: "✓", late: "!", not_kept: "✗", open: "○" };
   function keptState(commitment) {
     if (commitment.kept === true) return "kept";
-    if (commitment.kept === false) return commitment.task_status === "cancelled" ? "not_kept" : "late";
-    return "open";
+    return commitment.kept_state || "open";
   }
   function keptBadge(commitment) {
     const state = keptState(commitment);
@@ -44,14 +43,13 @@
   function commitmentItem(commitment) {
     const task = taskOf(commitment);
     const status = task ? task.status : commitment.task_status;
-    const settled = status === "done" || status === "cancelled";
     return h("li", { class: `commitment commitment-${keptState(commitment)}`, dataset: { commitmentId: commitment.id, taskId: commitment.task_id } },
       keptBadge(commitment),
       h("div", { class: "commitment-body" },
         h("div", { class: "commitment-text" }, commitment.text),
         h("div", { class: "sub" },
           h("span", {}, `${t("f_commitment_unit")}: `, h("strong", {}, Units.name(commitment.unit_id))), " · ",
-          h("span", {}, `${t("f_commitment_due")}: `, deadline(commitment.due_at, settled)), " · ",
+          h("span", {}, `${t("f_commitment_due")}: `, deadline(commitment.due_at, commitment)), " · ",
           h("a", { href: `#task-${commitment.task_id}`, class: "task-link" }, `${t("task_state")}: `, status ? taskStatusBadge(status) : "—"))));
   }
 
@@ -139,11 +137,7 @@
   // the units working the incident: those with a task on it that is not cancelled
   function involvedUnits() {
     const units = new Set();
-    for (const task of Store.tasksOf(id)) {
-      if (task.status === "cancelled") continue;
-      units.add(task.unit_id);
-      for (const unit of task.co_unit_ids || []) units.add(unit);
-    }
+    for (const task of Store.tasksOf(id)) for (const unit of task.involved_unit_ids || []) units.add(unit);
     return [...units];
   }
 
@@ -197,7 +191,7 @@
   // an open commitment passing its time limit turns late without an event: ask the server, once for each
   const asked = new Set();
   Ticker.every(() => {
-    const passed = commitments.filter((c) => c.kept === null && Date.parse(c.due_at) < Date.now() && !asked.has(c.id));
+    const passed = commitments.filter((c) => Clock.passed(c.late_at) && !asked.has(c.id));
     if (!passed.length) return;
     for (const c of passed) asked.add(c.id);
     refetch();

@@ -14,21 +14,9 @@ const TaskView = (() => {
     reroute: [{ name: "unit_id", type: "select", numeric: true, required: true, label: () => t("unit") }],
     cancel: [{ name: "note", type: "textarea", label: () => t("reason") }],
   };
-  const CO_UNIT_ACTIONS = new Set(["progress"]);
-  const EXTENSION_ACTIONS = new Set(["approve_extension", "reject_extension"]);
-
+  // What the server lists as possible now, kept to what this user's role and unit may do.
   function allowedActions(task) {
-    const table = (Client.transitions.task || {})[task.status] || [];
-    return table.filter(([action, role]) => {
-      if (role !== me.role) return false;
-      if (EXTENSION_ACTIONS.has(action) && !task.extension_pending) return false;
-      if (action === "request_extension" && task.extension_pending) return false;
-      if (role === "liaison") {
-        if (task.unit_id === me.unit_id) return true;
-        return CO_UNIT_ACTIONS.has(action) && (task.co_unit_ids || []).includes(me.unit_id);
-      }
-      return true;
-    }).map(([action]) => action);
+    return Rules.mayDo(task, me);
   }
 
   // What the action did, in words the user reads at a glance ("returned to the command centre for rerouting").
@@ -118,7 +106,7 @@ const TaskView = (() => {
         h("span", { class: `prio-${task.priority}` }, `[${label("priority", task.priority)}]`),
         task.instructions ? h("div", { class: "task-meta" }, task.instructions) : null,
         meta(task, showIncident)),
-      h("div", { class: "task-side" }, taskStatusBadge(task.status), h("br"), deadline(task.due_at, isSettled(task) || task.status === "submitted")),
+      h("div", { class: "task-side" }, taskStatusBadge(task.status), h("br"), deadline(task.due_at, task)),
       actions.length || canSupervise ? h("div", { class: "task-actions" },
         actions.map((action) => h("button", { type: "button", class: `small ${action === "claim" || action === "verify" ? "primary" : ""}`,
           dataset: { action }, onclick: () => act(task, action) }, label("task_action", action))),
@@ -142,8 +130,8 @@ const InstructionView = (() => {
   }
   // The leader chooses who must acknowledge; preselected: every unit working the incident and CC (the default).
   function issue(incident) {
-    const working = new Set(Store.tasksOf(incident.id).filter((task) => task.status !== "cancelled")
-      .flatMap((task) => [task.unit_id, ...(task.co_unit_ids || [])]));
+    const working = new Set(Store.tasksOf(incident.id)
+      .flatMap((task) => task.involved_unit_ids || []));
     for (const unit of Units.all()) if (unit.kind === "command") working.add(unit.id);
     openForm({ title: `${t("issue_instruction")} · ${incident.ref} ${incident.title}`, submitLabel: t("issue_instruction"),
       fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true },

@@ -48,7 +48,7 @@
     const escalated = openTasks.filter(Rules.isEscalated).sort((a, b) => b.id - a.id);  // the newest first
     document.getElementById("wall-escalations").replaceChildren(...(escalated.length ? escalated.map((task) =>
       h("li", { dataset: { taskId: task.id } }, incidentLine(task.incident_id), h("div", { class: "wall-item-title" }, task.title),
-        h("div", { class: "sub" }, `${Units.name(task.unit_id)} · ${t("notices", { n: task.supervision_count })} · `, deadline(task.due_at))))
+        h("div", { class: "sub" }, `${Units.name(task.unit_id)} · ${t("notices", { n: task.supervision_count })} · `, deadline(task.due_at, task))))
       : [h("li", { class: "muted" }, t("none"))]));
 
     document.getElementById("wall-unacked").replaceChildren(...(pending.length ? pending.sort((a, b) => a.id - b.id).map((x) => {
