@@ -182,6 +182,8 @@ def test_returned_task_is_rerouted_and_an_extension_is_approved_live(open_sessio
     expect(police.page.locator("#queue-tasks li", has_text=task_title)).to_have_count(0)
 
     rerouted.get_by_role("button", name="Claim").click()
+    # the claim is on the page (its version too) before the next step is asked for
+    expect(rerouted.get_by_role("button", name="Claim")).to_have_count(0, timeout=WAIT)
     expect(rerouted.get_by_role("button", name="Request extension")).to_be_visible(timeout=WAIT)
     rerouted.get_by_role("button", name="Request extension").click()
     transport.page.locator("dialog[open] button[type=submit]").click()
