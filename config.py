@@ -73,6 +73,12 @@ class Config:
     LOGIN_MAX_DELAY_PER_USERNAME = 60
     LOGIN_FREE_FAILURES_PER_ADDRESS = 20  # a shared office address: many colleagues, some typos
     LOGIN_MAX_DELAY_PER_ADDRESS = 10
+    # Heavy work a request asks (an upload's inspection, a workbook, a PDF, statistics; dispatch/offload.py):
+    # at most this many of one user's, and this many in all, run or wait at once; past them: 429 / 503.
+    HEAVY_JOBS_PER_USER = 2
+    HEAVY_JOBS_TOTAL = 6
+    # A report's PDF still building after this many seconds is stopped (503 pointing to the printable page).
+    REPORT_RENDER_SECONDS = 30.0
     # Password hashes computed at once (each takes a core and ARGON2_MEMORY_COST KiB).
     HASH_CONCURRENCY = 2
     # Reverse proxies in front of the server that set X-Forwarded-For/-Proto/-Host (0: none).
@@ -126,7 +132,8 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
-           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES")
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
+           "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
