@@ -53,6 +53,7 @@ class Config:
     SOCKETIO_ASYNC_MODE = "eventlet"
     HEARTBEAT_SECONDS = 5.0
     RESUME_MAX_GAP = 10_000
+    RESUME_PER_MINUTE = 30  # catch-ups one connection may ask a minute (realtime/handlers.py)
     TEST_DROP_PUSHES = 0  # tests only: lose the live push of every frame holding a multiple of k (realtime/follower.py)
     LIVE_BATCH_MS = 50  # what commits within this window goes to batch clients as one `events` frame
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
@@ -133,7 +134,7 @@ TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
            "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
-           "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS")
+           "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
