@@ -70,8 +70,10 @@ class Config:
     # Failed sign-ins (dispatch/auth/throttle.py): past the free ones within the window,
     # each further attempt waits 1, 2, 4 ... seconds, up to the maximum.
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
-    LOGIN_FREE_FAILURES_PER_USERNAME = 5  # from any address
+    LOGIN_FREE_FAILURES_PER_USERNAME = 5  # from one address, one browser, and from new addresses together
     LOGIN_MAX_DELAY_PER_USERNAME = 60
+    # from all addresses together (not the name's own browsers): more than one address can spend in a window
+    LOGIN_FREE_FAILURES_ACROSS_ADDRESSES = 50
     LOGIN_FREE_FAILURES_PER_ADDRESS = 20  # a shared office address: many colleagues, some typos
     LOGIN_MAX_DELAY_PER_ADDRESS = 10
     # Heavy work a request asks (an upload's inspection, a workbook, a PDF, statistics; dispatch/offload.py):
@@ -133,6 +135,7 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
+           "LOGIN_FREE_FAILURES_ACROSS_ADDRESSES",
            "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
            "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE")
 

@@ -8,7 +8,10 @@ Redis shared by every process), kept for LOGIN_FAILURE_WINDOW_SECONDS:
   guessing the name elsewhere (or behind the same office address) never delays it;
 - pair (username, address): an address that has failed at this username;
 - fresh (username): the attempts from addresses that have not failed at this
-  username, together: the wider net for a name guessed from many addresses;
+  username, together (a name guessed from ever new addresses);
+- name (username): every attempt at the username but from its known browsers,
+  with more free attempts than one address can spend in a window: the wider net
+  for a name guessed from many addresses at once;
 - address: one address trying many usernames.
 
 A gate lets through its first `free` attempts; past them, one attempt after each
@@ -73,6 +76,8 @@ def _rule(scope: str) -> Rule:
     config = current_app.config
     if scope == "address":
         return Rule(scope, config["LOGIN_FREE_FAILURES_PER_ADDRESS"], config["LOGIN_MAX_DELAY_PER_ADDRESS"])
+    if scope == "name":
+        return Rule(scope, config["LOGIN_FREE_FAILURES_ACROSS_ADDRESSES"], config["LOGIN_MAX_DELAY_PER_USERNAME"])
     return Rule(scope, config["LOGIN_FREE_FAILURES_PER_USERNAME"], config["LOGIN_MAX_DELAY_PER_USERNAME"])
 
 
@@ -110,7 +115,7 @@ def device_of(cookie: str | None, username: str) -> str | None:
 
 def _gate_key(scope: str, attempt: Attempt) -> str:
     value = {"device": f"{attempt.username}/{attempt.device}", "pair": f"{attempt.username}/{attempt.address}",
-             "fresh": attempt.username, "address": attempt.address}[scope]
+             "fresh": attempt.username, "name": attempt.username, "address": attempt.address}[scope]
     return f"dispatch-login/{scope}/{value}"
 
 
@@ -146,7 +151,7 @@ def admit(username: str, address: str | None, device_cookie_value: str | None = 
         scopes = ["device"]
     else:
         attempt.fresh = limiter.storage.get(_gate_key("pair", attempt) + "/count") == 0
-        scopes = ["fresh" if attempt.fresh else "pair", "address"]
+        scopes = ["fresh" if attempt.fresh else "pair", "name", "address"]
     for scope in scopes:
         rule = _rule(scope)
         entered = _enter(rule, _gate_key(scope, attempt))
