@@ -138,7 +138,8 @@ def _enter(rule: Rule, key: str) -> Place | int:
 
 def _leave(place: Place) -> None:
     """The place given back (the attempt was refused elsewhere, or succeeded): it was no failure."""
-    limiter.storage.incr(f"{place.key}/count", _window(), amount=-1)
+    if limiter.storage.get(f"{place.key}/count") > 0:  # not when the window ended meanwhile
+        limiter.storage.incr(f"{place.key}/count", _window(), amount=-1)
     if place.turn is not None:
         limiter.storage.incr(f"{place.key}/turn/{place.turn}", _window(), amount=-1)
 
