@@ -53,7 +53,7 @@ class Config:
     SOCKETIO_ASYNC_MODE = "eventlet"
     HEARTBEAT_SECONDS = 5.0
     RESUME_MAX_GAP = 10_000
-    RESUME_PER_MINUTE = 30  # catch-ups one connection may ask a minute (realtime/handlers.py)
+    RESUME_PER_MINUTE = 30  # catch-ups of more than a page one connection may ask a minute (realtime/handlers.py)
     TEST_DROP_PUSHES = 0  # tests only: lose the live push of every frame holding a multiple of k (realtime/follower.py)
     LIVE_BATCH_MS = 50  # what commits within this window goes to batch clients as one `events` frame
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it

@@ -8,7 +8,8 @@ connection's language (as the API's: `?lang`, the cookie, Accept-Language).
 A catch-up is bounded: too far behind, the answer is `{"reload": true}`; a
 `resume` sent while another is being answered replaces it (the earlier one stops
 at its next frame and is answered `{"replaced": true}`); and each connection may
-ask RESUME_PER_MINUTE of them a minute (then 429's error form, with retry_after).
+ask RESUME_PER_MINUTE of them a minute that replay more than a page (then 429's
+error form, with retry_after); filling a small gap is never limited.
 """
 from __future__ import annotations
 
@@ -115,10 +116,17 @@ _catching_lock = threading.Lock()
 
 
 def _next_catch_up(sid: str) -> tuple[Catching, int]:
-    """This resume's number on the connection, or 429 when it asked too many this minute."""
-    now, per_minute = time.monotonic(), current_app.config["RESUME_PER_MINUTE"]
+    """This resume's number on the connection: a later one replaces it."""
     with _catching_lock:
         catching = _catching.setdefault(sid, Catching())
+        catching.latest += 1
+        return catching, catching.latest
+
+
+def _count_long_catch_up(catching: Catching) -> None:
+    """One more catch-up of more than a page this minute, or 429 when the connection asked its share."""
+    now, per_minute = time.monotonic(), current_app.config["RESUME_PER_MINUTE"]
+    with _catching_lock:
         if now - catching.minute_began >= 60:
             catching.minute_began, catching.asked = now, 0
         if catching.asked >= per_minute:
@@ -126,8 +134,6 @@ def _next_catch_up(sid: str) -> tuple[Catching, int]:
             raise TooManyRequests(_("Too many catch-ups asked on this connection: wait {n} seconds, or reload the "
                                     "page.").format(n=wait), retry_after=wait)
         catching.asked += 1
-        catching.latest += 1
-        return catching, catching.latest
 
 
 @socketio.on("resume")
@@ -146,6 +152,8 @@ def resume(data):
         # Ahead of the log (a rebuilt database) or too far behind: the client reloads.
         if after > current or current - after > current_app.config["RESUME_MAX_GAP"]:
             return {"reload": True}
+        if current - after > page:
+            _count_long_catch_up(catching)
         # Every event up to `current` is committed and visible now (the counter
         # and the events are written in one transaction) and seqs have no gaps,
         # so this replays exactly (after, current]: the acknowledgement is true

@@ -277,12 +277,16 @@ def test_socket_refusals_are_in_the_connections_language_whole(app, duty, leader
     assert ("没有找到该事件" if lang == "zh" else "No such incident") in missing["message"]
 
 
-def test_a_connection_asking_too_many_catch_ups_is_told_to_wait_and_others_are_not(app, duty, leader, monkeypatch):
+def test_a_connection_asking_too_many_long_catch_ups_is_told_to_wait_and_others_are_not(app, duty, leader,
+                                                                                         monkeypatch):
     monkeypatch.setitem(app.config, "RESUME_PER_MINUTE", 3)
-    register(duty)
+    monkeypatch.setitem(app.config, "LIVE_PAGE_SIZE", 1)
+    register(duty), register(duty)
     busy, other = socket_of(app, leader, headers={"Accept-Language": "en"}), socket_of(app, leader)
-    assert [busy.emit("resume", {"after": 0}, callback=True) for _ in range(3)] == [{"last_seq": 1}] * 3
+    assert [busy.emit("resume", {"after": 0}, callback=True) for _ in range(3)] == [{"last_seq": 2}] * 3
     refused = busy.emit("resume", {"after": 0}, callback=True)["error"]
     assert refused["code"] == "too_many_requests" and 1 <= refused["retry_after"] <= 61
     assert "Too many catch-ups" in refused["message"] and busy.is_connected()
-    assert other.emit("resume", {"after": 0}, callback=True) == {"last_seq": 1}
+    # filling a small gap (a page or less) is never refused; another connection has its own share
+    assert [busy.emit("resume", {"after": 1}, callback=True) for _ in range(5)] == [{"last_seq": 2}] * 5
+    assert other.emit("resume", {"after": 0}, callback=True) == {"last_seq": 2}

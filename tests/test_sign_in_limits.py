@@ -109,3 +109,17 @@ def test_an_attacker_guessing_whenever_the_wait_ends_never_keeps_the_owner_out(s
     print(f"\n{storage}: the owner's right password during {len(guesses)} guesses "
           f"({Counter(guesses)[401]} evaluated): {Counter(owner)} (before: 429 on 13 of 15)")
     assert owner == [200] * 30
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_twenty_right_passwords_at_once_from_one_address_are_all_let_in(storage, tmp_path):
+    """More at once than the free places: the later ones wait for the first to be judged, and are let in."""
+    with server_with(storage, tmp_path) as server:
+        start = threading.Barrier(20)
+
+        def right(_):
+            start.wait()
+            return sign_in(server.url, "10.1.2.3", PASSWORD).status_code
+
+        with ThreadPoolExecutor(20) as pool:
+            assert list(pool.map(right, range(20))) == [200] * 20

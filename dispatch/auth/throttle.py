@@ -19,7 +19,9 @@ wait (1, 2, 4 ... seconds up to a maximum, growing with the failures). An attemp
 takes its place in a gate before its password is checked (one atomic increment,
 given back when it is refused or succeeds), and the one attempt let through after
 a wait claims that wait's turn atomically: attempts sent at once get no more than
-attempts sent one after the other.
+attempts sent one after the other. An attempt that finds the places held by
+attempts still being judged waits for their outcome: refused if they failed, let
+in if they were right (colleagues signing in at once are never refused).
 """
 from __future__ import annotations
 
@@ -119,8 +121,25 @@ def _gate_key(scope: str, attempt: Attempt) -> str:
     return f"dispatch-login/{scope}/{value}"
 
 
+# An attempt that finds the free places taken by attempts still being judged waits for their outcome (a wrong
+# password sets a wait and it is refused; a right one gives its place back), polling, at most this long.
+QUEUE_SECONDS, QUEUE_POLL_SECONDS = 15.0, 0.02
+
+
 def _enter(rule: Rule, key: str) -> Place | int:
     """A place in the gate, or the seconds to wait before trying again."""
+    deadline = time.monotonic() + QUEUE_SECONDS
+    while True:
+        entered = _try_enter(rule, key)
+        if entered is not None:
+            return entered
+        if time.monotonic() > deadline:
+            return 1
+        time.sleep(QUEUE_POLL_SECONDS)  # a green sleep under the server
+
+
+def _try_enter(rule: Rule, key: str) -> Place | int | None:
+    """A place, the seconds of a wait in force, or None while the places are held by attempts being judged."""
     storage, window = limiter.storage, _window()
     # read before the wait: a failure sets its wait before it counts it, so a wait served here has ended
     served = storage.get(f"{key}/waits")
@@ -133,7 +152,7 @@ def _enter(rule: Rule, key: str) -> Place | int:
     if served and storage.incr(f"{key}/turn/{served}", window) == 1:
         return Place(rule, key, rule.free + served, turn=served)
     storage.incr(f"{key}/count", window, amount=-1)
-    return 1
+    return None
 
 
 def _leave(place: Place) -> None:
