@@ -53,6 +53,7 @@ class Config:
     SOCKETIO_ASYNC_MODE = "eventlet"
     HEARTBEAT_SECONDS = 5.0
     RESUME_MAX_GAP = 10_000
+    RESUME_PER_MINUTE = 30  # catch-ups of more than a page one connection may ask a minute (realtime/handlers.py)
     TEST_DROP_PUSHES = 0  # tests only: lose the live push of every frame holding a multiple of k (realtime/follower.py)
     LIVE_BATCH_MS = 50  # what commits within this window goes to batch clients as one `events` frame
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
@@ -69,10 +70,18 @@ class Config:
     # Failed sign-ins (dispatch/auth/throttle.py): past the free ones within the window,
     # each further attempt waits 1, 2, 4 ... seconds, up to the maximum.
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
-    LOGIN_FREE_FAILURES_PER_USERNAME = 5  # from any address
+    LOGIN_FREE_FAILURES_PER_USERNAME = 5  # from one address, one browser, and from new addresses together
     LOGIN_MAX_DELAY_PER_USERNAME = 60
+    # from all addresses together (not the name's own browsers): more than one address can spend in a window
+    LOGIN_FREE_FAILURES_ACROSS_ADDRESSES = 50
     LOGIN_FREE_FAILURES_PER_ADDRESS = 20  # a shared office address: many colleagues, some typos
     LOGIN_MAX_DELAY_PER_ADDRESS = 10
+    # Heavy work a request asks (an upload's inspection, a workbook, a PDF, statistics; dispatch/offload.py):
+    # at most this many of one user's, and this many in all, run or wait at once; past them: 429 / 503.
+    HEAVY_JOBS_PER_USER = 2
+    HEAVY_JOBS_TOTAL = 6
+    # A report's PDF still building after this many seconds is stopped (503 pointing to the printable page).
+    REPORT_RENDER_SECONDS = 30.0
     # Password hashes computed at once (each takes a core and ARGON2_MEMORY_COST KiB).
     HASH_CONCURRENCY = 2
     # Reverse proxies in front of the server that set X-Forwarded-For/-Proto/-Host (0: none).
@@ -126,7 +135,9 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
-           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES")
+           "LOGIN_FREE_FAILURES_ACROSS_ADDRESSES",
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
+           "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 

@@ -199,7 +199,7 @@ def add_attachment(*, actor: User, incident_id: int, stream, filename: str | Non
     permissions.require(actor, "add_attachment")
     incidents.get_incident(actor=actor, incident_id=incident_id)  # 404 before reading anything
     _may_attach(db.session, actor, incident_id, task_id, meeting_id)
-    received = attachments.receive(stream, filename)
+    received = attachments.receive(stream, filename, owner=actor.id)
     try:
         with unit_of_work() as uow:
             incident = incidents.locked(uow.session, incident_id)

@@ -80,6 +80,12 @@ class TooManyRequests(DispatchError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class ServerBusy(TooManyRequests):
+    """The server has no room for this work now (not the asker's fault); `retry_after` says when to try again."""
+
+    status, code = 503, "unavailable"
+
+
 # What `found()` names, by the word its callers pass.
 MISSING = {
     "incident": _l("No such incident: it may have been removed, or the link is wrong."),

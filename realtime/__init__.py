@@ -14,7 +14,7 @@ from dispatch import json_codec, security
 
 socketio = SocketIO()
 
-from . import broadcast, follower, handlers  # noqa: E402,F401  (attach the handlers and receivers once)
+from . import broadcast, follower, handlers, intake  # noqa: E402,F401  (attach the handlers and receivers once)
 from .offload import install_thread_pool  # noqa: E402
 from .rooms import client_manager  # noqa: E402
 
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> SocketIO:
     # the long-polling answers Engine.IO makes itself carry the pages' security headers too
     app.wsgi_app = security.guard_answers_flask_never_sees(app.wsgi_app)
     install_thread_pool(app.config["SOCKETIO_ASYNC_MODE"])  # password hashing off the loop
+    intake.guard(socketio.server)  # a frame that cannot be read is dropped, not a traceback in the log
     follower.bind(app, socketio)
     return socketio
 

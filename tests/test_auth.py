@@ -185,3 +185,34 @@ def test_units_are_listed_with_code_name_and_kind(client_for):
     codes = {unit["code"]: unit["kind"] for unit in body["items"]}
     assert body["total"] == 12
     assert codes["CC"] == "command" and codes["PSB"] == "department" and codes["TWN-E"] == "township"
+
+
+def test_a_browser_that_signed_in_before_passes_while_the_name_is_guessed_from_many_addresses(app):
+    office, other = app.test_client(), app.test_client()
+    for browser, username in ((office, "duty"), (other, "leader")):
+        signed_in = browser.post("/api/session", json={"username": username, "password": PASSWORD},
+                                 environ_base={"REMOTE_ADDR": "10.0.0.5"})
+        cookie = next(value for value in signed_in.headers.getlist("Set-Cookie") if value.startswith("dispatch_device="))
+        assert "HttpOnly" in cookie and "Path=/api/session" in cookie and "SameSite=Lax" in cookie
+    assert [sign_in_from(app, f"198.51.100.{n}", "duty").status_code for n in range(6)] == [401] * 5 + [429]
+
+    def duty_from(browser, address):
+        return browser.post("/api/session", json={"username": "duty", "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert duty_from(office, "203.0.113.50") == 200  # the duty officer's own browser, from anywhere
+    assert duty_from(other, "203.0.113.51") == 429  # a browser known for another name is new to this one
+    assert sign_in_from(app, "203.0.113.52", "duty", PASSWORD).status_code == 429  # and so is a new address
+
+
+def test_a_name_guessed_across_addresses_past_the_wider_net_waits_everywhere_but_in_its_known_browsers(
+        app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_FREE_FAILURES_ACROSS_ADDRESSES", 3)
+    known = app.test_client()
+    assert known.post("/api/session", json={"username": "duty", "password": PASSWORD}).status_code == 200
+    codes = [sign_in_from(app, address, "duty").status_code for address in ("192.0.2.10", "192.0.2.10", "192.0.2.11")]
+    assert codes == [401, 401, 401]  # the third failure across addresses is the net's last free one
+    assert sign_in_from(app, "192.0.2.10", "duty", PASSWORD).status_code == 429  # a failing address waits
+    assert sign_in_from(app, "192.0.2.99", "duty", PASSWORD).status_code == 429  # and, past the net, a new one
+    assert known.post("/api/session", json={"username": "duty", "password": PASSWORD},
+                      environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 200  # the known browser never

@@ -262,3 +262,31 @@ def test_revoking_a_token_closes_the_sockets_it_opened_only(app, client_for, ano
     assert psb.delete(f"/api/tokens/{revoked['id']}").status_code == 204
     assert not by_revoked.is_connected()
     assert by_kept.is_connected() and by_session.is_connected()
+
+
+@pytest.mark.parametrize("lang, message, field_text", [
+    ("zh", "部分内容有误：请按各项旁的提示修改。", "必填：请发送含此字段的对象。"),
+    ("en", "Some fields need correcting: see the message beside each field.", "Required: send an object with this field."),
+])
+def test_socket_refusals_are_in_the_connections_language_whole(app, duty, leader, lang, message, field_text):
+    socket = socket_of(app, leader, headers={"Accept-Language": lang})
+    assert socket.emit("resume", "after", callback=True)["error"] == {
+        "code": "invalid", "message": message, "fields": {"after": [field_text]}}
+    missing = socket.emit("watch", {"incident_id": 999_999}, callback=True)["error"]
+    assert missing["message"] == missing["fields"]["incident_id"][0]
+    assert ("没有找到该事件" if lang == "zh" else "No such incident") in missing["message"]
+
+
+def test_a_connection_asking_too_many_long_catch_ups_is_told_to_wait_and_others_are_not(app, duty, leader,
+                                                                                         monkeypatch):
+    monkeypatch.setitem(app.config, "RESUME_PER_MINUTE", 3)
+    monkeypatch.setitem(app.config, "LIVE_PAGE_SIZE", 1)
+    register(duty), register(duty)
+    busy, other = socket_of(app, leader, headers={"Accept-Language": "en"}), socket_of(app, leader)
+    assert [busy.emit("resume", {"after": 0}, callback=True) for _ in range(3)] == [{"last_seq": 2}] * 3
+    refused = busy.emit("resume", {"after": 0}, callback=True)["error"]
+    assert refused["code"] == "too_many_requests" and 1 <= refused["retry_after"] <= 61
+    assert "Too many catch-ups" in refused["message"] and busy.is_connected()
+    # filling a small gap (a page or less) is never refused; another connection has its own share
+    assert [busy.emit("resume", {"after": 1}, callback=True) for _ in range(5)] == [{"last_seq": 2}] * 5
+    assert other.emit("resume", {"after": 0}, callback=True) == {"last_seq": 2}

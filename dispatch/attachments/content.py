@@ -9,6 +9,7 @@ numbers below, not a library's guess over hundreds of formats.
 """
 from __future__ import annotations
 
+import struct
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -32,6 +33,10 @@ HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # office zips hold a few hundred parts; a zip of many thousands is not a document (and costs to list)
 MAX_ZIP_MEMBERS = 10_000
+# ... nor is one whose central directory (the member list zipfile reads whole) is larger than that many entries
+MAX_ZIP_DIRECTORY_BYTES = MAX_ZIP_MEMBERS * 128
+# the end-of-central-directory record: 22 bytes, then a comment of up to 65 535
+EOCD_MAGIC, EOCD_SIZE, EOCD_SEARCH = b"PK\x05\x06", 22, 22 + 65_535
 
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", GIF: ".gif", WEBP: ".webp", HEIC: ".heic", PDF: ".pdf",
               DOCX: ".docx", XLSX: ".xlsx", PPTX: ".pptx", DOC: ".doc", XLS: ".xls", PPT: ".ppt",
@@ -52,8 +57,26 @@ def _image(head: bytes) -> str | None:
     return None
 
 
+def _member_list_is_small(path: Path) -> bool:
+    """What the archive's end record declares (members, and the size of the list zipfile would read), checked
+    from its last bytes before anything is listed: a list too long to be a document is never read."""
+    with path.open("rb") as stream:
+        stream.seek(0, 2)
+        end = stream.tell()
+        stream.seek(max(0, end - EOCD_SEARCH))
+        tail = stream.read()
+    at = tail.rfind(EOCD_MAGIC)
+    if at < 0 or len(tail) - at < EOCD_SIZE:
+        return False
+    _disk, _start, _here, members, directory_bytes, _offset = struct.unpack("<HHHHII", tail[at + 4:at + 20])
+    # 0xFFFF / 0xFFFFFFFF: the real figures are in a ZIP64 record, which no office document needs
+    return members <= MAX_ZIP_MEMBERS and directory_bytes <= MAX_ZIP_DIRECTORY_BYTES
+
+
 def _office_zip(path: Path) -> str | None:
     try:
+        if not _member_list_is_small(path):
+            return None
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:

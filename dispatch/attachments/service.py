@@ -26,6 +26,7 @@ from ..auth.models import User
 from ..db import db, utcnow
 from ..errors import Invalid, TooLarge, UnsupportedType, found
 from ..events import unit_of_work
+from ..offload import heavy_job, run_off_loop
 from . import content
 from .models import Attachment
 from .schemas import AttachmentSchema
@@ -76,11 +77,17 @@ def _megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):g}"
 
 
-def receive(stream: BinaryIO | None, raw_name: str | None) -> Received:
+def receive(stream: BinaryIO | None, raw_name: str | None, *, owner: int) -> Received:
     """The upload copied into a private temporary file and checked; refused (nothing kept) when too large,
-    empty, or not a photo, PDF or office document by its content."""
+    empty, or not a photo, PDF or office document by its content. One of `owner`'s bounded heavy jobs: the
+    content is inspected on a real thread, never on the event loop."""
     if stream is None:
         raise Invalid(_("Choose a file to attach."), fields={"file": [_("Required: choose a photo or document.")]})
+    with heavy_job(owner):
+        return _received(stream, raw_name)
+
+
+def _received(stream: BinaryIO, raw_name: str | None) -> Received:
     descriptor, name = tempfile.mkstemp(dir=folder(), prefix=".upload-")  # created 0600
     temp = Path(name)
     try:
@@ -89,7 +96,7 @@ def receive(stream: BinaryIO | None, raw_name: str | None) -> Received:
         if size == 0:
             raise Invalid(_("The file is empty: choose the photo or document again."),
                           fields={"file": [_("Empty file.")]})
-        content_type = content.sniff(temp)
+        content_type = run_off_loop(content.sniff, temp)
         if content_type is None:
             raise UnsupportedType(_("Only photos (JPEG, PNG, GIF, WebP, HEIC), PDF and office documents (Word, "
                                     "Excel, PowerPoint, OpenDocument) can be attached: this file is none of them, "

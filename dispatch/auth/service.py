@@ -52,12 +52,10 @@ def _verify(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def _password_matches(stored_hash: str | None, password: str, *, before=None) -> bool:
+def _password_matches(stored_hash: str | None, password: str) -> bool:
     """Argon2 on a real thread, a few at a time. Call it holding no database connection:
     a sign-in waiting for a hash slot must not keep one of the pool's connections."""
     with _hash_slots:
-        if before is not None:
-            before()  # checked again in the slot: a burst that queued together is judged one by one
         return run_off_loop(_verify, stored_hash, password)
 
 
@@ -72,27 +70,35 @@ class NewSession:
 
     session_id: str
     csrf_token: str
+    device_cookie: str  # the browser's sign-in device cookie for this username (throttle.py)
 
 
 def csrf_matches(user_session: UserSession, sent: str) -> bool:
     return hmac.compare_digest(_token_hash(sent), user_session.csrf_hash)
 
 
-def login(username: str, password: str, address: str | None = None) -> NewSession:
+def login(username: str, password: str, address: str | None = None, device: str | None = None) -> NewSession:
     """Check the password and open a new server-side session (a fresh id every login).
 
-    Failures slow further attempts for the username and for the address (throttle.py)."""
-    throttle.check(username, address)
-    user = db.session.scalar(select(User).where(User.username == username))
-    stored_hash = user.password_hash if user is not None and user.active else None
-    db.session.close()  # the connection goes back to the pool before the slow hash
-    if not _password_matches(stored_hash, password, before=lambda: throttle.check(username, address)):
-        throttle.failed(username, address)
+    Failures slow further attempts from that address or browser (`device`, its sign-in cookie), and from
+    addresses new to the username together (throttle.py); someone guessing elsewhere never delays the owner."""
+    attempt = throttle.admit(username, address, device)
+    try:
+        user = db.session.scalar(select(User).where(User.username == username))
+        stored_hash = user.password_hash if user is not None and user.active else None
+        db.session.close()  # the connection goes back to the pool before the slow hash
+        matches = _password_matches(stored_hash, password)
+    except BaseException:
+        throttle.release(attempt)  # not judged: its places are given back
+        raise
+    if not matches:
+        throttle.failed(attempt)
         raise Unauthorized(_("Wrong username or password: check both and try again."))
-    throttle.succeeded(username)
+    throttle.succeeded(attempt)
     user = db.session.get(User, user.id)
     now = utcnow()
-    opened = NewSession(session_id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
+    opened = NewSession(session_id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32),
+                        device_cookie=throttle.device_cookie(username, device))
     user_session = UserSession(
         id=_token_hash(opened.session_id), user_id=user.id, csrf_hash=_token_hash(opened.csrf_token),
         created_at=now, last_seen_at=now,

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from flask import g, request, session
+from datetime import timedelta
+
+from flask import after_this_request, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..errors import Unauthorized
 from ..schemas import PageArgs, page_of, paged
-from . import service
+from . import service, throttle
 from .current import actor, through_token
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
                       TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema,
@@ -29,12 +31,24 @@ def _session_body():
 @blp.response(200, SessionSchema)
 def sign_in(data):
     # the client's address as the reverse proxy saw it (ProxyFix, DISPATCH_PROXY_HOPS)
-    opened = service.login(data["username"], data["password"], request.remote_addr)
+    opened = service.login(data["username"], data["password"], request.remote_addr,
+                           request.cookies.get(throttle.DEVICE_COOKIE))
+    _keep_device_cookie(opened.device_cookie)
     session.clear()  # a new session id at every login
     session["sid"], session["csrf"] = opened.session_id, opened.csrf_token
     session.permanent = True
     g.actor, g.user_session = service.session_user(opened.session_id)
     return _session_body()
+
+
+def _keep_device_cookie(value: str) -> None:
+    """This browser is known to the username now: someone guessing the name elsewhere never delays it."""
+    @after_this_request
+    def keep(response):
+        response.set_cookie(throttle.DEVICE_COOKIE, value, max_age=timedelta(days=throttle.DEVICE_COOKIE_DAYS),
+                            path="/api/session", httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
 
 
 @blp.route("/session", methods=["GET"])

@@ -7,7 +7,7 @@ from .. import coordination
 from ..auth.current import actor
 from ..board import service as board
 from ..db import utcnow
-from ..offload import run_off_loop
+from ..offload import run_heavy
 from ..schemas import LongPageArgs, paged, shown_time
 from . import export as workbook
 from . import service
@@ -46,7 +46,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export(filters):
     rows = board.export_rows(actor=actor(), filters=filters)
     # building the workbook is CPU work: a real thread does it, so live pushes never wait for it
-    book = run_off_loop(copy_current_request_context(lambda: workbook.workbook_bytes(**rows)))
+    book = run_heavy(actor().id, copy_current_request_context(lambda: workbook.workbook_bytes(**rows)))
     filename = f"incidents-{shown_time(utcnow())[:10]}.xlsx"  # the date in the configured zone
     return Response(book, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

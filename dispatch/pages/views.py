@@ -15,7 +15,7 @@ from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
 from ..hidden_dangers.service import HIDDEN_DANGER_TRANSITIONS
 from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
-from ..offload import run_off_loop
+from ..offload import run_heavy
 from ..reports import render as report_render
 from ..statistics.schemas import IncidentArgs
 from ..reports import service as reports
@@ -136,7 +136,7 @@ def statistics():
     except ValidationError as error:
         args, errors = {}, error.messages
     who = actor()  # the figures are worked out on a real thread, as the API's are
-    state = run_off_loop(copy_current_request_context(lambda: data.statistics(who, args)))
+    state = run_heavy(who.id, copy_current_request_context(lambda: data.statistics(who, args)))
     page = _page("statistics.html", state, asked=asked, errors=errors)
     return page, 422 if errors else 200
 

@@ -39,7 +39,7 @@ def show(report_id):
                             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
 def pdf(_args, report_id):
     report = service.get_report(actor=actor(), report_id=report_id)
-    body = render.pdf_bytes(report)
+    body = render.pdf_bytes(report, owner=actor().id)
     name = f"{report.content['incident']['ref']}-{report.number}-{report.kind}.pdf"
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private"})

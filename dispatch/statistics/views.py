@@ -4,7 +4,7 @@ from flask import Response, copy_current_request_context
 from flask_smorest import Blueprint
 
 from ..auth.current import actor
-from ..offload import run_off_loop
+from ..offload import run_heavy
 from . import export, service
 from .schemas import IncidentArgs, IncidentStatisticsSchema, PeriodArgs, UnitStatisticsSchema
 
@@ -19,13 +19,13 @@ CSV = "text/csv"
 # a real thread does it with its own session, so live pushes never wait for it.
 def _units(args):
     who = actor()
-    return run_off_loop(copy_current_request_context(
+    return run_heavy(who.id, copy_current_request_context(
         lambda: service.unit_figures(actor=who, first=args.get("from_"), last=args.get("to"))))
 
 
 def _incidents(args):
     who = actor()
-    return run_off_loop(copy_current_request_context(
+    return run_heavy(who.id, copy_current_request_context(
         lambda: service.incident_figures(actor=who, by=args["by"], first=args.get("from_"), last=args.get("to"))))
 
 
@@ -33,7 +33,7 @@ def _file(table, suffix: str) -> Response:
     if suffix == "csv":
         body, mimetype = export.csv_bytes(table), CSV  # Werkzeug names the charset (utf-8) of a text/ type once
     else:  # building a workbook is CPU work: a real thread does it, so live pushes never wait for it
-        body, mimetype = run_off_loop(copy_current_request_context(lambda: export.xlsx_bytes(table))), XLSX
+        body, mimetype = run_heavy(actor().id, copy_current_request_context(lambda: export.xlsx_bytes(table))), XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{export.filename(table, suffix)}"'})
 
