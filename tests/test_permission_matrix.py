@@ -216,11 +216,16 @@ def test_every_route_times_every_role_is_allowed_or_refused_as_the_table_says(ap
     lines = []
     for (method, rule), (body, allowed) in sorted(MATRIX.items(), key=lambda item: (item[0][1], item[0][0])):
         marks = []
+        ids = None
         for role in ROLES:
-            ids = arrange(app)
+            # a read or a refusal changes nothing (test_bad_input holds refusals to that): the next cell
+            # starts from the same state without arranging it again
+            ids = ids or arrange(app)
             response = ask(app, role, method, rule, body, ids)
             cells += 1
             got_in = not refused(response)
+            if got_in and method != "GET":
+                ids = None
             assert response.status_code < 500, (method, rule, role, response.get_data(as_text=True))
             if got_in and role not in allowed:
                 unexpected_allows.append((method, rule, role, response.status_code))
