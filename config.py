@@ -58,6 +58,9 @@ class Config:
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
     LIVE_PAGE_SIZE = 500  # events per read of the log, and per catch-up frame
     LIVE_FAN_OUT_CHUNK = 100  # sockets written between yields to the loop, so requests wait for no whole fan-out
+    # Connections served at once by one process: every open screen holds one for as long as it is open
+    # (dispatch/capacity.py; the open-file limit is raised to fit, as far as the hard limit allows).
+    MAX_CONNECTIONS = 10_000
     DISPATCH_TIMEZONE = "Asia/Shanghai"
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
     SESSION_IDLE_MINUTES = 8 * 60
@@ -126,7 +129,8 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
-           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES")
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
+           "MAX_CONNECTIONS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
