@@ -2,8 +2,9 @@
 
 A real `python wsgi.py` process and raw Engine.IO websocket clients (one signed-in
 cookie, reused): past 1 024 open screens a sign-in and a write still answer, and
-the write's event reaches every screen, the last one to connect included. The
-capacity it reports follows DISPATCH_MAX_CONNECTIONS and the open-file limit.
+the write's event reaches every screen, the last one to connect included; then
+every screen dropped at once and back (a reconnect storm) gets what it missed.
+The capacity it reports follows DISPATCH_MAX_CONNECTIONS and the open-file limit.
 """
 from __future__ import annotations
 
@@ -35,27 +36,42 @@ class Screens:
         self.sockets: list[websocket.WebSocket] = []
         self.selector = selectors.DefaultSelector()  # epoll: select() stops at descriptor 1 024
 
-    def open(self, count: int) -> None:
+    def open(self, count: int, resume_after: int | None = None) -> None:
+        """`count` screens more; each asks to resume after `resume_after` when given (a screen coming back)."""
         for _ in range(count):
             ws = websocket.create_connection(self.url, cookie=self.cookie, timeout=WAIT, skip_utf8_validation=True)
             assert ws.recv().startswith("0")  # Engine.IO open
             ws.send("40")  # Socket.IO connect: the session cookie signs it in
-            answer = ws.recv()
-            assert answer.startswith("40"), answer
+            while not (answer := ws.recv()).startswith("40"):
+                assert answer.startswith("42"), answer  # a push before the connect's answer
+            if resume_after is not None:
+                ws.send("420" + json.dumps(["resume", {"after": resume_after}]))
             self.selector.register(ws.sock, selectors.EVENT_READ, ws)
             self.sockets.append(ws)
 
-    def wait_for(self, wanted, timeout: float = WAIT) -> set[int]:
-        """Read every screen until each has received an event `wanted` accepts; the indexes of those that did."""
+    def drop(self) -> None:
+        """Every screen gone at once, with no goodbye (a network falling)."""
+        for ws in self.sockets:
+            self.selector.unregister(ws.sock)
+            ws.shutdown()
+        self.sockets = []
+
+    def wait_for(self, wanted, timeout: float = WAIT, answers: bool = False) -> set[int]:
+        """Read every screen until each has received an event `wanted` accepts (and, with `answers`, the answer
+        to its resume); the indexes of those that did."""
         index = {id(ws): n for n, ws in enumerate(self.sockets)}
+        self.answered: set[int] = set()  # screens whose resume was answered
         got: set[int] = set()
         deadline = time.monotonic() + timeout
-        while len(got) < len(self.sockets) and time.monotonic() < deadline:
+        while (len(got) < len(self.sockets) or answers and len(self.answered) < len(self.sockets)) \
+                and time.monotonic() < deadline:
             for key, _ in self.selector.select(0.5):
                 ws = key.data
                 message = ws.recv()
                 if message == "2":
                     ws.send("3")
+                elif message.startswith("43"):
+                    self.answered.add(index[id(ws)])
                 elif message.startswith("42"):
                     name, body = json.loads(message[2:])[:2]
                     events = body if name == "events" else [body] if name == "event" else []
@@ -95,6 +111,17 @@ def test_past_1024_live_screens_a_sign_in_and_a_write_still_answer_and_reach_the
                                    and event["incident_id"] == incident_id)
             assert SCREENS - 1 in got  # the last screen to connect
             assert len(got) == SCREENS, f"{SCREENS - len(got)} screens never received the event"
+
+            # The storm: every screen dropped at once, a change made while they are away, all back at once.
+            held = duty.get(f"{base}/api/events?limit=1", timeout=WAIT).json()["last_seq"]
+            screens.drop()
+            missed = duty.post(f"{base}/api/incidents", json=incident_payload(title="While they were away"),
+                               timeout=WAIT)
+            assert missed.status_code == 201, missed.text
+            screens.open(SCREENS, resume_after=held)
+            got = screens.wait_for(lambda event: event["incident_id"] == missed.json()["id"], answers=True)
+            assert len(got) == SCREENS, f"{SCREENS - len(got)} screens came back without the change they missed"
+            assert len(screens.answered) == SCREENS, "a resume went unanswered"
         finally:
             screens.close()
     assert time.monotonic() - began < 60
