@@ -32,6 +32,7 @@ traffic stays on 127.0.0.1; every loop is bounded.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -423,7 +424,7 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
     held = [set() for _ in range(count)]  # the seqs each screen holds
     in_order = [after] * count  # each screen's last seq with nothing missing before it
     seen: dict[int, list] = {}  # seq -> [screens, last receipt, commit time if sent]
-    counts = {"duplicates": 0, "last_message": time.monotonic()}
+    counts = {"duplicates": 0, "retries": 0, "last_message": time.monotonic()}
     acks: dict[int, float] = {}
     sockets: list = [None] * count
     gate = asyncio.Semaphore(CONNECTING)
@@ -448,12 +449,18 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
 
     async def screen(i: int, opened) -> None:
         async with gate:
-            ws = await connect(ws_url, compression=None, ping_interval=None, max_queue=None, max_size=None,
-                               open_timeout=120, proxy=None)
-            assert (await ws.recv()).startswith("0")  # Engine.IO open
-            await ws.send("40" + json.dumps(auth))
-            while not (answer := await ws.recv()).startswith("40"):
-                take(i, answer)  # a push may come before the connect's answer
+            for attempt in itertools.count():  # as a browser does: try again, a little later each time
+                try:
+                    ws = await connect(ws_url, compression=None, ping_interval=None, max_queue=None, max_size=None,
+                                       open_timeout=60, proxy=None)
+                    assert (await ws.recv()).startswith("0")  # Engine.IO open
+                    await ws.send("40" + json.dumps(auth))
+                    while not (answer := await ws.recv()).startswith("40"):
+                        take(i, answer)  # a push may come before the connect's answer
+                    break
+                except (OSError, asyncio.TimeoutError, ConnectionClosed):
+                    counts["retries"] += 1
+                    await asyncio.sleep(min(5, 0.5 * 2 ** attempt))
             sockets[i] = ws
             if resume:
                 await ws.send("420" + json.dumps(["resume", {"after": in_order[i]}]))
@@ -503,7 +510,7 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
     for ws in sockets:
         ws.transport.abort()
     await asyncio.gather(*readers, return_exceptions=True)
-    results.put({"seen": seen, "duplicates": counts["duplicates"], "storm": stormed})
+    results.put({"seen": seen, "duplicates": counts["duplicates"], "retries": counts["retries"], "storm": stormed})
 
 
 def rss_bytes(pid: int) -> int:
@@ -641,15 +648,16 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
         "storm_back_s": max(s["back"] for s in storms) - dropped,
         "storm_caught_up_s": (max(caught) - dropped) if None not in caught else None,
         "deliveries_lost": lost, "duplicates": sum(part["duplicates"] for part in gathered),
-        "writes_timed_out": timed_out, "storm_write_max_s": max(writes[steady:], default=None),
+        "writes_timed_out": timed_out, "connect_retries": sum(part["retries"] for part in gathered), "storm_write_max_s": max(writes[steady:], default=None),
     })
     return row
 
 
-def print_screens(rows: list[dict]) -> None:
-    print(f"{'screens':>7} {'server':>20} {'connect s':>9} {'RSS MB':>7} {'KB/screen':>9} {'p50 ms':>8} "
-          f"{'p99 ms':>8} {'max ms':>8} {'CPU us/dlv':>10} {'CPU ratio':>9} {'write p50':>9} {'p99':>6} "
-          f"{'storm back s':>12} {'caught up s':>11} {'write max s':>11} {'lost':>6}")
+def print_screens(rows: list[dict], header: bool = True) -> None:
+    if header:
+        print(f"{'screens':>7} {'server':>20} {'connect s':>9} {'RSS MB':>7} {'KB/screen':>9} {'p50 ms':>8} "
+              f"{'p99 ms':>8} {'max ms':>8} {'CPU us/dlv':>10} {'CPU ratio':>9} {'write p50':>9} {'p99':>6} "
+              f"{'storm back s':>12} {'caught up s':>11} {'write max s':>11} {'lost':>6}")
     for row in rows:
         lag, caught = row["last_client_ms"], row["storm_caught_up_s"]
         writes, storm_write = row["write_ms"] or {"p50": 0, "p99": 0}, row["storm_write_max_s"] or 0
@@ -658,7 +666,8 @@ def print_screens(rows: list[dict]) -> None:
               f"{row['cpu_us_per_delivery']:>10.1f} {row['cpu_ratio_to_bare']:>9.2f} {writes['p50']:>9.1f} "
               f"{writes['p99']:>6.1f} {row['storm_back_s']:>12.1f} {'n/a' if caught is None else f'{caught:.1f}':>11} "
               f"{storm_write:>11.1f} {row['deliveries_lost']:>6}"
-              + (f"  ({row['writes_timed_out']} writes timed out)" if row["writes_timed_out"] else ""), flush=True)
+              + (f"  ({row['writes_timed_out']} writes timed out)" if row["writes_timed_out"] else "")
+              + (f"  ({row['connect_retries']} handshakes tried again)" if row["connect_retries"] else ""), flush=True)
 
 
 def summary(name, count, lags, cpu, deliveries, writes, burst) -> dict:
@@ -744,11 +753,12 @@ def main() -> None:
             screens_run("bare", count, args.screens_seconds, work)
         for row in (ours, bare):
             row["cpu_ratio_to_bare"] = row["cpu_us_per_delivery"] / bare["cpu_us_per_delivery"]
+        if not screens:
+            print(f"\nscreens held open, {SCREENS_RATE} changes a second for {args.screens_seconds:g} s, then every "
+                  "screen dropped at once and back (the storm) while the changes go on:")
+        print_screens([ours, bare], header=not screens)
         screens += [ours, bare]
     if screens:
-        print(f"\nscreens held open, {SCREENS_RATE} changes a second for {args.screens_seconds:g} s, then every screen "
-              "dropped at once and back (the storm) while the changes go on:")
-        print_screens(screens)
         rows += screens
         if args.profile and not runs:
             profile_summary(args.profile)
