@@ -399,8 +399,8 @@ SCREENS_PER_PROCESS = 2500
 WRITE_TIMEOUT = 120  # seconds a write may wait in the storm before it counts as timed out
 
 
-def screens_process(url: str, count: int, auth: dict, after: int, resume: bool, listen: float, ready, storm, stop,
-                    results) -> None:
+def screens_process(url: str, count: int, auth: dict, after: int, resume: bool, listen: float, ready, storm,
+                    settled, stop, results) -> None:
     """`count` screens left open; at `storm` every one is dropped at once (no goodbye, as when a network falls)
     and opened again, then asks to resume from the last seq it holds in order (when the server can replay).
     Per seq: the screens that got it (each once) and the last receipt. asyncio `websockets`, CONNECTING
@@ -408,13 +408,13 @@ def screens_process(url: str, count: int, auth: dict, after: int, resume: bool, 
     import asyncio
 
     os.sched_setaffinity(0, {CLIENT_CORE})
-    asyncio.run(screens(url, count, auth, after, resume, listen, ready, storm, stop, results))
+    asyncio.run(screens(url, count, auth, after, resume, listen, ready, storm, settled, stop, results))
 
 
 CONNECTING = 100  # handshakes in flight at once, per client process
 
 
-async def screens(url, count, auth, after, resume, listen, ready, storm, stop, results) -> None:
+async def screens(url, count, auth, after, resume, listen, ready, storm, settled, stop, results) -> None:
     import asyncio
 
     from websockets.asyncio.client import connect
@@ -424,7 +424,7 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
     held = [set() for _ in range(count)]  # the seqs each screen holds
     in_order = [after] * count  # each screen's last seq with nothing missing before it
     seen: dict[int, list] = {}  # seq -> [screens, last receipt, commit time if sent]
-    counts = {"duplicates": 0, "retries": 0, "last_message": time.monotonic()}
+    counts = {"duplicates": 0, "retries": 0, "dropped_by_server": 0, "closing": False, "last_message": time.monotonic()}
     acks: dict[int, float] = {}
     sockets: list = [None] * count
     gate = asyncio.Semaphore(CONNECTING)
@@ -448,6 +448,23 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
             acks[i] = now
 
     async def screen(i: int, opened) -> None:
+        while True:
+            await open_screen(i)
+            opened()
+            opened = lambda: None  # noqa: E731  (counted once)
+            try:
+                async for message in sockets[i]:
+                    if message == "2":  # Engine.IO ping
+                        await sockets[i].send("3")
+                    else:
+                        take(i, message)
+            except ConnectionClosed:
+                pass
+            if counts["closing"]:
+                return
+            counts["dropped_by_server"] += 1  # the server closed it: back and resume, as the reference client does
+
+    async def open_screen(i: int) -> None:
         async with gate:
             for attempt in itertools.count():  # as a browser does: try again, a little later each time
                 try:
@@ -464,15 +481,6 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
             sockets[i] = ws
             if resume:
                 await ws.send("420" + json.dumps(["resume", {"after": in_order[i]}]))
-        opened()
-        try:
-            async for message in ws:
-                if message == "2":  # Engine.IO ping
-                    await ws.send("3")
-                else:
-                    take(i, message)
-        except ConnectionClosed:
-            pass
 
     async def open_all() -> list:
         done = asyncio.Event()
@@ -494,23 +502,29 @@ async def screens(url, count, auth, after, resume, listen, ready, storm, stop, r
     deadline = time.monotonic() + listen  # the bound, whatever the main process does
     while time.monotonic() < deadline and not stop.is_set():
         if storm.is_set() and stormed is None:
-            dropped = time.time()
+            dropped, counts["closing"] = time.time(), True
             for ws in sockets:
                 ws.transport.abort()
             await asyncio.gather(*readers)
+            counts["closing"] = False
             acks.clear()
             readers = await open_all()
             stormed = {"dropped": dropped, "back": time.time()}
+            caught_by = time.monotonic() + listen
+            while resume and len(acks) < count and time.monotonic() < caught_by:
+                await asyncio.sleep(0.05)  # every resume answered: caught up
+            stormed["caught_up"] = (max(acks.values()) if len(acks) == count else None) if resume else stormed["back"]
+            settled.put(count)
         await asyncio.sleep(0.05)
     quiet_until = min(deadline, time.monotonic() + 10)  # read on until a second passes with nothing (at most 10 s)
     while time.monotonic() < quiet_until and time.monotonic() - counts["last_message"] < 1:
         await asyncio.sleep(0.1)
-    if stormed is not None:
-        stormed["caught_up"] = (max(acks.values()) if len(acks) == count else None) if resume else stormed["back"]
+    counts["closing"] = True
     for ws in sockets:
         ws.transport.abort()
     await asyncio.gather(*readers, return_exceptions=True)
-    results.put({"seen": seen, "duplicates": counts["duplicates"], "retries": counts["retries"], "storm": stormed})
+    results.put({"seen": seen, "duplicates": counts["duplicates"], "retries": counts["retries"],
+                 "dropped_by_server": counts["dropped_by_server"], "storm": stormed})
 
 
 def rss_bytes(pid: int) -> int:
@@ -541,7 +555,7 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
         server = start_server([__file__, "--bare-server", str(port), "--seconds", str(seconds + storm_seconds),
                                "--rate", str(SCREENS_RATE)], env, work / f"screens-bare-{count}.log", port)
     ctx = multiprocessing.get_context("spawn")
-    ready, results, storm, stop = ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Event()
+    ready, settled, results, storm, stop = ctx.Queue(), ctx.Queue(), ctx.Queue(), ctx.Event(), ctx.Event()
     procs, sampler = [], None
     try:
         auth, after = {}, 0
@@ -560,7 +574,8 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
             [count % SCREENS_PER_PROCESS] if count % SCREENS_PER_PROCESS else [])
         listen = 600 + seconds + storm_seconds  # the bound on the whole run; the main process stops them sooner
         procs = [ctx.Process(target=screens_process,
-                             args=(base, size, auth, after, kind == "dispatch", listen, ready, storm, stop, results))
+                             args=(base, size, auth, after, kind == "dispatch", listen, ready, storm, settled, stop,
+                                   results))
                  for size in sizes]
         for proc in procs:
             proc.start()
@@ -596,6 +611,8 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not requests.get(f"{base}/done", timeout=30).json()["done"]:
                 time.sleep(0.5)
+        for _ in procs:  # every screen back (and, with Dispatch, caught up)
+            settled.get(timeout=listen)
         time.sleep(3)  # the fan-out of the last change
         stop.set()
         gathered = [results.get(timeout=listen) for _ in procs]
@@ -648,7 +665,8 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
         "storm_back_s": max(s["back"] for s in storms) - dropped,
         "storm_caught_up_s": (max(caught) - dropped) if None not in caught else None,
         "deliveries_lost": lost, "duplicates": sum(part["duplicates"] for part in gathered),
-        "writes_timed_out": timed_out, "connect_retries": sum(part["retries"] for part in gathered), "storm_write_max_s": max(writes[steady:], default=None),
+        "writes_timed_out": timed_out, "connect_retries": sum(part["retries"] for part in gathered),
+        "dropped_by_server": sum(part["dropped_by_server"] for part in gathered), "storm_write_max_s": max(writes[steady:], default=None),
     })
     return row
 
@@ -667,7 +685,9 @@ def print_screens(rows: list[dict], header: bool = True) -> None:
               f"{writes['p99']:>6.1f} {row['storm_back_s']:>12.1f} {'n/a' if caught is None else f'{caught:.1f}':>11} "
               f"{storm_write:>11.1f} {row['deliveries_lost']:>6}"
               + (f"  ({row['writes_timed_out']} writes timed out)" if row["writes_timed_out"] else "")
-              + (f"  ({row['connect_retries']} handshakes tried again)" if row["connect_retries"] else ""), flush=True)
+              + (f"  ({row['connect_retries']} handshakes tried again)" if row["connect_retries"] else "")
+              + (f"  ({row['dropped_by_server']} screens closed by the server came back)" if row["dropped_by_server"]
+                 else ""), flush=True)
 
 
 def summary(name, count, lags, cpu, deliveries, writes, burst) -> dict:
