@@ -16,10 +16,12 @@ import time
 import pytest
 import requests
 import websocket
+from sqlalchemy import create_engine, text
 
 from dispatch.capacity import FD_HEADROOM, raise_open_file_limit
+from dispatch.db import driver_url
 
-from .support import http_login, incident_payload, running_server
+from .support import fresh_postgres_database, http_login, incident_payload, running_server
 
 SCREENS = 1_100  # past eventlet's default of 1 024 simultaneous connections
 WAIT = 30  # seconds: the bound on every wait
@@ -148,3 +150,30 @@ def test_the_server_raises_its_open_file_limit_and_says_how_many_screens_it_hold
             assert f"the open-file limit {hard} allows no more" in said
         limits = (server.process.pid, resource.RLIMIT_NOFILE)
         assert resource.prlimit(*limits)[0] == min(setting + FD_HEADROOM, hard)
+
+
+@pytest.mark.postgres
+def test_a_screen_back_from_a_short_absence_is_answered_from_memory_even_while_the_log_cannot_be_read(tmp_path):
+    """A storm of resumes reads nothing: the events each screen missed come from the server's memory of what it
+    pushed. Shown here with the log locked against every reader: the resume is answered all the same."""
+    url = fresh_postgres_database("screens_replay")
+    with running_server(url, instance_dir=tmp_path) as server:
+        base = server.url
+        duty = http_login(base, "duty")
+        held = duty.get(f"{base}/api/events?limit=1", timeout=WAIT).json()["last_seq"]
+        created = duty.post(f"{base}/api/incidents", json=incident_payload(title="Missed"), timeout=WAIT)
+        assert created.status_code == 201, created.text
+        incident_id = created.json()["id"]
+        watcher = http_login(base, "leader")
+        screens = Screens(base, "; ".join(f"{k}={v}" for k, v in watcher.cookies.items()))
+        locker = create_engine(driver_url(url))
+        try:
+            with locker.connect() as lock:
+                lock.execute(text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))  # held until the rollback
+                screens.open(1, resume_after=held)
+                got = screens.wait_for(lambda event: event["incident_id"] == incident_id, timeout=10, answers=True)
+                assert got == {0} and screens.answered == {0}
+                lock.rollback()
+        finally:
+            screens.close()
+            locker.dispose()
