@@ -59,11 +59,13 @@ cluster: $(VENV)/.runtime translations nginx
 ## make bench: the benchmarks under bench/, each printing its figure beside its baseline
 bench: $(VENV)/.dev
 	@for script in bench/*.py; do [ "$$script" = bench/live_scale.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
-	@echo "== bench/live_scale.py"; $(PY) bench/live_scale.py --clients 100 500 1000 --burst-clients 1000 --postgres-clients 500 --seconds 15
+	@echo "== bench/live_scale.py"; $(PY) bench/live_scale.py --clients 100 500 1000 --burst-clients 1000 --postgres-clients 500 --seconds 15 \
+	  --screens 10000 --screens-seconds 30
 
-## make bench-quick: the live benchmark at 100 and 300 clients for 5 s (CI runs it after the tests)
+## make bench-quick: the live benchmark at 100 and 300 clients for 5 s, 1 100 screens held (CI runs it after the tests)
 bench-quick: $(VENV)/.dev
-	$(PY) bench/live_scale.py --clients 100 300 --seconds 5 --json bench/results/live_scale_quick.json
+	$(PY) bench/live_scale.py --clients 100 300 --seconds 5 --screens 1100 --screens-seconds 5 \
+	  --json bench/results/live_scale_quick.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache

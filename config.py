@@ -59,6 +59,9 @@ class Config:
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
     LIVE_PAGE_SIZE = 500  # events per read of the log, and per catch-up frame
     LIVE_FAN_OUT_CHUNK = 100  # sockets written between yields to the loop, so requests wait for no whole fan-out
+    # Connections served at once by one process: every open screen holds one for as long as it is open
+    # (dispatch/capacity.py; the open-file limit is raised to fit, as far as the hard limit allows).
+    MAX_CONNECTIONS = 10_000
     DISPATCH_TIMEZONE = "Asia/Shanghai"
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
     SESSION_IDLE_MINUTES = 8 * 60
@@ -137,7 +140,8 @@ TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
            "LOGIN_FREE_FAILURES_ACROSS_ADDRESSES",
            "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
-           "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE")
+           "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE",
+           "MAX_CONNECTIONS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 

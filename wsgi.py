@@ -27,6 +27,7 @@ if __name__ == "__main__":
 from dispatch import create_app  # noqa: E402
 from realtime import init_app as init_realtime  # noqa: E402
 from realtime.broadcast import start_background  # noqa: E402
+from realtime.serving import serve_forever  # noqa: E402
 
 app = create_app()
 socketio = init_realtime(app)
@@ -34,10 +35,13 @@ socketio = init_realtime(app)
 
 def serve() -> None:
     from dispatch.backup import hold_server_lock
+    from dispatch.capacity import capacity_line, raise_open_file_limit, screen_capacity
     from dispatch.demo import DEMO_PASSWORD, load_demo_if_empty
     from dispatch.migrate import upgrade
     from dispatch.coordination import run_deadline_loop
 
+    connections = app.config["MAX_CONNECTIONS"]
+    raise_open_file_limit(connections)  # before anything opens: the database, the listening socket
     lock = hold_server_lock(app.config["DATABASE_URL"])  # noqa: F841  (held while serving: `restore` refuses)
     with app.app_context():
         upgrade()
@@ -46,6 +50,7 @@ def serve() -> None:
     socketio.start_background_task(run_deadline_loop, app, sleep=socketio.sleep)
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"\n  Dispatch is serving on http://{host}:{port}/", flush=True)
+    print(capacity_line(connections), flush=True)
     if loaded:
         print(f"  Demo users (password {DEMO_PASSWORD}): duty (command), leader, admin, "
               "psb, lvb, hrss, hurd, nr, ee, jus, hlth, em, twn-e, twn-w (liaisons)\n", flush=True)
@@ -53,7 +58,7 @@ def serve() -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        socketio.run(app, host=host, port=port, log_output=False)
+        serve_forever(app, socketio, host, port, screen_capacity(connections))
     except SystemExit:
         pass
     print("  Dispatch stopped.", flush=True)

@@ -52,7 +52,17 @@ for i in $(seq 1 $((N - 1))); do wait_healthy $((FIRST_PORT + i)); done
 
 user_line=""
 [ "$(id -u)" = 0 ] && user_line="user root;"
-sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$user_line|" deploy/nginx.conf.template \
+# nginx holds two connections per screen (browser, server process): sized for every process's screens
+screens=${DISPATCH_MAX_CONNECTIONS:-10000}
+connections=$((2 * N * screens + 1024))
+files=$((connections + 1024))
+if [ "$(id -u)" != 0 ] && [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$files" ]; then
+  files=$(ulimit -Hn)  # only root may go past the hard limit
+  connections=$((files - 1024))
+  echo "  nginx: the open-file limit holds it to $connections connections ($((connections / 2)) screens)" >&2
+fi
+sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$user_line|" \
+    -e "s|@CONNECTIONS@|$connections|" -e "s|@FILES@|$files|" deploy/nginx.conf.template \
   | awk -v servers="$servers" '{ if ($0 == "@SERVERS@") printf "%s", servers; else print }' >"$RUN/nginx.conf"
 "$NGINX" -e "$RUN/nginx-error.log" -p "$RUN" -c "$RUN/nginx.conf" -g "daemon off;" 2>"$RUN/nginx-start.log" &
 pids+=($!)

@@ -1,7 +1,7 @@
 """The event log read as a feed (`GET /api/events`) and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import text
@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .auth import permissions
 from .auth.current import actor
+from .capacity import screen_capacity
 from .db import db
 from .events import events_after, last_seq
 from .schemas import ID, MAX_ID, StrictSchema
@@ -45,4 +46,10 @@ def healthz():
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify({"status": "unavailable", "database": "down"}), 503
-    return jsonify({"status": "ok", "database": "up"})
+    return jsonify({"status": "ok", "database": "up", "screens": screens()})
+
+
+def screens() -> dict:
+    """How many live screens this process can hold, and how many it holds now (realtime/ counts them)."""
+    connected = current_app.extensions.get("live_connections", lambda: 0)
+    return {"capacity": screen_capacity(current_app.config["MAX_CONNECTIONS"]), "connected": connected()}

@@ -34,6 +34,8 @@ def init_app(app: Flask) -> SocketIO:
     install_thread_pool(app.config["SOCKETIO_ASYNC_MODE"])  # password hashing off the loop
     intake.guard(socketio.server)  # a frame that cannot be read is dropped, not a traceback in the log
     follower.bind(app, socketio)
+    # /healthz says how many connections this process holds (Engine.IO sessions: screens, and long-polls)
+    app.extensions["live_connections"] = lambda: len(socketio.server.eio.sockets)
     return socketio
 
 

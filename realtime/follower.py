@@ -18,10 +18,12 @@ committing thread.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import select
 import threading
 import time
+from collections import deque
 from typing import Iterable
 
 from engineio import packet as eio_packet
@@ -38,6 +40,9 @@ log = logging.getLogger("dispatch.realtime")
 
 BATCH_ROOM = "frames:batch"  # clients that asked for `events` frames
 EACH_ROOM = "frames:each"  # clients that take one `event` per event
+# The last events pushed, kept as pushed: a screen back from a short absence (a reconnect storm brings back
+# thousands at once) resumes from memory, with no read of the log and no database connection waited for.
+RECENT_EVENTS = 2000
 
 
 def frames_room(batch: bool) -> str:
@@ -91,6 +96,8 @@ class Follower:
         self.frames = 0  # frames pushed, for the benchmark's report
         self._lock = threading.RLock()  # inline pushes may come from several request threads
         self._woken = None
+        self._recent: deque[dict] = deque(maxlen=RECENT_EVENTS)  # contiguous, up to `_recent_upto`
+        self._recent_upto: int | None = None
 
     # -- what wakes it ---------------------------------------------------------
 
@@ -129,12 +136,33 @@ class Follower:
                     break
             if not pushed and last_seq(session) < self.last_pushed:
                 self.last_pushed = last_seq(session)  # the log was rebuilt under a running server
+                self._recent.clear()
+                self._recent_upto = self.last_pushed
         return pushed
 
     def _session(self) -> Session:
         return Session(db.engine, expire_on_commit=False)
 
+    def replay(self, after: int) -> tuple[list[dict], int] | None:
+        """From memory, every event pushed (or being pushed) after `after` and the seq they reach; None when
+        memory no longer holds them all (or was never kept: no running follower). Whatever comes after that seq
+        is still to be pushed, to every socket in the rooms, so a socket in them misses nothing."""
+        if not self.running or self._recent_upto is None:
+            return None
+        start = self._recent[0]["seq"] - 1 if self._recent else self._recent_upto
+        if not start <= after <= self._recent_upto:
+            return None
+        return list(itertools.islice(self._recent, after - start, None)), self._recent_upto
+
+    def _remember(self, events: list[dict]) -> None:
+        if self._recent_upto is not None and events[0]["seq"] != self._recent_upto + 1:
+            self._recent.clear()  # the log was rebuilt under a running server: memory starts again
+        self._recent.extend(events)
+        self._recent_upto = events[-1]["seq"]
+
     def _push(self, events: list[dict]) -> None:
+        # remembered before the fan-out: a socket joining the rooms while it runs gets the frame by replay
+        self._remember(events)
         self.frames += 1
         # yielding inside a fan-out is for the running server; an inline push finishes its frame at once
         chunk = self.app.config["LIVE_FAN_OUT_CHUNK"] if self.running else 0
@@ -151,7 +179,7 @@ class Follower:
 
     def start(self) -> None:
         with self.app.app_context(), self._session() as session:
-            self.last_pushed = last_seq(session)
+            self.last_pushed = self._recent_upto = last_seq(session)
             postgres = db.engine.dialect.name == "postgresql"
         self._woken = self.server.server.eio.create_event()
         self.running = True

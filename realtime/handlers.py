@@ -30,7 +30,7 @@ from dispatch.incidents.models import Incident
 from dispatch.schemas import ID, MAX_ID, StrictSchema
 
 from . import socketio
-from .follower import BATCH_ROOM, frames_room, read_pages, send_frame
+from .follower import BATCH_ROOM, follower_of, frames_room, read_pages, send_frame
 from .rooms import incident_room, session_room, user_room
 
 
@@ -145,6 +145,12 @@ def resume(data):
     socketio.sleep(0)  # resumes sent together are all counted before any reads the log
     batch = BATCH_ROOM in rooms()
     page = current_app.config["LIVE_PAGE_SIZE"]
+    recent = follower_of(current_app).replay(after)
+    if recent is not None:  # a short absence: from memory, no read of the log (the storm's case)
+        events, upto = recent
+        for start in range(0, len(events), page):
+            send_frame(socketio, events[start:start + page], to=request.sid, batch=batch)
+        return {"last_seq": upto}
     try:
         if catching.latest != mine:
             return {"replaced": True}

@@ -128,8 +128,10 @@ def incident_payload(**overrides) -> dict:
 
 
 @contextmanager
-def running_server(database_url: str, *, env: dict | None = None, instance_dir: Path | None = None):
-    """`python wsgi.py` as a real process (eventlet, as in production); yields its base URL."""
+def running_server(database_url: str, *, env: dict | None = None, instance_dir: Path | None = None,
+                   preexec_fn=None):
+    """`python wsgi.py` as a real process (eventlet, as in production); yields its base URL.
+    `preexec_fn` runs in the child before it starts (e.g. to set its resource limits)."""
     port = free_port()
     full_env = {
         **os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(port),
@@ -141,7 +143,8 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"dispatch-server-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=full_env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   preexec_fn=preexec_fn)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
