@@ -85,6 +85,17 @@ class Config:
     MAX_REPRESENTATIVES = 5
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
+    # Reaching people who are not looking at a screen (dispatch/duty/): each channel is used when set.
+    DISPATCH_SMS_URL: str | None = None  # the HTTP SMS gateway: POST JSON {phone, text, key}, Idempotency-Key
+    DISPATCH_SMS_SIGNATURE = "【指挥中心】"  # every text begins with it
+    DISPATCH_SMTP_URL: str | None = None  # smtp://host:port (smtps:// for TLS); smtp://user:password@host:port
+    DISPATCH_SMTP_FROM = "dispatch@localhost"
+    NOTIFY_ATTEMPTS = 5  # tries of one notification (same key) before it is `failed`
+    NOTIFY_RETRY_SECONDS = 2.0  # the first retry's delay; doubling, at most NOTIFY_RETRY_MAX_SECONDS
+    NOTIFY_RETRY_MAX_SECONDS = 60.0
+    NOTIFY_TIMEOUT_SECONDS = 5.0  # one try's connect and answer
+    NOTIFY_POLL_SECONDS = 1.0  # the sender's safety net when no commit woke it
+    NOTIFY_BATCH = 10  # notifications claimed by one pass of the sender
     # A task's default time limit in hours, by incident level and priority (`due_at` left out).
     TASK_DUE_HOURS = {
         "I": {"urgent": 1, "high": 2, "normal": 4, "low": 8},
@@ -126,7 +137,9 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
-           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES")
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
+           "NOTIFY_ATTEMPTS", "NOTIFY_RETRY_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_TIMEOUT_SECONDS",
+           "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
@@ -168,6 +181,10 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         DISPATCH_DEMO_LANGUAGE=_demo_language(env.get("DISPATCH_DEMO_LANGUAGE", base.DISPATCH_DEMO_LANGUAGE)),
         # attachments are stored by their hash here, readable by the server's user alone
         ATTACHMENT_DIR=env.get("DISPATCH_ATTACHMENT_DIR") or str(instance / "attachments"),
+        DISPATCH_SMS_URL=env.get("DISPATCH_SMS_URL") or None,
+        DISPATCH_SMS_SIGNATURE=env.get("DISPATCH_SMS_SIGNATURE", base.DISPATCH_SMS_SIGNATURE),
+        DISPATCH_SMTP_URL=env.get("DISPATCH_SMTP_URL") or None,
+        DISPATCH_SMTP_FROM=env.get("DISPATCH_SMTP_FROM", base.DISPATCH_SMTP_FROM),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )
