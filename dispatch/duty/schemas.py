@@ -36,6 +36,7 @@ class ShiftSchema(Schema):
     unit_id = fields.Integer()
     user_id = fields.Integer()
     name = fields.String()
+    name_zh = fields.String()
     starts_at = Time()
     ends_at = Time()
 

@@ -6,10 +6,17 @@ every event carries the full object and the page replaces it.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..auth import permissions
 from ..auth import service as auth
-from ..auth.models import User
+from ..auth.models import Unit, User
 from ..auth.schemas import UnitSchema
-from ..db import db
+from ..db import db, utcnow
+from ..duty import service as duty
+from ..duty.schemas import DutySchema, ShiftSchema
 from ..board import report_content
 from ..board import service as board
 from ..events import last_seq
@@ -128,4 +135,23 @@ def statistics(actor: User, args: dict) -> dict:
         statistics_service.unit_figures(actor=actor, first=first, last=last))
     state["incidents_table"] = IncidentStatisticsSchema().dump(
         statistics_service.incident_figures(actor=actor, by=args.get("by") or "category", first=first, last=last))
+    return state
+
+
+def duty_roster(actor: User, week_of) -> dict:
+    """One week of every unit's shifts, who is on duty now, and the units this user keeps the roster of."""
+    state = common(actor)
+    start = duty.week_start(week_of or utcnow())
+    shifts, _total = duty.list_shifts(actor=actor, unit_id=None, filters={
+        "from_": start, "to": start + timedelta(days=7), "limit": 5000, "offset": 0})
+    state["week_start"] = start.isoformat()
+    state["days"] = [(start + timedelta(days=n)).isoformat() for n in range(8)]
+    state["shifts"] = ShiftSchema(many=True).dump(shifts)
+    state["now"] = DutySchema().dump(duty.duty(actor=actor, at=None))["items"]
+    members = db.session.scalars(select(User).where(User.active, User.unit_id.isnot(None)).order_by(User.id))
+    state["members"] = [{"id": u.id, "unit_id": u.unit_id, "name": u.display_name, "name_zh": u.display_name_zh,
+                         "head": u.unit_head} for u in members]
+    keeps = permissions.may(actor, "keep_roster")
+    state["editable_unit_ids"] = [] if not keeps else (
+        [actor.unit_id] if actor.role == "liaison" else list(db.session.scalars(select(Unit.id).where(Unit.active))))
     return state

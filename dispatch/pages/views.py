@@ -17,6 +17,7 @@ from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
 from ..offload import run_off_loop
 from ..reports import render as report_render
+from ..schemas import Time
 from ..statistics.schemas import IncidentArgs
 from ..reports import service as reports
 from ..tasks import service as tasks
@@ -139,6 +140,17 @@ def statistics():
     state = run_off_loop(copy_current_request_context(lambda: data.statistics(who, args)))
     page = _page("statistics.html", state, asked=asked, errors=errors)
     return page, 422 if errors else 200
+
+
+@pages.route("/duty")
+def duty_roster():
+    """The duty roster: a week of every unit's shifts (`?week=` any day of another week), who is on duty now."""
+    week = request.args.get("week")
+    try:
+        week_of = Time().deserialize(week) if week else None
+    except ValidationError:
+        week_of = None
+    return _page("duty.html", data.duty_roster(actor(), week_of))
 
 
 @pages.route("/reports/<int:report_id>")
