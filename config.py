@@ -95,7 +95,7 @@ class Config:
     NOTIFY_RETRY_MAX_SECONDS = 60.0
     NOTIFY_TIMEOUT_SECONDS = 5.0  # one try's connect and answer
     NOTIFY_POLL_SECONDS = 1.0  # the sender's safety net when no commit woke it
-    NOTIFY_BATCH = 10  # notifications claimed by one pass of the sender
+    NOTIFY_BATCH = 50  # notifications claimed by one pass of the sender, tried side by side
     # A task's default time limit in hours, by incident level and priority (`due_at` left out).
     TASK_DUE_HOURS = {
         "I": {"urgent": 1, "high": 2, "normal": 4, "low": 8},

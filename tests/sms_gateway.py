@@ -56,7 +56,8 @@ class Gateway(BaseHTTPRequestHandler):
         elif url.path == "/sms" and not (isinstance(body, dict) and {"phone", "text", "key"} <= body.keys()
                                          and body["key"] == self.headers.get("Idempotency-Key")):
             status, answer = 400, {"error": "phone, text and key required; key as the Idempotency-Key"}
-        line = {"path": url.path, "key": self.headers.get("Idempotency-Key"), "body": body, "status": status,
+        line = {"path": url.path, "token": query.get("access_token", query.get("key", [None]))[0],
+                "key": self.headers.get("Idempotency-Key"), "body": body, "status": status,
                 "errcode": answer.get("errcode"), "signed": signed, "at": time.time()}
         with self.lock, self.record.open("a") as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")

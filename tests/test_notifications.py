@@ -121,8 +121,8 @@ def test_a_units_dingtalk_robot_gets_a_signed_message_and_a_wrong_secret_is_refu
     assert [(row.recipient_name, row.channel, row.status) for row in rows] == [
         ("公安局", "dingtalk", "sent"), ("信访局", "dingtalk", "failed")]
     assert "310000" in rows[1].error
-    signed = [r["signed"] for r in gateway.requests("/robot/send")]
-    assert signed == [True, False]
+    signed = {r["token"]: r["signed"] for r in gateway.requests("/robot/send")}
+    assert signed == {"psb": True, "lvb": False}
     assert gateway.requests("/robot/send")[0]["body"]["msgtype"] == "text"
 
 

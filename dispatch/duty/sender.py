@@ -1,14 +1,16 @@
 """The sender: delivers the outbox's pending notifications, off the request path, for as long as the server runs.
 
-A pass claims a few due rows (locked, `SKIP LOCKED`, so two processes never take the same one) and leases
+A pass claims a batch of due rows (locked, `SKIP LOCKED`, so two processes never take the same one) and leases
 them: `next_attempt_at` moves past the time their tries can take, so a process killed mid-send leaves them to
-be tried again after the lease, with the same key. Each outcome is recorded with its event
+be tried again after the lease, with the same key. The batch's tries run side by side (threads: green ones in
+the server, where they only wait on the network), so a slow gateway holds a batch for one timeout, not many. Each outcome is recorded with its event
 (`notification.sent`, or `notification.failed` after the last try); a refused try waits longer each time.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -29,6 +31,8 @@ logger = logging.getLogger("dispatch.notifications")
 wake = threading.Event()
 # the first line of the text, as an e-mail's subject
 SUBJECT_LENGTH = 40
+# what one try reads of the settings
+SETTINGS = ("NOTIFY_TIMEOUT_SECONDS", "DISPATCH_SMS_URL", "DISPATCH_SMTP_URL", "DISPATCH_SMTP_FROM")
 
 
 @dataclass
@@ -74,7 +78,8 @@ def _address(row: Notification) -> tuple[str | None, str | None]:
 def claim(now: datetime, limit: int) -> list[Delivery]:
     """Due notifications, leased to this process for as long as their tries can take."""
     config = current_app.config
-    lease = timedelta(seconds=config["NOTIFY_TIMEOUT_SECONDS"] * limit + 5)
+    # an SMTP exchange may take a few timeouts (connect, greeting, data); the tries run side by side
+    lease = timedelta(seconds=config["NOTIFY_TIMEOUT_SECONDS"] * 4 + 5)
     with log.unit_of_work() as uow:
         rows = uow.session.scalars(
             select(Notification).where(Notification.status == "pending", Notification.next_attempt_at <= now)
@@ -89,9 +94,9 @@ def claim(now: datetime, limit: int) -> list[Delivery]:
     return out
 
 
-def deliver(delivery: Delivery) -> str | None:
-    """One try; None when the channel accepted it, else the reason."""
-    config = current_app.config
+def deliver(delivery: Delivery, config: dict) -> str | None:
+    """One try; None when the channel accepted it, else the reason. Network only: `config` is handed in, so it
+    runs on any thread."""
     timeout = config["NOTIFY_TIMEOUT_SECONDS"]
     if not delivery.address:
         return "no address: the person or unit has none now"
@@ -147,9 +152,13 @@ def send_due(now: datetime | None = None) -> int:
     if db.session.scalar(select(Notification.id).where(Notification.status == "pending",
                                                        Notification.next_attempt_at <= now).limit(1)) is None:
         return 0  # a read, so an idle server never takes the write lock for nothing
-    deliveries = claim(now, current_app.config["NOTIFY_BATCH"])
+    config = current_app.config
+    deliveries = claim(now, config["NOTIFY_BATCH"])
     if deliveries:
-        record([(delivery, deliver(delivery)) for delivery in deliveries], utcnow())
+        settings = {name: config.get(name) for name in SETTINGS}
+        with ThreadPoolExecutor(max_workers=len(deliveries), thread_name_prefix="notify") as pool:
+            errors = list(pool.map(lambda delivery: deliver(delivery, settings), deliveries))
+        record(list(zip(deliveries, errors)), utcnow())
     return len(deliveries)
 
 
