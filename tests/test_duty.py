@@ -280,3 +280,27 @@ def test_the_sms_text_is_short_chinese_signed_with_the_ref_what_and_by_when(reac
                                          (None, 401)])
 def test_who_reads_the_notifications(client_for, who, status):
     assert client_for(who).get("/api/notifications").status_code == status
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/api/duty?at=yesterday", "at"),
+    ("/api/duty?at=2026-12-07T10:00:00%2B08:00&extra=1", "extra"),
+    ("/api/notifications?status=delivered", "status"),
+    ("/api/notifications?task_id=0", "task_id"),
+    ("/api/notifications?incident_id=abc", "incident_id"),
+    ("/api/shifts?from=2026-12-07T10:00:00%2B08:00&to=2026-12-06T10:00:00%2B08:00", "to"),
+    ("/api/units/2/shifts?from=soon", "from"),
+])
+def test_bad_query_arguments_are_422_naming_the_argument(duty, path, field):
+    response = duty.get(path)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_a_copy_into_a_week_needs_the_week_and_a_real_unit(duty, units):
+    assert duty.post(f"/api/units/{units['PSB']}/shifts/copy-last-week", json={}).status_code == 422
+    assert duty.post("/api/units/9999/shifts/copy-last-week",
+                     json={"week_of": "2026-12-07T00:00:00+08:00"}).status_code == 404
+    assert duty.post("/api/units/9999/shifts", json={"user_id": 1, "starts_at": iso(timedelta(hours=1)),
+                                                      "ends_at": iso(timedelta(hours=2))}).status_code == 404
+    assert duty.delete("/api/shifts/9999").status_code == 404
