@@ -132,3 +132,36 @@ def test_the_incident_page_shows_who_was_told_and_the_step_when_nobody_claimed(o
     expect(trail.locator(".trail-step")).to_contain_text(words["unclaimed"], timeout=WAIT)
     expect(trail.locator("li").nth(2)).to_contain_text(words["head"], timeout=WAIT)
     shoot(page, f"duty-trail-{language}-{viewport[0]}")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_handover_names_what_is_open_and_who_was_told_and_did_not_answer_and_prints(open_session, server,
+                                                                                       language):
+    http = http_login(server.url, "duty")
+    steps = [{"after_seconds": 0, "notify": "on_duty"}, {"after_seconds": 1, "notify": "unit_head"}]
+    assert http.put(f"{server.url}/api/escalation-policies/IV", json={"steps": steps}, timeout=10).status_code == 200
+    incident = http.post(f"{server.url}/api/incidents", timeout=10,
+                         json=incident_payload(title=unique("Handover"), level="IV")).json()
+    title = unique("Night watch at the gate")
+    unit = units(http, server)["PSB"]
+    task = http.post(f"{server.url}/api/incidents/{incident['id']}/tasks", timeout=10, json={
+        "unit_id": unit, "title": title, "instructions": "", "priority": "high",
+        "due_at": (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()}).json()
+    expect_steps = lambda: {n["step"] for n in http.get(  # noqa: E731
+        f"{server.url}/api/notifications?task_id={task['id']}", timeout=10).json()["items"]} == {0, 1}
+    deadline = datetime.now(timezone.utc) + timedelta(seconds=20)
+    while not expect_steps():
+        assert datetime.now(timezone.utc) < deadline, "the unit head's step never fired"
+    session = open_session("duty", locale=LOCALES[language], viewport=PHONE if language == "zh" else (1280, 900))
+    page = session.page
+    page.goto(f"{server.url}/duty/handover?unit={unit}&lang={language}")
+    expect(page.locator("#h-open").locator("xpath=..")).to_contain_text(title)
+    told = page.locator("#h-silent").locator("xpath=..")
+    expect(told).to_contain_text({"zh": "公安局负责人（单位负责人）", "en": "Public Security head (unit head)"}[language]
+                                 .replace("（", " (").replace("）", ")"))
+    expect(told).to_contain_text(title)
+    expect(page.locator("#h-happened").locator("xpath=..")).to_contain_text(title)
+    expect(page.locator("#print")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    shoot(page, f"duty-handover-print-{language}")

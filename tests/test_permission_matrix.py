@@ -126,6 +126,7 @@ MATRIX = {
     ("GET", "/api/statistics/incidents.xlsx"): (None, {"command", "leader"}),
     ("GET", "/statistics"): (None, {"command", "leader"}),
     ("GET", "/duty"): (None, SIGNED_IN),
+    ("GET", "/duty/handover"): (None, SIGNED_IN),
     # the duty roster: command and the administrator for every unit, a liaison for their own (PSB here)
     ("POST", "/api/units/<int:unit_id>/shifts"): (
         {"user_id": "user_id", "starts_at": DUE, "ends_at": DUE_LATER}, {"command", "own", "admin"}),

@@ -130,6 +130,17 @@ def shown_shift(shift: Shift) -> dict[str, Any]:
     return _shown_shift(shift, db.session.get(User, shift.user_id))
 
 
+# a handover without a shift on the roster covers this many hours back
+HANDOVER_HOURS = 12
+
+
+def current_shift_start(session: Session, user: User, unit_id: int, at: datetime) -> datetime:
+    """When the user's shift in the unit that holds `at` began; else HANDOVER_HOURS before `at`."""
+    started = session.scalar(select(func.min(Shift.starts_at)).where(
+        Shift.unit_id == unit_id, Shift.user_id == user.id, Shift.starts_at <= at, Shift.ends_at > at))
+    return started or at - timedelta(hours=HANDOVER_HOURS)
+
+
 def duty(*, actor: User, at: datetime | None) -> dict[str, Any]:
     """Who is on duty in every active unit at `at` (now by default), and who heads it."""
     permissions.require_user(actor)
