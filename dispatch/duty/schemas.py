@@ -143,7 +143,8 @@ class NotificationSchema(Schema):
     instruction_id = fields.Integer(allow_none=True)
     step = fields.Integer()
     notify = fields.String()
-    recipient = fields.Function(lambda row: RecipientSchema().dump(row))
+    recipient = fields.Function(lambda row: RecipientSchema().dump(row), metadata={
+        "type": "object", "properties": {"user_id": {"type": "integer", "nullable": True}, "name": {"type": "string"}}})
     unit_id = fields.Integer(allow_none=True)
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     status = fields.String()
