@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from .. import personal_data
-from ..auth import service as auth
 from ..auth.models import Unit, User
 from ..db import db, utcnow
 from .models import Shift
@@ -33,12 +32,12 @@ def seed(duty: User, _incidents) -> None:
     users = db.session.scalars(select(User).order_by(User.id)).all()
     for number, user in enumerate(users, start=1):
         _contact(user, number)
-    password_hash = users[0].password_hash
+    password_hash = users[0].password_hash  # the demo's one password
     for offset, unit in enumerate(db.session.scalars(select(Unit).order_by(Unit.id)), start=100):
         head = User(username=f"{unit.code.lower()}-head", role="command" if unit.kind == "command" else "liaison",
                     unit_id=unit.id, display_name=HEAD_NAMES["en"].format(name=unit.name),
                     display_name_zh=HEAD_NAMES["zh"].format(name_zh=unit.name_zh),
-                    password_hash=password_hash or auth.hash_password("dispatch-demo"), active=True, unit_head=True)
+                    password_hash=password_hash, active=True, unit_head=True)
         db.session.add(head)
         db.session.flush()
         _contact(head, offset)
