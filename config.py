@@ -97,6 +97,17 @@ class Config:
     MAX_REPRESENTATIVES = 5
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
+    # Reaching people who are not looking at a screen (dispatch/duty/): each channel is used when set.
+    DISPATCH_SMS_URL: str | None = None  # the HTTP SMS gateway: POST JSON {phone, text, key}, Idempotency-Key
+    DISPATCH_SMS_SIGNATURE = "【指挥中心】"  # every text begins with it
+    DISPATCH_SMTP_URL: str | None = None  # smtp://host:port (smtps:// for TLS); smtp://user:password@host:port
+    DISPATCH_SMTP_FROM = "dispatch@localhost"
+    NOTIFY_ATTEMPTS = 5  # tries of one notification (same key) before it is `failed`
+    NOTIFY_RETRY_SECONDS = 2.0  # the first retry's delay; doubling, at most NOTIFY_RETRY_MAX_SECONDS
+    NOTIFY_RETRY_MAX_SECONDS = 60.0
+    NOTIFY_TIMEOUT_SECONDS = 5.0  # one try's connect and answer
+    NOTIFY_POLL_SECONDS = 1.0  # the sender's safety net when no commit woke it
+    NOTIFY_BATCH = 50  # notifications claimed by one pass of the sender, tried side by side
     # A task's default time limit in hours, by incident level and priority (`due_at` left out).
     TASK_DUE_HOURS = {
         "I": {"urgent": 1, "high": 2, "normal": 4, "low": 8},
@@ -141,7 +152,9 @@ TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK
            "LOGIN_FREE_FAILURES_ACROSS_ADDRESSES",
            "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
            "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE",
-           "MAX_CONNECTIONS")
+           "MAX_CONNECTIONS",
+           "NOTIFY_ATTEMPTS", "NOTIFY_RETRY_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_TIMEOUT_SECONDS",
+           "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
@@ -185,6 +198,10 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         ATTACHMENT_DIR=env.get("DISPATCH_ATTACHMENT_DIR") or str(instance / "attachments"),
         # each commit appends "<seq> <hash>" of the log's head here, outside the database (dispatch/audit.py)
         AUDIT_ANCHOR=env.get("DISPATCH_AUDIT_ANCHOR") or str(instance / "audit-anchor"),
+        DISPATCH_SMS_URL=env.get("DISPATCH_SMS_URL") or None,
+        DISPATCH_SMS_SIGNATURE=env.get("DISPATCH_SMS_SIGNATURE", base.DISPATCH_SMS_SIGNATURE),
+        DISPATCH_SMTP_URL=env.get("DISPATCH_SMTP_URL") or None,
+        DISPATCH_SMTP_FROM=env.get("DISPATCH_SMTP_FROM", base.DISPATCH_SMTP_FROM),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )

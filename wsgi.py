@@ -39,6 +39,7 @@ def serve() -> None:
     from dispatch.demo import DEMO_PASSWORD, load_demo_if_empty
     from dispatch.migrate import upgrade
     from dispatch.coordination import run_deadline_loop
+    from dispatch.duty.sender import configured, run_sender
 
     connections = app.config["MAX_CONNECTIONS"]
     raise_open_file_limit(connections)  # before anything opens: the database, the listening socket
@@ -48,12 +49,21 @@ def serve() -> None:
         loaded = load_demo_if_empty()
     start_background(app, socketio)
     socketio.start_background_task(run_deadline_loop, app, sleep=socketio.sleep)
+    socketio.start_background_task(run_sender, app, sleep=socketio.sleep)
     host, port = app.config["HOST"], app.config["PORT"]
     print(f"\n  Dispatch is serving on http://{host}:{port}/", flush=True)
     print(capacity_line(connections), flush=True)
     if loaded:
         print(f"  Demo users (password {DEMO_PASSWORD}): duty (command), leader, admin, "
               "psb, lvb, hrss, hurd, nr, ee, jus, hlth, em, twn-e, twn-w (liaisons)\n", flush=True)
+    channels = configured(app)
+    if channels:
+        print(f"  Notifications go out by {' and '.join(channels)}, and to the units' group robots where set.\n",
+              flush=True)
+    else:
+        print("  No SMS gateway or SMTP server is set (DISPATCH_SMS_URL, DISPATCH_SMTP_URL): only the browser\n"
+              "  alerts reach people (and the units' DingTalk/WeCom robots, where an administrator set them).\n",
+              flush=True)
     # Ctrl-C and a process manager's SIGTERM both stop the server the same clean way.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)

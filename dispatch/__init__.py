@@ -81,6 +81,7 @@ def _area_views():
     """Areas that publish API views of their own, in the order they were built."""
     from .hidden_dangers import views as hidden_dangers
     from .attachments import views as attachments
+    from .duty import views as duty
     from .instructions import views as instructions
     from .meetings import views as meetings
     from .reports import views as reports
@@ -90,7 +91,7 @@ def _area_views():
     from .tasks import views as tasks
 
     return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans,
-            statistics)
+            statistics, duty)
 
 
 def _guard_json(app: Flask) -> None:

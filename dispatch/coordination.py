@@ -20,6 +20,7 @@ from .auth import permissions
 from .auth.models import User
 from .board import rules
 from .db import db, utcnow
+from .duty import outbox
 from .errors import Conflict, Forbidden, Invalid
 from .events import unit_of_work
 from .labels import joined, state_name
@@ -257,8 +258,9 @@ def make_commitment(*, actor: User, meeting_id: int, data: dict[str, Any]):
 # --- deadlines ------------------------------------------------------------------
 
 def scan(now: datetime | None = None) -> dict[str, int]:
-    """One pass over every deadline: late tasks and unacknowledged instructions."""
-    return {"tasks": deadlines.scan_overdue(now), "instructions": instructions.flag_overdue_instructions(now)}
+    """One pass over every deadline: late tasks, unacknowledged instructions, and the escalation steps now due."""
+    return {"tasks": deadlines.scan_overdue(now), "instructions": instructions.flag_overdue_instructions(now),
+            "escalations": outbox.run_escalations(now)}
 
 
 def run_deadline_loop(app: Flask, *, sleep: Callable[[float], object]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .auth import service as auth
 from .auth.models import Unit, User
 from .db import db, utcnow
+from .duty import demo as duty_demo
 from .demo_language import in_demo_language
 from .hidden_dangers import demo as hidden_dangers_demo
 from .incidents import service as incidents
@@ -110,7 +111,7 @@ def load_demo() -> None:
                                   note=in_demo_language(FIRST_RESPONSE))
     incidents.update_incident(actor=duty, incident_id=registered[0].id, version=registered[0].version,
                               changes={"headcount": 320})
-    for area in (representatives_demo, tasks_demo, instructions_demo, hidden_dangers_demo, reports_demo,
+    for area in (duty_demo, representatives_demo, tasks_demo, instructions_demo, hidden_dangers_demo, reports_demo,
                  response_plans_demo):
         area.seed(duty, registered)
 

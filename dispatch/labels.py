@@ -80,6 +80,9 @@ LABELS = {
         "report.published": _l("Situation report published"),
         "response_plan.saved": _l("Response plan saved"), "response_plan.deleted": _l("Response plan deleted"),
         "response_plan.applied": _l("Response plan applied"),
+        "shift.added": _l("Shift added to the duty roster"), "shift.removed": _l("Shift removed from the duty roster"),
+        "escalation_policy.updated": _l("Escalation policy changed"),
+        "notification.sent": _l("Notification delivered"), "notification.failed": _l("Notification failed"),
     },
     "risk": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
     "hidden_danger_status": {"open": _l("Open (under watch)"), "resolved": _l("Resolved"), "erupted": _l("Erupted")},
@@ -87,6 +90,12 @@ LABELS = {
                              "promote": _l("Erupted: register incident")},
     "report_kind": {"initial": _l("Initial report"), "follow_up": _l("Follow-up report"),
                     "final": _l("Final report")},
+    # reaching people who are not looking at a screen (dispatch/duty/)
+    "notify": {"on_duty": _l("on duty"), "unit_head": _l("unit head"), "command": _l("command"),
+               "leaders": _l("leaders")},
+    "channel": {"sms": _l("SMS"), "email": _l("E-mail"), "dingtalk": _l("DingTalk group"),
+                "wecom": _l("WeCom group")},
+    "notification_status": {"pending": _l("waiting to be sent"), "sent": _l("delivered"), "failed": _l("failed")},
 }
 
 

@@ -2,6 +2,7 @@
 from .attachments import models as _attachments  # noqa: F401
 from .auth import models as _auth  # noqa: F401
 from .db import Base
+from .duty import models as _duty  # noqa: F401
 from .events import Event, EventCounter  # noqa: F401
 from .hidden_dangers import models as _hidden_dangers  # noqa: F401
 from .incidents import models as _incidents  # noqa: F401

@@ -824,6 +824,10 @@ DOCUMENTED = [
     ("put", "/api/response-plans/{plan_id}", "200"), ("delete", "/api/response-plans/{plan_id}", "204"),
     ("post", "/api/incidents/{incident_id}/response-plans/{plan_id}/apply", "201"),
     ("delete", "/api/tokens/{token_id}", "204"),
+    ("post", "/api/units/{unit_id}/shifts", "201"), ("get", "/api/units/{unit_id}/shifts", "200"),
+    ("delete", "/api/shifts/{shift_id}", "204"), ("get", "/api/duty", "200"),
+    ("get", "/api/escalation-policies", "200"), ("put", "/api/escalation-policies/{level}", "200"),
+    ("get", "/api/notifications", "200"),
 ]
 
 

@@ -34,6 +34,7 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(64)
 class Upload(dict):
     """A body sent as multipart/form-data with a small photo as `file` (an attachment's upload)."""
 DUE_PAST = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+DUE_LATER = (datetime.now(timezone.utc) + timedelta(hours=11)).isoformat()
 
 PLAN = {"name": "Wage arrears: level II", "category": "wage_arrears", "levels": ["II"],
         "tasks": [{"unit_id": "<LVB>", "co_unit_ids": ["<PSB>"], "title": "Receive the representatives",
@@ -127,6 +128,20 @@ MATRIX = {
     ("GET", "/api/statistics/incidents.csv"): ({"by": "level"}, {"command", "leader"}),
     ("GET", "/api/statistics/incidents.xlsx"): (None, {"command", "leader"}),
     ("GET", "/statistics"): (None, {"command", "leader"}),
+    ("GET", "/duty"): (None, SIGNED_IN),
+    ("GET", "/duty/handover"): (None, SIGNED_IN),
+    # the duty roster: command and the administrator for every unit, a liaison for their own (PSB here)
+    ("POST", "/api/units/<int:unit_id>/shifts"): (
+        {"user_id": "user_id", "starts_at": DUE, "ends_at": DUE_LATER}, {"command", "own", "admin"}),
+    ("GET", "/api/units/<int:unit_id>/shifts"): (None, SIGNED_IN),
+    ("GET", "/api/shifts"): (None, SIGNED_IN),
+    ("POST", "/api/units/<int:unit_id>/shifts/copy-last-week"): ({"week_of": DUE}, {"command", "own", "admin"}),
+    ("DELETE", "/api/shifts/<int:shift_id>"): (None, {"command", "own", "admin"}),
+    ("GET", "/api/duty"): (None, SIGNED_IN),
+    ("GET", "/api/escalation-policies"): (None, SIGNED_IN),
+    ("PUT", "/api/escalation-policies/<level>"): (
+        {"steps": [{"after_seconds": 0, "notify": "on_duty"}]}, {"command", "admin"}),
+    ("GET", "/api/notifications"): (None, {"command", "leader", "admin"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -170,13 +185,16 @@ def arrange(app) -> dict:
     meeting = duty.post(f"/api/incidents/{incident['id']}/meetings",
                         json={"held_at": DUE_PAST, "place": "Reception room", "representative_ids": [representative["id"]],
                               "raised": "Unpaid wages."}).get_json()
+    shift = duty.post(f"/api/units/{units['PSB']}/shifts", json={
+        "user_id": psb.user["id"], "starts_at": DUE, "ends_at": DUE_LATER}).get_json()
     plan = duty.post("/api/response-plans", json={**PLAN, "tasks": [
         {**PLAN["tasks"][0], "unit_id": units["LVB"], "co_unit_ids": [units["PSB"]]}]}).get_json()
     return {"plan_id": plan["id"], "attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
             "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
             "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"], "report_id": report["id"],
-            "hidden_danger_id": danger["id"], "<PSB>": units["PSB"]}
+            "hidden_danger_id": danger["id"], "<PSB>": units["PSB"], "unit_id": units["PSB"],
+            "shift_id": shift["id"]}
 
 
 def ask(app, role: str, method: str, rule: str, body, ids: dict):

@@ -30,6 +30,10 @@ MAY = {
     # figures per unit and per category, month and level, and their files and charts
     "read_statistics": ("command", "leader"),
     "administer": ("admin",),
+    # the duty roster: command and the administrator for every unit, a liaison for their own (checked by the
+    # service); the escalation policies; the trail of SMS, e-mail and robot messages
+    "keep_roster": ("admin", "command", "liaison"), "edit_escalation_policies": ("admin", "command"),
+    "read_notifications": ("admin", "command", "leader"),
 }
 
 

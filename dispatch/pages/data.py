@@ -6,13 +6,23 @@ every event carries the full object and the page replaces it.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..auth import permissions
 from ..auth import service as auth
-from ..auth.models import User
+from ..auth.models import Unit, User
 from ..auth.schemas import UnitSchema
-from ..db import db
+from ..db import db, utcnow
+from ..duty import service as duty
+from ..duty.schemas import DutySchema, ShiftSchema
 from ..board import report_content
 from ..board import service as board
-from ..events import last_seq
+from ..events import Event, last_seq
+from ..duty.models import Notification
+from ..errors import NotFound
+from flask_babel import gettext as _
 from ..hidden_dangers import service as hidden_dangers_service
 from ..hidden_dangers.schemas import HiddenDangerDetailSchema, HiddenDangerSchema
 from ..incidents import service as incidents
@@ -24,6 +34,7 @@ from ..response_plans import service as response_plans_service
 from ..response_plans.schemas import ResponsePlanSchema
 from ..statistics import service as statistics_service
 from ..statistics.schemas import IncidentStatisticsSchema, UnitStatisticsSchema
+from ..tasks.models import Task
 from ..tasks.schemas import TaskSchema
 
 # What the board and the wall draw from a task: counts, overdue, escalations. A task event
@@ -130,3 +141,52 @@ def statistics(actor: User, args: dict) -> dict:
     state["incidents_table"] = IncidentStatisticsSchema().dump(
         statistics_service.incident_figures(actor=actor, by=args.get("by") or "category", first=first, last=last))
     return state
+
+
+def duty_roster(actor: User, week_of) -> dict:
+    """One week of every unit's shifts, who is on duty now, and the units this user keeps the roster of."""
+    state = common(actor)
+    start = duty.week_start(week_of or utcnow())
+    shifts, _total = duty.list_shifts(actor=actor, unit_id=None, filters={
+        "from_": start, "to": start + timedelta(days=7), "limit": 5000, "offset": 0})
+    state["week_start"] = start.isoformat()
+    state["days"] = [(start + timedelta(days=n)).isoformat() for n in range(8)]
+    state["shifts"] = ShiftSchema(many=True).dump(shifts)
+    state["now"] = DutySchema().dump(duty.duty(actor=actor, at=None))["items"]
+    members = db.session.scalars(select(User).where(User.active, User.unit_id.isnot(None)).order_by(User.id))
+    state["members"] = [{"id": u.id, "unit_id": u.unit_id, "name": u.display_name, "name_zh": u.display_name_zh,
+                         "head": u.unit_head} for u in members]
+    keeps = permissions.may(actor, "keep_roster")
+    state["editable_unit_ids"] = [] if not keeps else (
+        [actor.unit_id] if actor.role == "liaison" else list(db.session.scalars(select(Unit.id).where(Unit.active))))
+    return state
+
+
+HANDOVER_EVENTS = 500
+
+
+def handover(actor: User, unit_id: int | None, start, end) -> dict:
+    """A unit's shift handed over: what happened in the window, what is still open, and who was told and did not
+    answer (the silences that climbed past the on-duty, and what could not be delivered)."""
+    permissions.require_user(actor)
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise NotFound(_("No such unit: choose one from the list."))
+    end = end or utcnow()
+    start = start or duty.current_shift_start(db.session, actor, unit.id, end)
+    query = select(Event).where(Event.at >= start, Event.at < end)
+    if unit.kind != "command":  # the command centre hands over the whole county's log
+        query = query.where(Event.unit_id == unit.id)
+    happened = list(db.session.scalars(query.order_by(Event.seq).limit(HANDOVER_EVENTS)))
+    open_work = board.queue(actor=actor, unit_id=unit.id)
+    unacknowledged = [i for i in open_work["instructions"]
+                      if any(a.unit_id == unit.id and not a.acknowledged for a in i.addressees)]
+    silences = list(db.session.scalars(select(Notification).where(
+        Notification.unit_id == unit.id, Notification.created_at >= start, Notification.created_at < end,
+        (Notification.step > 0) | (Notification.status == "failed")).order_by(Notification.id)))
+    people = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({n.recipient_user_id for n in silences if n.recipient_user_id})))}
+    titles = dict(db.session.execute(select(Task.id, Task.title).where(
+        Task.id.in_({n.task_id for n in silences if n.task_id}))).all())
+    return {"unit": unit, "start": start, "end": end, "events": happened, "tasks": open_work["tasks"],
+            "instructions": unacknowledged, "silences": silences, "people": people, "task_titles": titles}

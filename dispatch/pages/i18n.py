@@ -138,6 +138,16 @@ STRINGS = {
     "f_plan_name": _l("Name of the plan"), "f_levels": _l("Levels it is for"),
     "f_due_in_minutes": _l("Time limit (minutes from dispatch)"),
     "rp_help": _l("n writes a new plan; Tab moves through each plan's buttons."),
+    # the duty roster, the notification trail, the alerts
+    "duty_now": _l("On duty now"), "duty_add": _l("Add shift"), "duty_copy": _l("Copy last week"),
+    "duty_copied": _l("Last week's shifts copied: {n}"), "duty_remove": _l("Remove the shift {who}?"),
+    "duty_nobody": _l("nobody"), "duty_rostered": _l("on the roster"), "duty_fallback": _l("no shift: all liaisons"),
+    "duty_head": _l("Head"), "duty_person": _l("Person on duty"), "duty_starts": _l("From"), "duty_ends": _l("Until"),
+    "trail_line": _l("{channel} to {who} ({why}) {t}"), "trail_unclaimed": _l("unclaimed"),
+    "trail_unacknowledged": _l("not acknowledged"), "trail_none": _l("Nobody has been sent an SMS, e-mail or robot message about this incident."),
+    "trail_task": _l("Task"), "trail_overdue": _l("Overdue"), "trail_instruction": _l("Leader's instruction"),
+    "trail_incident": _l("Incident registered"),
+    "alerts_on": _l("Alerts on: new work for your unit sounds and shows on the desktop."),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 

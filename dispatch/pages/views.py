@@ -17,6 +17,8 @@ from ..incidents.models import CATEGORIES, KINDS, LEVELS, STATUSES
 from ..incidents.service import INCIDENT_TRANSITIONS
 from ..offload import run_heavy
 from ..reports import render as report_render
+from ..db import utcnow
+from ..schemas import Time, display_zone
 from ..statistics.schemas import IncidentArgs
 from ..reports import service as reports
 from ..tasks import service as tasks
@@ -139,6 +141,37 @@ def statistics():
     state = run_heavy(who.id, copy_current_request_context(lambda: data.statistics(who, args)))
     page = _page("statistics.html", state, asked=asked, errors=errors)
     return page, 422 if errors else 200
+
+
+@pages.route("/duty")
+def duty_roster():
+    """The duty roster: a week of every unit's shifts (`?week=` any day of another week), who is on duty now."""
+    week = request.args.get("week")
+    try:
+        week_of = Time().deserialize(week) if week else None
+    except ValidationError:
+        week_of = None
+    return _page("duty.html", data.duty_roster(actor(), week_of))
+
+
+@pages.route("/duty/handover")
+def handover():
+    """The duty officer's handover, printable: `?unit=` (default the user's own), `from`/`to` (default the
+    user's shift now, else the last twelve hours)."""
+    user = actor()
+    times = {}
+    for name in ("from", "to"):
+        try:
+            times[name] = Time().deserialize(request.args[name]) if request.args.get(name) else None
+        except ValidationError:
+            times[name] = None
+    unit_id = request.args.get("unit", type=int) or user.unit_id or next(
+        (u["id"] for u in data.common(user)["units"] if u["kind"] == "command"), None)
+    shown = data.handover(user, unit_id, times["from"], times["to"])
+    zone = display_zone()
+    return render_template("handover.html", user=user, words=catalogue(), printed_at=utcnow(),
+                           when=lambda moment: moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else "",
+                           **shown)
 
 
 @pages.route("/reports/<int:report_id>")

@@ -76,6 +76,8 @@
     if (newOrder) fresh.add(`instruction:${data.instruction.id}`);
     if (newTask || newOrder) {
       flash(newTask ? `${t("new_task")}: ${data.task.title}` : t("new_instruction"), "ok");
+      const found = Alerts.news(event);
+      if (found) Alerts.desktop(...found);
       chime();
       render();  // the store has already drawn the item; now it is marked as new
     }
