@@ -10,16 +10,21 @@ markers it may see; no marker it may not read may reach it in the live push,
 from __future__ import annotations
 
 import re
+import tempfile
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from dispatch.db import db
+from dispatch.duty import sender
+from dispatch.duty.models import Notification
 from dispatch.instructions.service import flag_overdue_instructions
 from dispatch.labels import LABELS
 from dispatch.tasks.deadlines import scan_overdue
 
-from .support import ROOT, incident_payload
+from .duty_support import GatewayProcess, set_contacts, wait_for
+from .support import ROOT, free_port, incident_payload
 from .test_attachments import JPEG, PNG, upload
 from .test_live import pushed, socket_of
 
@@ -120,6 +125,7 @@ def walk_every_event_type(app, c, units, secret_tokens: list[str]) -> list[int]:
         ok(duty.post(f"/api/incidents/{moved['id']}/transitions", json={"action": action}))
     promoted = walk_prevention(c, units)
     secret_tokens += walk_administration(c)
+    walk_duty(app, c, units)
     return [iid, moved["id"], promoted]
 
 
@@ -148,6 +154,38 @@ def walk_prevention(c, units) -> int:
     ok(duty.post(f"/api/incidents/{promoted['id']}/response-plans/{plan['id']}/apply"))
     ok(duty.delete(f"/api/response-plans/{plan['id']}"))
     return promoted["id"]
+
+
+def walk_duty(app, c, units) -> None:
+    """A shift added and removed, a policy changed, and a notification sent (SMS, to a real gateway) and one
+    failed (e-mail, to a server that is not there): the on-duty's phone is a marker."""
+    duty = c["duty"]
+    user_id = c["psb"].user["id"]
+    shift = ok(duty.post(f"/api/units/{units['PSB']}/shifts", json={
+        "user_id": user_id, "starts_at": iso(-timedelta(hours=1)), "ends_at": iso(timedelta(hours=1))}))
+    ok(duty.delete(f"/api/shifts/{shift['id']}"))
+    ok(c["admin"].put("/api/escalation-policies/IV", json={"steps": [
+        {"after_seconds": 0, "notify": "on_duty"}, {"after_seconds": 900, "notify": "command"}]}))
+    gateway = GatewayProcess(Path(tempfile.mkdtemp(prefix="dispatch-gateway-")))
+    gateway.start()
+    saved = {k: app.config[k] for k in ("DISPATCH_SMS_URL", "DISPATCH_SMTP_URL", "NOTIFY_ATTEMPTS")}
+    try:
+        app.config.update(DISPATCH_SMS_URL=f"{gateway.url}/sms", DISPATCH_SMTP_URL=f"smtp://127.0.0.1:{free_port()}",
+                          NOTIFY_ATTEMPTS=1)
+        with app.app_context():
+            set_contacts("psb", phone=PHONE, email="psb-liaison@county.example")
+            db.session.remove()
+        incident = ok(duty.post("/api/incidents", json=incident_payload(level="IV")))
+        ok(duty.post(f"/api/incidents/{incident['id']}/tasks", json={
+            "unit_id": units["PSB"], "title": "Call the workers' leaders", "instructions": "Now", "priority": "high",
+            "due_at": iso(timedelta(hours=4))}))
+        with app.app_context():
+            wait_for(lambda: sender.send_due() == 0 and not db.session.query(Notification).filter_by(
+                status="pending").count(), "every notification sent or failed")
+            db.session.remove()
+    finally:
+        app.config.update(saved)
+        gateway.stop()
 
 
 def walk_administration(c) -> list[str]:
