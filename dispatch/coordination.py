@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .attachments import service as attachments
 from .auth import permissions
 from .auth.models import User
-from .board import rules
+from .facts import rules
 from .db import db, utcnow
 from .errors import Conflict, Forbidden, Invalid
 from .events import unit_of_work

@@ -1,4 +1,4 @@
-"""The read side: views that combine areas, built on the rules of `rules.py`.
+"""The read side: views that combine areas, built on the rules of `dispatch/facts/rules.py`.
 
 An incident with its tasks, representatives and instructions; the board's and
 the wall's rows; a unit's queue; the export. The API, the pages and the export
@@ -33,7 +33,7 @@ from ..representatives import service as representatives
 from ..representatives.models import Representative
 from ..tasks.models import Task, TaskCoUnit
 from ..tasks.schemas import TaskSchema
-from . import rules
+from ..facts import rules
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..board import rules
+from ..facts import rules
 from ..db import utcnow
 from ..labels import action_name
 from ..schemas import DeadlineAhead, FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of

@@ -12,7 +12,7 @@ function t(key, params) {
 }
 function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
 
-// The derived rules, as the server sends them (dispatch/board/rules.py): never restated here.
+// The derived rules, as the server sends them (dispatch/facts/rules.py): never restated here.
 const Rules = (() => {
   const r = Client.rules || {};
   const settled = new Set(r.settled || []);
