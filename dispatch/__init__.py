@@ -50,9 +50,6 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     from .pages import i18n
     from .pages.views import pages
 
-    from . import coordination
-
-    coordination.connect()
     current.init_app(app)
     for blueprint in (auth_blp, incidents_blp, feed_blp):
         api.register_blueprint(blueprint)

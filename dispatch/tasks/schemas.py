@@ -79,6 +79,17 @@ class SupervisionNoticeCreateSchema(StrictSchema):
     note = FreeText(required=True, validate=NOTE)
 
 
+class PlanApplySchema(StrictSchema):
+    """Applying a response plan takes nothing but the plan and the incident (in the path): any field sent is
+    refused."""
+
+
+class PlanAppliedSchema(Schema):
+    """What applying a response plan dispatched: the tasks, exactly as a hand-dispatched one is answered."""
+
+    tasks = fields.List(fields.Nested(lambda: TaskSchema()))
+
+
 class TaskSchema(Schema):
     id = fields.Integer()
     incident_id = fields.Integer()
