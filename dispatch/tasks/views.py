@@ -5,8 +5,9 @@ from flask_smorest import Blueprint
 from .. import coordination
 from ..auth.current import actor
 from . import service
-from .schemas import (PlanApplySchema, PlanAppliedSchema, SupervisionNoticeCreateSchema, SupervisionNoticeSchema, TaskCreateSchema, TaskDetailSchema,
-                      TaskFilterSchema, TaskPageSchema, TaskSchema, TaskTransitionSchema)
+from .schemas import (PlanApplySchema, PlanAppliedSchema, SupervisionNoticeCreateSchema, SupervisionNoticeSchema,
+                      TaskCreateSchema, TaskDetailSchema, TaskFilterSchema, TaskPageSchema, TaskSchema,
+                      TaskTransitionSchema)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api", description="Tasks")
 
