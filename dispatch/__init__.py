@@ -50,9 +50,8 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     from .pages import i18n
     from .pages.views import pages
 
-    from . import audit, coordination
+    from . import audit
 
-    coordination.connect()
     audit.init_app(app)
     current.init_app(app)
     for blueprint in (auth_blp, incidents_blp, feed_blp):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .attachments import service as attachments
 from .auth import permissions
 from .auth.models import User
-from .board import rules
+from .facts import rules
 from .db import db, utcnow
 from .duty import outbox
 from .errors import Conflict, Forbidden, Invalid
@@ -37,18 +37,6 @@ from .tasks import service as tasks
 from .tasks.models import Task
 
 log = logging.getLogger("dispatch.coordination")
-
-
-class _IncidentsForRepresentatives:
-    """The incidents as the representatives area may reach them (representatives.service.Incidents)."""
-
-    rows = staticmethod(incidents.rows)
-    snapshot = staticmethod(incidents.snapshot)
-
-
-def connect() -> None:
-    """Wire the areas' ports at start (create_app)."""
-    representatives.connect(_IncidentsForRepresentatives())
 
 
 def _no_unsettled_tasks(session, incident, action: str) -> None:
@@ -157,11 +145,19 @@ def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]):
     """A representative on an incident; a key person of an open hidden danger raises its risk to high, in the same
     transaction, and command sees it live."""
     with unit_of_work() as uow:
-        listed = representatives.add_representative(actor=actor, incident_id=incident_id, data=data)
+        listed = representatives.add_representative(actor=actor, incident_id=incident_id, data=data,
+                                                     incidents=incidents)
         incident = incidents.rows(uow.session, {incident_id})[incident_id]
         hidden_dangers.raise_risk_for_person(actor=actor, person_id=listed.representative.person_id,
                                              incident=incident)
     return listed
+
+
+def remove_representative(*, actor: User, representative_id: int) -> None:
+    """Command takes a representative off the incident (the incidents relinked are handed to that area)."""
+    representatives.remove_representative(actor=actor, representative_id=representative_id, incidents=incidents)
+
+
 # --- attachments ----------------------------------------------------------------
 
 def _may_attach(session, actor: User, incident_id: int, task_id: int | None, meeting_id: int | None = None) -> None:

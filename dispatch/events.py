@@ -23,7 +23,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, event as orm_event, fu
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, db, utcnow
-from .board.event_data import facts, presented
+from .facts import event_types
+from .facts.event_data import facts, presented
 from .schemas import display_zone, shown_time
 
 # On PostgreSQL the committing transaction notifies every process's log follower (realtime/).
@@ -105,7 +106,11 @@ class UnitOfWork:
 
     def append_event(self, type: str, *, actor=None, incident=None, task=None,
                      unit_id: int | None = None, data: dict | None = None) -> Event:
-        """Record what happened; numbered and written at commit with the change itself."""
+        """Record what happened; numbered and written at commit with the change itself.
+
+        A type not in the catalogue, or a `data` field not declared for it, is refused (UnknownEvent)
+        before anything is appended."""
+        event_types.check(type, data)
         if any(obj is not None and not isinstance(obj, int) and obj.id is None for obj in (incident, task)):
             self.session.flush()  # a row created in this transaction gets its id
         who = {"id": getattr(actor, "id", None), "name": getattr(actor, "display_name", None),

@@ -1,4 +1,5 @@
-"""The event log read as a feed (`GET /api/events`) and the health check."""
+"""The event log read as a feed (`GET /api/events`), its catalogue of types (`GET /api/event-types`) and the
+health check."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
@@ -12,6 +13,7 @@ from .auth.current import actor
 from .capacity import screen_capacity
 from .db import db
 from .events import events_after, last_seq
+from .facts.event_types import CATALOGUE, FIELD_TYPES
 from .schemas import ID, MAX_ID, StrictSchema
 
 blp = ApiBlueprint("events", __name__, url_prefix="/api", description="The event log")
@@ -36,6 +38,28 @@ def events(args):
     permissions.require_user(actor())
     items = events_after(args["after"], args["limit"], args.get("incident_id"))
     return {"items": [event.to_dict() for event in items], "last_seq": last_seq()}
+
+
+class EventTypeSchema(Schema):
+    type = fields.String()
+    label = fields.String(metadata={"description": "in English"})
+    label_zh = fields.String(metadata={"description": "in Chinese"})
+    data = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(FIELD_TYPES)),
+                       metadata={"description": "each field its `data` may hold, with its type: "
+                                                + ", ".join(FIELD_TYPES)})
+    audience = fields.String(metadata={"description": "who receives events of this type: everyone signed in"})
+
+
+class EventTypeListSchema(Schema):
+    items = fields.List(fields.Nested(EventTypeSchema))
+
+
+@blp.route("/event-types", methods=["GET"])
+@blp.response(200, EventTypeListSchema)
+def event_types():
+    """Every type of event the server can append, with the fields of its data (API.md, "Event types")."""
+    permissions.require_user(actor())
+    return {"items": list(CATALOGUE.values())}
 
 
 @ops.route("/healthz")

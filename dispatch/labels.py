@@ -11,6 +11,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .facts.event_types import CATALOGUE
+
+
+class _InBothLanguages:
+    """A name written in both languages where it is defined, shown in the request's (like a lazy msgid)."""
+
+    def __init__(self, english: str, chinese: str):
+        self.english, self.chinese = english, chinese
+
+    def __str__(self) -> str:
+        return self.chinese if locale_code().startswith("zh") else self.english
+
+
 LABELS = {
     "status": {
         "reported": _l("Reported"), "responding": _l("Responding"), "contained": _l("Contained"),
@@ -49,41 +62,8 @@ LABELS = {
         "respond": _l("Start responding"), "contain": _l("Mark contained"), "resolve": _l("Mark resolved"),
         "close": _l("Close"), "reopen": _l("Reopen"),
     },
-    "event": {
-        "incident.registered": _l("Incident registered"), "incident.updated": _l("Incident updated"),
-        "incident.responded": _l("Response started"), "incident.contained": _l("Contained"),
-        "incident.resolved": _l("Resolved"), "incident.closed": _l("Closed"), "incident.reopened": _l("Reopened"),
-        "representative.added": _l("Representative recorded"),
-        "representative.removed": _l("Representative removed"),
-        "person.revealed": _l("Identity numbers viewed"), "task.dispatched": _l("Task dispatched"),
-        "task.claimed": _l("Task claimed"), "task.started": _l("Task started"),
-        "task.progressed": _l("Progress reported"), "task.submitted": _l("Task submitted"),
-        "task.returned": _l("Task returned"), "task.rerouted": _l("Task rerouted"),
-        "task.extension_requested": _l("Extension requested"),
-        "task.extension_approved": _l("Extension approved"), "task.extension_rejected": _l("Extension rejected"),
-        "task.verified": _l("Task verified"), "task.rejected": _l("Submission rejected"),
-        "task.cancelled": _l("Task cancelled"), "task.overdue": _l("Task overdue"),
-        "supervision.issued": _l("Supervision notice issued"), "supervision.escalated": _l("Escalated to leaders"),
-        "instruction.issued": _l("Leader's instruction issued"),
-        "instruction.acknowledged": _l("Instruction acknowledged"),
-        "instruction.overdue": _l("Instruction not acknowledged in time"),
-        "user.created": _l("User created"), "user.disabled": _l("User disabled"),
-        "user.enabled": _l("User enabled again"), "token.issued": _l("API token issued"),
-        "token.revoked": _l("API token revoked"),
-        "incident.headcount_reported": _l("Headcount reported from the scene"),
-        "hidden_danger.recorded": _l("Hidden danger recorded"), "hidden_danger.visited": _l("Hidden danger visited"),
-        "hidden_danger.risk_changed": _l("Hidden danger risk changed"),
-        "hidden_danger.promoted": _l("Hidden danger erupted: incident registered"),
-        "hidden_danger.resolved": _l("Hidden danger resolved"), "hidden_danger.reopened": _l("Hidden danger reopened"),
-        "attachment.added": _l("Attachment added"),
-        "meeting.held": _l("Meeting with representatives recorded"), "commitment.made": _l("Commitment made"),
-        "report.published": _l("Situation report published"),
-        "response_plan.saved": _l("Response plan saved"), "response_plan.deleted": _l("Response plan deleted"),
-        "response_plan.applied": _l("Response plan applied"),
-        "shift.added": _l("Shift added to the duty roster"), "shift.removed": _l("Shift removed from the duty roster"),
-        "escalation_policy.updated": _l("Escalation policy changed"),
-        "notification.sent": _l("Notification delivered"), "notification.failed": _l("Notification failed"),
-    },
+    # the event types' names live with the types themselves, in both languages (facts/event_types.py)
+    "event": {entry.type: _InBothLanguages(entry.label, entry.label_zh) for entry in CATALOGUE.values()},
     "risk": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
     "hidden_danger_status": {"open": _l("Open (under watch)"), "resolved": _l("Resolved"), "erupted": _l("Erupted")},
     "hidden_danger_action": {"resolve": _l("Mark resolved"), "reopen": _l("Reopen"),

@@ -289,7 +289,7 @@ app = create_app("test")
 with app.app_context():
     with unit_of_work() as uow:
         for n in range(int(sys.argv[1])):
-            uow.append_event("incident.updated", data={"filler": n})
+            uow.append_event("incident.updated", data={"changes": {"filler": n}})
 """
 
 

@@ -85,7 +85,7 @@ def test_a_commit_with_several_events_pushes_them_in_seq_order(app, ctx, duty, l
     socket = socket_of(app, leader)
     with unit_of_work() as uow:
         for n in range(3):
-            uow.append_event("incident.updated", data={"n": n})
+            uow.append_event("incident.updated", data={"changes": {"n": n}})
     seqs = [event["seq"] for event in pushed(socket)]
     assert seqs == [1, 2, 3]
 
@@ -94,7 +94,7 @@ def test_a_rolled_back_transaction_pushes_nothing(app, ctx, leader):
     socket = socket_of(app, leader)
     with pytest.raises(Invalid):
         with unit_of_work() as uow:
-            uow.append_event("incident.updated", data={"title": "never"})
+            uow.append_event("incident.updated", data={"changes": {"title": "never"}})
             raise Invalid("refused half way")
     assert pushed(socket) == []
     assert logged_events(leader) == []
@@ -132,7 +132,7 @@ def test_a_batch_client_gets_each_commit_as_one_events_frame_in_seq_order(app, c
     for commit in range(2):
         with unit_of_work() as uow:
             for n in range(3):
-                uow.append_event("incident.updated", data={"commit": commit, "n": n})
+                uow.append_event("incident.updated", data={"changes": {"commit": commit, "n": n}})
     frames = pushed(batch, "events")
     assert [[event["seq"] for event in frame] for frame in frames] == [[1, 2, 3], [4, 5, 6]]
     assert pushed(batch) == []  # no single `event` besides the frames
@@ -164,7 +164,7 @@ def test_a_batch_client_catches_up_in_pages_of_frames(app, ctx, leader, monkeypa
     monkeypatch.setitem(app.config, "LIVE_PAGE_SIZE", 4)
     with unit_of_work() as uow:
         for n in range(10):
-            uow.append_event("incident.updated", data={"n": n})
+            uow.append_event("incident.updated", data={"changes": {"n": n}})
     socket = socket_of(app, leader, auth={"frames": "batch"})
     assert socket.emit("resume", {"after": 1}, callback=True) == {"last_seq": 10}
     frames = pushed(socket, "events")

@@ -76,7 +76,9 @@ def test_every_word_the_scripts_show_has_a_chinese_translation(app):
     """The JSON catalogue of the scripts: nothing left in English on a Chinese page."""
     same_in_both = {"{a} → {b}", "by {name}"}
     with app.test_request_context("/?lang=zh"), force_locale("zh"):
-        words = [*STRINGS.values(), *(text for group in LABELS.values() for text in group.values())]
+        # the event types' labels are written in both languages in their catalogue (tests/test_event_types.py)
+        words = [*STRINGS.values(), *(text for name, group in LABELS.items() if name != "event"
+                                      for text in group.values())]
         untranslated = [text._args[0] for text in words
                         if str(text) == text._args[0] and text._args[0] not in same_in_both]
     assert untranslated == []

@@ -64,6 +64,7 @@ MATRIX = {
     # command, or a liaison whose unit has a live task on the incident
     ("POST", "/api/incidents/<int:incident_id>/headcount-reports"): ({"headcount": 150}, {"command", "own"}),
     ("GET", "/api/events"): (None, SIGNED_IN),
+    ("GET", "/api/event-types"): (None, SIGNED_IN),
     ("POST", "/api/incidents/<int:incident_id>/representatives"): (
         {"name": "Zhao Min", "id_number": "110105197505150026"}, {"command"}),
     ("GET", "/api/incidents/<int:incident_id>/representatives"): (None, SIGNED_IN),

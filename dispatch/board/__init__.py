@@ -1,1 +1,1 @@
-"""The read side (`service.py`) and the derived rules (`rules.py`). Imports nothing, so areas may use the rules."""
+"""The read side: what combines areas for a screen (`service.py`) or a report (`report_content.py`); above the areas."""

@@ -26,7 +26,7 @@ from ..reports import service as reports
 from ..representatives.models import Representative
 from ..schemas import shown_time
 from ..tasks.models import Task
-from . import rules
+from ..facts import rules
 from . import service as board
 
 

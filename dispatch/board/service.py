@@ -1,4 +1,4 @@
-"""The read side: views that combine areas, built on the rules of `rules.py`.
+"""The read side: views that combine areas, built on the rules of `dispatch/facts/rules.py`.
 
 An incident with its tasks, representatives and instructions; the board's and
 the wall's rows; a unit's queue; the export. The API, the pages and the export
@@ -22,6 +22,7 @@ from ..auth.models import Unit, User
 from ..db import db, utcnow
 from ..errors import Forbidden, found
 from ..schemas import shown_time
+from ..incidents import service as incidents
 from ..incidents.models import Incident
 from ..incidents.schemas import IncidentSchema
 from ..instructions import service as instructions
@@ -33,7 +34,7 @@ from ..representatives import service as representatives
 from ..representatives.models import Representative
 from ..tasks.models import Task, TaskCoUnit
 from ..tasks.schemas import TaskSchema
-from . import rules
+from ..facts import rules
 
 
 @dataclass
@@ -148,7 +149,8 @@ def incident_detail(*, actor: User, incident_id: int) -> IncidentView:
     """One incident with its representatives (masked), its tasks and its instructions."""
     permissions.require_user(actor)
     (view,) = with_counts([_incident(incident_id)])
-    view.representatives = representatives.dump_for_incident(actor=actor, incident_id=incident_id)
+    view.representatives = representatives.dump_for_incident(actor=actor, incident_id=incident_id,
+                                                             incidents=incidents)
     view.tasks = TaskSchema(many=True).dump(
         db.session.scalars(select(Task).where(Task.incident_id == incident_id).order_by(Task.id)))
     view.instructions = instructions.dump_for_incident(actor=actor, incident_id=incident_id)
@@ -319,3 +321,17 @@ def export_rows(*, actor: User, filters: dict[str, Any]) -> dict[str, list[dict]
              "priority": task.priority, "status": task.status, "due_at": task.due_at,
              "overdue": rules.is_overdue(task.status, task.due_at, now)} for task in tasks],
     }
+
+
+# --- representatives and persons: that area reads the incidents it links through the rows handed to it
+
+def representatives_of(*, actor: User, incident_id: int) -> list:
+    return representatives.list_representatives(actor=actor, incident_id=incident_id, incidents=incidents)
+
+
+def find_persons(*, actor: User, id_number: str) -> list:
+    return representatives.find_persons(actor=actor, id_number=id_number, incidents=incidents)
+
+
+def person(*, actor: User, person_id: int):
+    return representatives.get_person(actor=actor, person_id=person_id, incidents=incidents)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..board import rules
+from ..facts import rules
 from ..schemas import (FreeText, ID, LONG_TEXT, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone,
                        StrictSchema, Time, page_of)
 from .models import CATEGORIES, RISKS, STATUSES
@@ -102,7 +102,7 @@ class HiddenDangerSchema(Schema):
                                                                   "nullable": True})
     created_at = Time()
     updated_at = Time()
-    on_board = fields.Method("_on_board", metadata={"type": "boolean"})  # on the board's panel (board/rules.py)
+    on_board = fields.Method("_on_board", metadata={"type": "boolean"})  # on the board's panel (facts/rules.py)
     visitable = fields.Method("_visitable", metadata={"type": "boolean"})
 
     def _visitable(self, danger) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from zoneinfo import ZoneInfo
 
 from .. import workflow
-from ..board import rules
+from ..facts import rules
 from ..auth import permissions
 from ..auth.models import Unit, User
 from ..db import db, utcnow

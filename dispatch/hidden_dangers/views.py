@@ -5,8 +5,6 @@ from flask_smorest import Blueprint
 
 from .. import coordination
 from ..auth.current import actor
-from ..board import service as board
-from ..incidents.schemas import IncidentCreateSchema, IncidentDetailSchema
 from . import service
 from .schemas import (HiddenDangerCreateSchema, HiddenDangerDetailSchema, HiddenDangerFilterSchema,
                       HiddenDangerPageSchema, HiddenDangerTransitionSchema, VisitCreateSchema, VisitSchema)
@@ -47,11 +45,3 @@ def visit(data, hidden_danger_id):
 @blp.response(200, HiddenDangerDetailSchema)
 def transition(data, hidden_danger_id):
     return service.transition_hidden_danger(actor=actor(), hidden_danger_id=hidden_danger_id, **data)
-
-
-@blp.route("/<int:hidden_danger_id>/promote", methods=["POST"])
-@blp.arguments(IncidentCreateSchema)
-@blp.response(201, IncidentDetailSchema)
-def promote(data, hidden_danger_id):
-    incident = coordination.promote_hidden_danger(actor=actor(), hidden_danger_id=hidden_danger_id, data=data)
-    return board.incident_detail(actor=actor(), incident_id=incident.id)

@@ -14,21 +14,21 @@ from . import service
 from .schemas import (HeadcountReportSchema, IncidentCreateSchema, IncidentDetailSchema, IncidentExportArgs, IncidentFilterSchema,
                       IncidentListSchema, IncidentTransitionSchema, IncidentUpdateSchema, TimelineSchema)
 
-blp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="The incident registry")
+blp = Blueprint("incidents", __name__, url_prefix="/api", description="The incident registry")
 
 
 def _detail(incident):
     return board.incident_detail(actor=actor(), incident_id=incident.id)
 
 
-@blp.route("", methods=["POST"])
+@blp.route("/incidents", methods=["POST"])
 @blp.arguments(IncidentCreateSchema)
 @blp.response(201, IncidentDetailSchema)
 def register(data):
     return _detail(service.register_incident(actor=actor(), data=data))
 
 
-@blp.route("", methods=["GET"])
+@blp.route("/incidents", methods=["GET"])
 @blp.arguments(IncidentFilterSchema, location="query")
 @blp.response(200, IncidentListSchema)
 def index(filters):
@@ -39,7 +39,7 @@ def index(filters):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@blp.route("/export.xlsx", methods=["GET"])
+@blp.route("/incidents/export.xlsx", methods=["GET"])
 @blp.arguments(IncidentExportArgs, location="query")
 @blp.doc(responses={"200": {"description": "The incident register (incidents, representatives masked, tasks)",
                             "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
@@ -51,13 +51,13 @@ def export(filters):
     return Response(book, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@blp.route("/<int:incident_id>", methods=["GET"])
+@blp.route("/incidents/<int:incident_id>", methods=["GET"])
 @blp.response(200, IncidentDetailSchema)
 def show(incident_id):
     return board.incident_detail(actor=actor(), incident_id=incident_id)
 
 
-@blp.route("/<int:incident_id>", methods=["PATCH"])
+@blp.route("/incidents/<int:incident_id>", methods=["PATCH"])
 @blp.arguments(IncidentUpdateSchema)
 @blp.response(200, IncidentDetailSchema)
 def edit(data, incident_id):
@@ -65,23 +65,32 @@ def edit(data, incident_id):
     return _detail(service.update_incident(actor=actor(), incident_id=incident_id, version=version, changes=data))
 
 
-@blp.route("/<int:incident_id>/transitions", methods=["POST"])
+@blp.route("/incidents/<int:incident_id>/transitions", methods=["POST"])
 @blp.arguments(IncidentTransitionSchema)
 @blp.response(200, IncidentDetailSchema)
 def transition(data, incident_id):
     return _detail(coordination.transition_incident(actor=actor(), incident_id=incident_id, **data))
 
 
-@blp.route("/<int:incident_id>/headcount-reports", methods=["POST"])
+@blp.route("/incidents/<int:incident_id>/headcount-reports", methods=["POST"])
 @blp.arguments(HeadcountReportSchema)
 @blp.response(201, IncidentDetailSchema)
 def report_headcount(data, incident_id):
     return _detail(coordination.report_headcount(actor=actor(), incident_id=incident_id, **data))
 
 
-@blp.route("/<int:incident_id>/timeline", methods=["GET"])
+@blp.route("/incidents/<int:incident_id>/timeline", methods=["GET"])
 @blp.arguments(LongPageArgs, location="query")
 @blp.response(200, TimelineSchema)
 def timeline(args, incident_id):
     events = service.timeline(actor=actor(), incident_id=incident_id)
     return paged([event.to_dict() for event in events], args)
+
+
+@blp.route("/hidden-dangers/<int:hidden_danger_id>/promote", methods=["POST"])
+@blp.arguments(IncidentCreateSchema)
+@blp.response(201, IncidentDetailSchema)
+def promote(data, hidden_danger_id):
+    """A hidden danger erupted: the incident registered from it (API.md, "Prevention and supervision")."""
+    incident = coordination.promote_hidden_danger(actor=actor(), hidden_danger_id=hidden_danger_id, data=data)
+    return _detail(incident)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from marshmallow import Schema, fields, validate
 
-from ..board import rules
+from ..facts import rules
 from ..db import utcnow
 from ..schemas import FreeText, ID, PageArgs, StrictSchema, Time, page_of, shown_time
 

@@ -83,7 +83,7 @@ def _raw(kind: str, **extra):
 
 class CommitmentOutSchema(Schema):
     """A commitment as read (already dumped by the read side): with its task's state and whether it was kept
-    on time (the rule of board/rules.py)."""
+    on time (the rule of facts/rules.py)."""
 
     id = _raw("integer")
     meeting_id = _raw("integer")

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from ..auth import permissions
 from ..auth.current import actor
-from ..board import rules
+from ..facts import rules
 from ..errors import DispatchError, NotFound
 from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
 from ..hidden_dangers.service import HIDDEN_DANGER_TRANSITIONS

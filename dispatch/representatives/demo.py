@@ -6,8 +6,8 @@ and notes are written in DISPATCH_DEMO_LANGUAGE.
 """
 from __future__ import annotations
 
+from .. import coordination
 from ..demo_language import in_demo_language
-from . import service
 
 # (index into the demo incidents, identity number, phone); older incidents first.
 PEOPLE = [
@@ -32,5 +32,5 @@ WORDS = {
 def seed(duty, incidents) -> None:
     """Called by dispatch.demo.load_demo with the duty officer and the registered incidents."""
     for (index, id_number, phone), (name, note) in zip(PEOPLE, in_demo_language(WORDS)):
-        service.add_representative(actor=duty, incident_id=incidents[index].id,
+        coordination.add_representative(actor=duty, incident_id=incidents[index].id,
                                    data={"name": name, "id_number": id_number, "phone": phone, "note": note})

@@ -9,9 +9,12 @@ never marks it a repeat of a newer one.
 Locks, always in this order so concurrent writers cannot deadlock: the person,
 then the incidents involved in id order.
 
-The incidents themselves belong to another area: this one reaches them only
-through the port that dispatch/coordination.py connects at start (`connect`),
-so the areas never import one another.
+The incidents themselves belong to another area: every function that needs
+them is handed them (`incidents`: their rows by id, and the snapshot an event
+carries) by its caller above the areas (dispatch/coordination.py for writes,
+dispatch/board/service.py for reads), so the areas never import one another.
+Rows cannot be fetched beforehand: which incidents are involved is known only
+once the person is locked, and a snapshot is taken after the relinking.
 """
 from __future__ import annotations
 
@@ -44,18 +47,6 @@ class Incidents(Protocol):
     def rows(self, session, ids: set[int], *, lock: bool = False) -> dict[int, Any]: ...
 
     def snapshot(self, incident) -> dict[str, Any]: ...
-
-
-_incidents: Incidents | None = None
-
-
-def connect(incidents: Incidents) -> None:
-    global _incidents
-    _incidents = incidents
-
-
-def _snapshot(incident) -> dict[str, Any]:
-    return _incidents.snapshot(incident)
 
 
 @dataclass
@@ -103,18 +94,18 @@ def _active(query):
 
 # --- reading ----------------------------------------------------------------
 
-def _listed(session, representatives: list[Representative]) -> list[Listed]:
+def _listed(session, representatives: list[Representative], incidents: Incidents) -> list[Listed]:
     """Attach each representative's earlier incidents, in one query each for the links and the incidents."""
     person_ids = {r.person_id for r in representatives}
     links = session.execute(_active(
         select(Representative.person_id, Representative.incident_id).where(Representative.person_id.in_(person_ids))
     )).all() if person_ids else []
-    incidents = _incidents.rows(session, {i for _, i in links} | {r.incident_id for r in representatives})
+    rows = incidents.rows(session, {i for _, i in links} | {r.incident_id for r in representatives})
     result = []
     for representative in representatives:
-        own = incidents[representative.incident_id]
-        earlier = [incidents[incident_id] for person_id, incident_id in links
-                   if person_id == representative.person_id and _occurrence(incidents[incident_id]) < _occurrence(own)]
+        own = rows[representative.incident_id]
+        earlier = [rows[incident_id] for person_id, incident_id in links
+                   if person_id == representative.person_id and _occurrence(rows[incident_id]) < _occurrence(own)]
         result.append(Listed(representative, sorted(earlier, key=_occurrence, reverse=True)))
     return result
 
@@ -129,28 +120,28 @@ def names_on_incident(session, incident_id: int) -> dict[int, str]:
     return {r.id: r.person.name for r in _on_incident(session, incident_id)}
 
 
-def _require_incident(session, incident_id: int) -> None:
-    if incident_id not in _incidents.rows(session, {incident_id}):
+def _require_incident(session, incident_id: int, incidents: Incidents) -> None:
+    if incident_id not in incidents.rows(session, {incident_id}):
         raise NotFound(str(MISSING["incident"]))
 
 
-def list_representatives(*, actor: User, incident_id: int) -> list[Listed]:
+def list_representatives(*, actor: User, incident_id: int, incidents: Incidents) -> list[Listed]:
     """Everyone signed in sees an incident's representatives, numbers masked."""
     permissions.require_user(actor)
-    _require_incident(db.session, incident_id)
-    return _listed(db.session, _on_incident(db.session, incident_id))
+    _require_incident(db.session, incident_id, incidents)
+    return _listed(db.session, _on_incident(db.session, incident_id), incidents)
 
 
-def dump_for_incident(*, actor: User, incident_id: int) -> list[dict]:
+def dump_for_incident(*, actor: User, incident_id: int, incidents: Incidents) -> list[dict]:
     """The incident detail's representatives (masked, with their earlier visits)."""
     permissions.require_user(actor)
-    return RepresentativeSchema(many=True).dump(_listed(db.session, _on_incident(db.session, incident_id)))
+    return RepresentativeSchema(many=True).dump(_listed(db.session, _on_incident(db.session, incident_id), incidents))
 
 
 # --- linking repeat petitions ------------------------------------------------
 
-def _lock_incidents(session, incident_ids: set[int]) -> dict[int, Any]:
-    return _incidents.rows(session, incident_ids, lock=True)
+def _lock_incidents(session, incident_ids: set[int], incidents: Incidents) -> dict[int, Any]:
+    return incidents.rows(session, incident_ids, lock=True)
 
 
 def _person_incident_ids(session, person_id: int) -> set[int]:
@@ -158,23 +149,23 @@ def _person_incident_ids(session, person_id: int) -> set[int]:
         select(Representative.incident_id).where(Representative.person_id == person_id))))
 
 
-def _relink(session, person_id: int, incidents: dict[int, Any]) -> list[Any]:
+def _relink(session, person_id: int, locked: dict[int, Any], incidents: Incidents) -> list[Any]:
     """Each of the person's links points at their previous incident; each incident at its latest earlier one.
 
-    `incidents` are the locked incidents the change touches; returns those whose link changed.
+    `locked` are the locked incidents the change touches; returns those whose link changed.
     """
     links = list(session.scalars(_active(select(Representative).where(Representative.person_id == person_id))))
-    occurred = _incidents.rows(session, {link.incident_id for link in links})
+    occurred = incidents.rows(session, {link.incident_id for link in links})
     previous = None
     for representative in sorted(links, key=lambda link: _occurrence(occurred[link.incident_id])):
         representative.repeat_of_id = previous
         previous = representative.incident_id
     session.flush()
     changed = []
-    for incident in incidents.values():
+    for incident in locked.values():
         targets = set(session.scalars(_active(select(Representative.repeat_of_id).where(
             Representative.incident_id == incident.id, Representative.repeat_of_id.is_not(None)))))
-        earlier = _incidents.rows(session, targets)
+        earlier = incidents.rows(session, targets)
         latest = max(earlier.values(), key=_occurrence).id if earlier else None
         if incident.repeat_of_id != latest:
             incident.repeat_of_id = latest
@@ -182,7 +173,7 @@ def _relink(session, person_id: int, incidents: dict[int, Any]) -> list[Any]:
     return changed
 
 
-def _event_data(listed: Listed, incident, relinked: list) -> dict[str, Any]:
+def _event_data(listed: Listed, incident, relinked: list, incidents: Incidents) -> dict[str, Any]:
     """What a screen needs: the masked representative, whether it is a repeat, the incidents relinked."""
     dumped = RepresentativeSchema().dump(listed)
     return {
@@ -190,8 +181,8 @@ def _event_data(listed: Listed, incident, relinked: list) -> dict[str, Any]:
         "repeat": bool(listed.earlier),
         "repeat_of": dumped["repeat_of"],
         "repeat_count": dumped["repeat_count"],
-        "incident": _snapshot(incident),
-        "relinked": [_snapshot(other) for other in relinked if other.id != incident.id],
+        "incident": incidents.snapshot(incident),
+        "relinked": [incidents.snapshot(other) for other in relinked if other.id != incident.id],
     }
 
 
@@ -247,28 +238,28 @@ def _check_room(active: list[Representative], person: Person, incident) -> None:
                       fields={"representatives": [_("At most {n} per incident.").format(n=cap)]})
 
 
-def add_representative(*, actor: User, incident_id: int, data: dict[str, Any]) -> Listed:
+def add_representative(*, actor: User, incident_id: int, data: dict[str, Any], incidents: Incidents) -> Listed:
     """Command records a group's representative; a person seen on an earlier incident marks a repeat petition."""
     permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
         session = uow.session
         person = _person_for_update(session, data)
-        incidents = _lock_incidents(session, {incident_id} | _person_incident_ids(session, person.id))
-        found(incidents.get(incident_id), "incident")
-        incident = incidents[incident_id]
+        locked = _lock_incidents(session, {incident_id} | _person_incident_ids(session, person.id), incidents)
+        found(locked.get(incident_id), "incident")
+        incident = locked[incident_id]
         _check_room(_on_incident(session, incident_id), person, incident)
         representative = Representative(incident_id=incident_id, person_id=person.id,
                                         note=data.get("note") or "", added_at=utcnow())
         session.add(representative)
         session.flush()
-        relinked = _relink(session, person.id, incidents)
-        listed = _listed(session, [representative])[0]
+        relinked = _relink(session, person.id, locked, incidents)
+        listed = _listed(session, [representative], incidents)[0]
         uow.append_event("representative.added", actor=actor, incident=incident,
-                         data=_event_data(listed, incident, relinked))
+                         data=_event_data(listed, incident, relinked, incidents))
     return listed
 
 
-def remove_representative(*, actor: User, representative_id: int) -> None:
+def remove_representative(*, actor: User, representative_id: int, incidents: Incidents) -> None:
     """Command takes a representative off the incident; the person stays, the log keeps the fact."""
     permissions.require(actor, "record_representative")
     with unit_of_work() as uow:
@@ -277,49 +268,50 @@ def remove_representative(*, actor: User, representative_id: int) -> None:
         if listed_now is None or listed_now.removed_at is not None:
             raise NotFound(str(MISSING["representative"]))
         session.scalar(select(Person).where(Person.id == listed_now.person_id).with_for_update())
-        incidents = _lock_incidents(session, {listed_now.incident_id} | _person_incident_ids(session, listed_now.person_id))
+        locked = _lock_incidents(session, {listed_now.incident_id} | _person_incident_ids(session, listed_now.person_id),
+                                 incidents)
         representative = session.scalar(select(Representative).where(Representative.id == representative_id)
                                         .execution_options(populate_existing=True))
         if representative.removed_at is not None:  # someone else removed it while we waited
             raise NotFound(str(MISSING["representative"]))
         representative.removed_at = utcnow()
-        listed = _listed(session, [representative])[0]
+        listed = _listed(session, [representative], incidents)[0]
         session.flush()
-        relinked = _relink(session, representative.person_id, incidents)
-        incident = incidents[representative.incident_id]
+        relinked = _relink(session, representative.person_id, locked, incidents)
+        incident = locked[representative.incident_id]
         uow.append_event("representative.removed", actor=actor, incident=incident,
-                         data=_event_data(listed, incident, relinked))
+                         data=_event_data(listed, incident, relinked, incidents))
 
 
 # --- persons (command only) ---------------------------------------------------
 
-def _record(session, person: Person) -> PersonRecord:
+def _record(session, person: Person, incidents: Incidents) -> PersonRecord:
     links = list(session.scalars(_active(select(Representative).where(Representative.person_id == person.id))))
-    incidents = _incidents.rows(session, {link.incident_id for link in links})
-    links.sort(key=lambda link: _occurrence(incidents[link.incident_id]), reverse=True)
+    rows = incidents.rows(session, {link.incident_id for link in links})
+    links.sort(key=lambda link: _occurrence(rows[link.incident_id]), reverse=True)
     return PersonRecord(person, [
         {"id": incident.id, "ref": incident.ref, "title": incident.title, "kind": incident.kind,
          "status": incident.status, "level": incident.level, "occurred_at": incident.occurred_at,
          "representative_id": link.id, "note": link.note, "added_at": link.added_at}
-        for link in links for incident in [incidents[link.incident_id]]])
+        for link in links for incident in [rows[link.incident_id]]])
 
 
 def _require_person(session, person_id: int) -> Person:
     return found(session.get(Person, person_id), "person")
 
 
-def find_persons(*, actor: User, id_number: str) -> list[PersonRecord]:
+def find_persons(*, actor: User, id_number: str, incidents: Incidents) -> list[PersonRecord]:
     """Command looks a person up by identity number: one keyed-hash match, nothing decrypted."""
     permissions.require(actor, "look_up_persons")
     digest = _sealed(personal_data.lookup_hash, {"id_number": id_number}, "id_number")
     person = db.session.scalar(select(Person).where(Person.id_number_hash == digest))
-    return [_record(db.session, person)] if person is not None else []
+    return [_record(db.session, person, incidents)] if person is not None else []
 
 
-def get_person(*, actor: User, person_id: int) -> PersonRecord:
+def get_person(*, actor: User, person_id: int, incidents: Incidents) -> PersonRecord:
     """Command sees one person (masked) and every incident they took part in, newest first."""
     permissions.require(actor, "look_up_persons")
-    return _record(db.session, _require_person(db.session, person_id))
+    return _record(db.session, _require_person(db.session, person_id), incidents)
 
 
 def reveal_person(*, actor: User, person_id: int, reason: str,

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from .. import coordination
 from ..auth.current import actor
+from ..board import service as board
 from ..schemas import PageArgs, paged
 from . import service
 from .schemas import (PersonLookupArgs, PersonPageSchema, PersonSchema, RepresentativeCreateSchema,
@@ -24,26 +25,26 @@ def add(data, incident_id):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, RepresentativePageSchema)
 def index(args, incident_id):
-    return paged(service.list_representatives(actor=actor(), incident_id=incident_id), args)
+    return paged(board.representatives_of(actor=actor(), incident_id=incident_id), args)
 
 
 @blp.route("/representatives/<int:representative_id>", methods=["DELETE"])
 @blp.response(204)
 def remove(representative_id):
-    service.remove_representative(actor=actor(), representative_id=representative_id)
+    coordination.remove_representative(actor=actor(), representative_id=representative_id)
 
 
 @blp.route("/persons", methods=["GET"])
 @blp.arguments(PersonLookupArgs, location="query")
 @blp.response(200, PersonPageSchema)
 def lookup(args):
-    return paged(service.find_persons(actor=actor(), id_number=args["id_number"]), args)
+    return paged(board.find_persons(actor=actor(), id_number=args["id_number"]), args)
 
 
 @blp.route("/persons/<int:person_id>", methods=["GET"])
 @blp.response(200, PersonSchema)
 def show(person_id):
-    return service.get_person(actor=actor(), person_id=person_id)
+    return board.person(actor=actor(), person_id=person_id)
 
 
 @blp.route("/persons/<int:person_id>/reveal", methods=["POST"])

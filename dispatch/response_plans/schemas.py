@@ -49,10 +49,6 @@ class ResponsePlanInSchema(StrictSchema):
             raise ValidationError(_("A level is listed twice: list each level once."), "levels")
 
 
-class ApplySchema(StrictSchema):
-    """Applying takes nothing but the plan and the incident (in the path): any field sent is refused."""
-
-
 class ResponsePlanFilterSchema(PageArgs):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     level = fields.String(validate=validate.OneOf(LEVELS))

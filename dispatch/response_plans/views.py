@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from .. import coordination
 from ..auth.current import actor
-from ..tasks.schemas import TaskSchema
 from . import service
-from .schemas import ApplySchema, ResponsePlanFilterSchema, ResponsePlanInSchema, ResponsePlanPageSchema, ResponsePlanSchema
+from .schemas import ResponsePlanFilterSchema, ResponsePlanInSchema, ResponsePlanPageSchema, ResponsePlanSchema
 
 blp = Blueprint("response_plans", __name__, url_prefix="/api", description="Response plans")
-
-
-class AppliedSchema(Schema):
-    """What applying a plan dispatched: the tasks, exactly as a hand-dispatched one is answered."""
-
-    tasks = fields.List(fields.Nested(TaskSchema))
 
 
 @blp.route("/response-plans", methods=["GET"])
@@ -51,10 +43,3 @@ def update(data, plan_id):
 @blp.response(204)
 def delete(plan_id):
     service.delete_response_plan(actor=actor(), plan_id=plan_id)
-
-
-@blp.route("/incidents/<int:incident_id>/response-plans/<int:plan_id>/apply", methods=["POST"])
-@blp.arguments(ApplySchema)
-@blp.response(201, AppliedSchema)
-def apply(_nothing, incident_id, plan_id):
-    return {"tasks": coordination.apply_response_plan(actor=actor(), incident_id=incident_id, plan_id=plan_id)}

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from sqlalchemy import JSON, Integer, String, column, delete, insert, or_, select, table
 from sqlalchemy.orm import Session
 
-from ..board import rules
+from ..facts import rules
 from ..db import UTCDateTime
 from .. import events as log
 from .models import TaskHandling

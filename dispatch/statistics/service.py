@@ -34,7 +34,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ..auth import permissions
 from ..auth.models import Unit, User
-from ..board import rules
+from ..facts import rules
 from ..db import db, utcnow
 from ..incidents.models import CATEGORIES, LEVELS, Incident
 from ..labels import label, unit_name

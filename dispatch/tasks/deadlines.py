@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from ..board import rules
+from ..facts import rules
 from ..db import utcnow
 from ..events import unit_of_work
 from .models import Task

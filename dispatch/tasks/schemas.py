@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..board import rules
+from ..facts import rules
 from ..db import utcnow
 from ..labels import action_name
 from ..schemas import shown_time, DeadlineAhead, FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
@@ -81,6 +81,17 @@ class SupervisionNoticeCreateSchema(StrictSchema):
     note = FreeText(required=True, validate=NOTE)
 
 
+class PlanApplySchema(StrictSchema):
+    """Applying a response plan takes nothing but the plan and the incident (in the path): any field sent is
+    refused."""
+
+
+class PlanAppliedSchema(Schema):
+    """What applying a response plan dispatched: the tasks, exactly as a hand-dispatched one is answered."""
+
+    tasks = fields.List(fields.Nested(lambda: TaskSchema()))
+
+
 class TaskSchema(Schema):
     id = fields.Integer()
     incident_id = fields.Integer()
@@ -101,7 +112,7 @@ class TaskSchema(Schema):
     escalated = fields.Method("_escalated", metadata=FLAG)
     created_at = Time()
     updated_at = Time()
-    # The rules' answers a screen applies as they are (board/rules.py task_facts): the moments its one
+    # The rules' answers a screen applies as they are (facts/rules.py task_facts): the moments its one
     # clock function compares with now, the urgency rank, which units' queues hold it, and who may act.
     open = fields.Method("_open", metadata=FLAG)
     overdue_at = fields.Method("_overdue_at", metadata=MOMENT)

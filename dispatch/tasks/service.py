@@ -19,7 +19,7 @@ from ..events import Event, unit_of_work
 from ..labels import state_name
 from ..schemas import shown_time
 from ..workflow import Transition
-from ..board import rules
+from ..facts import rules
 from .models import SupervisionNotice, Task, TaskCoUnit
 from .schemas import TaskSchema
 

@@ -5,8 +5,9 @@ from flask_smorest import Blueprint
 from .. import coordination
 from ..auth.current import actor
 from . import service
-from .schemas import (SupervisionNoticeCreateSchema, SupervisionNoticeSchema, TaskCreateSchema, TaskDetailSchema,
-                      TaskFilterSchema, TaskPageSchema, TaskSchema, TaskTransitionSchema)
+from .schemas import (PlanApplySchema, PlanAppliedSchema, SupervisionNoticeCreateSchema, SupervisionNoticeSchema,
+                      TaskCreateSchema, TaskDetailSchema, TaskFilterSchema, TaskPageSchema, TaskSchema,
+                      TaskTransitionSchema)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api", description="Tasks")
 
@@ -44,3 +45,11 @@ def transition(data, task_id):
 @blp.response(201, SupervisionNoticeSchema)
 def supervise(data, task_id):
     return service.issue_supervision_notice(actor=actor(), task_id=task_id, note=data["note"])
+
+
+@blp.route("/incidents/<int:incident_id>/response-plans/<int:plan_id>/apply", methods=["POST"])
+@blp.arguments(PlanApplySchema)
+@blp.response(201, PlanAppliedSchema)
+def apply_response_plan(_nothing, incident_id, plan_id):
+    """Every task of the plan dispatched at once (API.md, "Prevention and supervision")."""
+    return {"tasks": coordination.apply_response_plan(actor=actor(), incident_id=incident_id, plan_id=plan_id)}

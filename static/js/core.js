@@ -12,7 +12,7 @@ function t(key, params) {
 }
 function label(group, key) { return (Words.labels[group] || {})[key] || key || ""; }
 
-// The derived rules, as the server computed them (dispatch/board/rules.py): never restated here. Each task
+// The derived rules, as the server computed them (dispatch/facts/rules.py): never restated here. Each task
 // and commitment carries the moments its flags turn (`overdue_at`, `due_soon_at`, `late_at`; null when they
 // never will in its current state); the one thing a page decides is whether such a moment has passed.
 const Clock = (() => {

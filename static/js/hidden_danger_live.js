@@ -5,7 +5,7 @@
 (() => {
   const list = document.getElementById("hd-board-list");
   const shown = new Map((State.hidden_dangers || []).map((d) => [d.id, d]));
-  const onBoard = (d) => !!d.on_board;  // the server's rule (board/rules.py)
+  const onBoard = (d) => !!d.on_board;  // the server's rule (facts/rules.py)
 
   function render(changedId) {
     if (!list) return;

@@ -1,6 +1,6 @@
 // Meetings with the group's representatives (代表座谈) and the commitments made there (承诺事项): each commitment
 // with its responsible unit, its time limit, its task's state and whether it was kept on time. Whether it was
-// kept is the server's rule (board/rules.py), read from the API, never worked out here. Live: a meeting, a
+// kept is the server's rule (facts/rules.py), read from the API, never worked out here. Live: a meeting, a
 // commitment or a change to a commitment's task redraws the section on every open page.
 "use strict";
 

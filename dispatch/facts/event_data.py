@@ -4,7 +4,7 @@
 that depends on the clock (overdue, due soon, how long a unit has kept a leader
 waiting) is dropped, so the log says what happened, not how it looked then.
 `presented()` runs when an event is read or pushed: times in the configured
-zone and the flags derived now, by the rules of `rules.py`. Events written
+zone and the flags derived now, by the rules of `rules.py` beside it. Events written
 before this (times already in the display zone, flags frozen) read the same way.
 """
 from __future__ import annotations
