@@ -80,8 +80,8 @@ def test_every_signed_in_user_reads_the_catalogue(client_for, anonymous):
     assert items["task.rerouted"] == {
         "type": "task.rerouted", "label": "Task rerouted", "label_zh": "任务改派", "audience": "everyone",
         "data": {"from": "string", "to": "string", "note": "string", "from_unit_id": "integer",
-                 "to_unit_id": "integer", "task": "object"}}
-    assert items["incident.registered"]["data"] == {"incident": "object"}
+                 "to_unit_id": "integer", "task": "object", "on_behalf_of": "object"}}
+    assert items["incident.registered"]["data"] == {"incident": "object", "on_behalf_of": "object"}
     assert anonymous.get("/api/event-types").status_code == 401
 
 
