@@ -48,6 +48,12 @@ class Forbidden(DispatchError):
     status, code = 403, "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The password was reset or imported: the user changes it before anything else."""
+
+    code = "password_change_required"
+
+
 class NotFound(DispatchError):
     status, code = 404, "not_found"
 

@@ -47,6 +47,13 @@ MATRIX = {
     ("GET", "/api/users"): (None, {"admin"}),
     ("POST", "/api/users"): ({"username": "newcomer", "password": "long-enough-pw", "role": "leader"}, {"admin"}),
     ("PATCH", "/api/users/<int:user_id>"): ({"active": False}, {"admin"}),
+    ("POST", "/api/users/<int:user_id>/password-reset"): (None, {"admin"}),
+    ("DELETE", "/api/users/<int:user_id>/sessions"): (None, {"own", "admin"}),  # the user is the own-unit liaison
+    ("POST", "/api/units"): ({"code": "TWN-N", "name": "North Township", "kind": "township"}, {"admin"}),
+    ("PATCH", "/api/units/<int:unit_id>"): ({"name": "East Township of the county"}, {"admin"}),
+    ("GET", "/api/admin/units"): (None, {"admin"}),
+    ("GET", "/api/audit"): ({"type": "user"}, {"admin"}),
+    ("POST", "/api/audit/verify"): (None, {"admin"}),
     ("POST", "/api/tokens"): ({"name": "a script"}, SIGNED_IN),
     ("GET", "/api/tokens"): (None, SIGNED_IN),
     ("DELETE", "/api/tokens/<int:token_id>"): (None, {"own", "admin"}),  # the token is the own-unit liaison's
@@ -127,6 +134,7 @@ MATRIX = {
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
+    ("GET", "/password"): (None, SIGNED_IN),
     ("GET", "/board"): (None, SIGNED_IN),
     ("GET", "/wall"): (None, SIGNED_IN),
     ("GET", "/incidents/<int:incident_id>"): (None, SIGNED_IN),
@@ -173,7 +181,7 @@ def arrange(app) -> dict:
             "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
             "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"], "report_id": report["id"],
-            "hidden_danger_id": danger["id"], "<PSB>": units["PSB"]}
+            "hidden_danger_id": danger["id"], "<PSB>": units["PSB"], "unit_id": units["TWN-E"]}
 
 
 def ask(app, role: str, method: str, rule: str, body, ids: dict):

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from ..auth import permissions
 from ..auth.current import actor
+from ..auth.passwords import MIN_LENGTH
 from ..board import rules
 from ..errors import DispatchError, NotFound
 from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
@@ -65,6 +66,9 @@ def _safe_next(target: str | None) -> str:
 def _signed_in_only():
     if request.endpoint not in {"pages.login", "static"} and actor() is None:
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    # a reset or imported password: the form that changes it comes before any other page
+    if actor() is not None and actor().must_change_password and request.endpoint not in {"pages.password", "static"}:
+        return redirect(url_for("pages.password"))
     return None
 
 
@@ -84,6 +88,13 @@ def login():
     if actor() is not None:
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")))
+
+
+@pages.route("/password")
+def password():
+    """Change one's own password (required first after a reset or an import); sign out everywhere."""
+    return render_template("password.html", user=actor(), words=catalogue(), required=actor().must_change_password,
+                           min_length=MIN_LENGTH)
 
 
 @pages.route("/board")
