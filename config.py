@@ -82,6 +82,9 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024  # every body but an attachment's upload
     # An attachment (photo or document) may be this large; its upload alone gets the larger body limit.
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    # The roster workbook (POST /api/admin/import): its size, and the rows a sheet may hold.
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS = 5000
     MAX_REPRESENTATIVES = 5
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
@@ -126,7 +129,8 @@ class ProductionConfig(Config):
 TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK_OVERDUE_MINUTES",
            "RESUME_MAX_GAP", "PROXY_HOPS", "HASH_CONCURRENCY", "ARGON2_TIME_COST", "ARGON2_MEMORY_COST",
            "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_FREE_FAILURES_PER_USERNAME", "LOGIN_MAX_DELAY_PER_USERNAME",
-           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES")
+           "LOGIN_FREE_FAILURES_PER_ADDRESS", "LOGIN_MAX_DELAY_PER_ADDRESS", "ATTACHMENT_MAX_BYTES",
+           "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
@@ -168,6 +172,11 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         DISPATCH_DEMO_LANGUAGE=_demo_language(env.get("DISPATCH_DEMO_LANGUAGE", base.DISPATCH_DEMO_LANGUAGE)),
         # attachments are stored by their hash here, readable by the server's user alone
         ATTACHMENT_DIR=env.get("DISPATCH_ATTACHMENT_DIR") or str(instance / "attachments"),
+        # single sign-on, each off unless set (docs/administration.md)
+        LDAP_URL=env.get("DISPATCH_LDAP_URL") or None,
+        LDAP_USER_DN=env.get("DISPATCH_LDAP_USER_DN") or "uid={username},ou=people,dc=county,dc=gov",
+        LDAP_NAME=env.get("DISPATCH_LDAP_NAME") or None,  # how the sign-in page names the directory
+        LDAP_TIMEOUT=float(env.get("DISPATCH_LDAP_TIMEOUT", "5")),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )

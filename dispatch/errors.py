@@ -76,6 +76,12 @@ class UnsupportedType(DispatchError):
     status, code = 415, "unsupported_media_type"
 
 
+class Unavailable(DispatchError):
+    """Something this request needs outside (the county's directory or identity provider) does not answer."""
+
+    status, code = 503, "unavailable"
+
+
 class TooManyRequests(DispatchError):
     """Asked too often; `retry_after` (seconds) says when to try again."""
 

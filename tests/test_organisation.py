@@ -298,3 +298,15 @@ def test_a_user_who_must_change_their_password_meets_the_form_on_every_page(admi
     form = psb.get("/password?lang=en").get_data(as_text=True)
     assert "choose your own before you go on" in form and 'id="new-password"' in form
     assert "请先设置您自己的密码" in psb.get("/password?lang=zh").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language,heading", [("en", "Audit trail"), ("zh", "审计记录")])
+def test_the_administration_page_is_the_administrators_and_named_in_the_nav_for_them_alone(client_for, language,
+                                                                                          heading):
+    page = client_for("admin").get(f"/admin?lang={language}")
+    assert page.status_code == 200 and heading in page.get_data(as_text=True)
+    assert 'href="/admin"' in page.get_data(as_text=True)
+    for who in ("duty", "leader"):
+        board = client_for(who).get("/board").get_data(as_text=True)
+        assert 'href="/admin"' not in board
+        assert client_for(who).get("/admin").status_code == 403

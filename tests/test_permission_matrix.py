@@ -53,6 +53,8 @@ MATRIX = {
     ("PATCH", "/api/units/<int:unit_id>"): ({"name": "East Township of the county"}, {"admin"}),
     ("GET", "/api/admin/units"): (None, {"admin"}),
     ("GET", "/api/audit"): ({"type": "user"}, {"admin"}),
+    ("POST", "/api/admin/import"): (Upload(), {"admin"}),  # a photo: refused for what it is (415), not who sends it
+    ("GET", "/api/admin/import/template.xlsx"): (None, {"admin"}),
     ("POST", "/api/audit/verify"): (None, {"admin"}),
     ("POST", "/api/tokens"): ({"name": "a script"}, SIGNED_IN),
     ("GET", "/api/tokens"): (None, SIGNED_IN),
@@ -135,6 +137,7 @@ MATRIX = {
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
     ("GET", "/password"): (None, SIGNED_IN),
+    ("GET", "/admin"): (None, {"admin"}),
     ("GET", "/board"): (None, SIGNED_IN),
     ("GET", "/wall"): (None, SIGNED_IN),
     ("GET", "/incidents/<int:incident_id>"): (None, SIGNED_IN),

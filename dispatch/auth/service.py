@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..db import db, utcnow
-from ..errors import Conflict, Invalid, Unauthorized, found
+from ..errors import Conflict, Invalid, Unauthorized, Unavailable, found
 from ..events import unit_of_work
 from ..offload import run_off_loop
-from . import passwords, permissions, throttle
+from . import directory, passwords, permissions, throttle
 from .models import ROLES, ApiToken, Unit, User, UserSession
 
 _hasher = PasswordHasher()
@@ -81,16 +81,42 @@ def csrf_matches(user_session: UserSession, sent: str) -> bool:
 def login(username: str, password: str, address: str | None = None) -> NewSession:
     """Check the password and open a new server-side session (a fresh id every login).
 
+    With the county's directory configured (DISPATCH_LDAP_URL), a user other than the administrator is checked
+    first by a bind as them; the password kept here still works, so a directory that is down locks nobody out.
     Failures slow further attempts for the username and for the address (throttle.py)."""
     throttle.check(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
-    stored_hash = user.password_hash if user is not None and user.active else None
+    known = user is not None and user.active
+    stored_hash = user.password_hash if known else None
+    uses_directory = known and user.role != "admin" and current_app.config.get("LDAP_URL")
     db.session.close()  # the connection goes back to the pool before the slow hash
-    if not _password_matches(stored_hash, password, before=lambda: throttle.check(username, address)):
-        throttle.failed(username, address)
-        raise Unauthorized(_("Wrong username or password: check both and try again."))
+    method, directory_down = None, False
+    if uses_directory:
+        try:
+            method = "ldap" if _directory().password_matches(username, password) else None
+        except directory.DirectoryDown:
+            directory_down = True
+    if method is None:
+        if not _password_matches(stored_hash, password, before=lambda: throttle.check(username, address)):
+            throttle.failed(username, address)
+            if directory_down:
+                raise Unavailable(_("The county's directory does not answer: sign in with your Dispatch password, "
+                                    "or try again in a few minutes."))
+            raise Unauthorized(_("Wrong username or password: check both and try again."))
+        method = "password"
     throttle.succeeded(username)
-    user = db.session.get(User, user.id)
+    return open_session(user.id, method)
+
+
+def _directory() -> directory.Directory:
+    config = current_app.config
+    return directory.Directory(config["LDAP_URL"], config["LDAP_USER_DN"], config["LDAP_TIMEOUT"])
+
+
+def open_session(user_id: int, method: str) -> NewSession:
+    """A new server-side session for a user already checked. Signing in with the county's identity (LDAP, OpenID
+    Connect, CAS) is on the record as `session.started` naming the method; a Dispatch password sign-in is not."""
+    user = db.session.get(User, user_id)
     now = utcnow()
     opened = NewSession(session_id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
     user_session = UserSession(
@@ -99,6 +125,9 @@ def login(username: str, password: str, address: str | None = None) -> NewSessio
     )
     with unit_of_work() as uow:
         uow.session.add(user_session)
+        if method != "password":
+            uow.append_event("session.started", actor=user, unit_id=user.unit_id,
+                             data={"user_id": user.id, "username": user.username, "method": method})
     return opened
 
 

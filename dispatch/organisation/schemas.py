@@ -86,3 +86,37 @@ class AuditTrailSchema(Schema):
     total = fields.Integer()
     verification = fields.Nested(AuditCheckSchema, allow_none=True,
                                  metadata={"description": "the last run of `audit verify` (null: never run)"})
+
+
+class ImportArgs(StrictSchema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "1: say what would change, store nothing"})
+
+
+class ImportFormSchema(StrictSchema):
+    file = fields.Raw(load_only=True, metadata={"type": "string", "format": "binary",
+                                                "description": "an XLSX workbook with a sheet units and/or users"})
+
+
+class _Counts(Schema):
+    create = fields.Integer()
+    update = fields.Integer()
+
+
+class _RowError(Schema):
+    sheet = fields.String()
+    row = fields.Integer(allow_none=True, metadata={"description": "as the spreadsheet shows it (1: the headings)"})
+    field = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class _Temporary(Schema):
+    username = fields.String()
+    password = fields.String()
+
+
+class ImportResultSchema(Schema):
+    units = fields.Nested(_Counts)
+    users = fields.Nested(_Counts)
+    errors = fields.List(fields.Nested(_RowError))
+    temporary_passwords = fields.List(fields.Nested(_Temporary),
+                                      metadata={"description": "the users created (not in a dry run), shown once"})

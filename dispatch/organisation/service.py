@@ -6,6 +6,8 @@ row, in one transaction, as the forms do one at a time.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from marshmallow import ValidationError, validate
 from sqlalchemy import or_, select
@@ -21,6 +23,7 @@ from ..errors import Conflict, Invalid, found
 from ..events import unit_of_work
 from ..tasks.models import Task, TaskCoUnit
 
+UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
 UNIT_FIELDS = ("code", "name", "name_zh", "kind", "parent_id", "active")
 ROBOT_FIELDS = ("dingtalk_webhook", "dingtalk_secret", "wecom_webhook")
 _is_email = validate.Email()
@@ -36,6 +39,12 @@ def about_unit(unit: Unit, changed: list[str] | None = None) -> dict:
     if changed is not None:
         data["changed"] = changed
     return data
+
+
+def require_unit_code(code: str, field: str = "code") -> None:
+    if not UNIT_CODE.fullmatch(code):
+        raise Invalid(_("Not a unit code."), fields={field: [
+            _("Capital letters, digits, - and _ only, at most 20 (e.g. TWN-N).")]})
 
 
 def unit_by_code(session: Session, code: str | None, field: str = "unit_code") -> Unit:

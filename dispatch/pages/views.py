@@ -87,7 +87,10 @@ def index():
 def login():
     if actor() is not None:
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")))
+    config = current_app.config
+    directory = (config["LDAP_NAME"] or _("the county directory")) if config.get("LDAP_URL") else None
+    return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")),
+                           directory=directory)
 
 
 @pages.route("/password")
@@ -150,6 +153,13 @@ def statistics():
     state = run_off_loop(copy_current_request_context(lambda: data.statistics(who, args)))
     page = _page("statistics.html", state, asked=asked, errors=errors)
     return page, 422 if errors else 200
+
+
+@pages.route("/admin")
+def administration():
+    """Units, users, the roster import, tokens and the audit trail: the administrator's alone."""
+    permissions.require(actor(), "administer")
+    return _page("admin.html", data.administration(actor()))
 
 
 @pages.route("/reports/<int:report_id>")
