@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test lint translations chromium pdf nginx cluster bench bench-quick clean
+.PHONY: run test lint translations chromium pdf ldap nginx cluster bench bench-quick clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,12 +38,19 @@ pdf:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "install Debian's $$missing (apt-get install $$missing) for the report PDFs" >&2; exit 1; fi; fi
 
+# Debian's slapd for the single sign-on tests (each test starts its own server on a free port; the system
+# service need not run).
+ldap:
+	@test -x /usr/sbin/slapd || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null; \
+	  else echo "install Debian's slapd (apt-get install slapd ldap-utils) to run the directory sign-in tests" >&2; exit 1; fi; }
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/lint-imports
 
 ## make test: install what the tests need and run the whole suite (one worker per core; the slowest 15 printed)
 TEST_WORKERS ?= 2
-test: $(VENV)/.dev translations chromium pdf lint
+test: $(VENV)/.dev translations chromium pdf ldap lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # Debian's nginx in front of the cluster; its system service need not run (deploy/cluster.sh starts its own).

@@ -94,6 +94,9 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024  # every body but an attachment's upload
     # An attachment (photo or document) may be this large; its upload alone gets the larger body limit.
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    # The roster workbook (POST /api/admin/import): its size, and the rows a sheet may hold.
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS = 5000
     MAX_REPRESENTATIVES = 5
     SUPERVISION_ESCALATE_AFTER = 3
     INSTRUCTION_ACK_OVERDUE_MINUTES = 30
@@ -154,7 +157,7 @@ TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK
            "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE",
            "MAX_CONNECTIONS",
            "NOTIFY_ATTEMPTS", "NOTIFY_RETRY_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_TIMEOUT_SECONDS",
-           "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH")
+           "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 
@@ -202,6 +205,11 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         DISPATCH_SMS_SIGNATURE=env.get("DISPATCH_SMS_SIGNATURE", base.DISPATCH_SMS_SIGNATURE),
         DISPATCH_SMTP_URL=env.get("DISPATCH_SMTP_URL") or None,
         DISPATCH_SMTP_FROM=env.get("DISPATCH_SMTP_FROM", base.DISPATCH_SMTP_FROM),
+        # single sign-on, each off unless set (docs/administration.md)
+        LDAP_URL=env.get("DISPATCH_LDAP_URL") or None,
+        LDAP_USER_DN=env.get("DISPATCH_LDAP_USER_DN") or "uid={username},ou=people,dc=county,dc=gov",
+        LDAP_NAME=env.get("DISPATCH_LDAP_NAME") or None,  # how the sign-in page names the directory
+        LDAP_TIMEOUT=float(env.get("DISPATCH_LDAP_TIMEOUT", "5")),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )

@@ -83,6 +83,7 @@ def _area_views():
     from .duty import views as duty
     from .instructions import views as instructions
     from .meetings import views as meetings
+    from .organisation import views as organisation
     from .reports import views as reports
     from .representatives import views as representatives
     from .response_plans import views as response_plans
@@ -90,7 +91,7 @@ def _area_views():
     from .tasks import views as tasks
 
     return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans,
-            statistics, duty)
+            statistics, duty, organisation)
 
 
 def _guard_json(app: Flask) -> None:

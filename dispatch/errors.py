@@ -48,6 +48,12 @@ class Forbidden(DispatchError):
     status, code = 403, "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The password was reset or imported: the user changes it before anything else."""
+
+    code = "password_change_required"
+
+
 class NotFound(DispatchError):
     status, code = 404, "not_found"
 
@@ -68,6 +74,12 @@ class TooLarge(DispatchError):
 
 class UnsupportedType(DispatchError):
     status, code = 415, "unsupported_media_type"
+
+
+class Unavailable(DispatchError):
+    """Something this request needs outside (the county's directory or identity provider) does not answer."""
+
+    status, code = 503, "unavailable"
 
 
 class TooManyRequests(DispatchError):

@@ -51,6 +51,15 @@ MATRIX = {
     ("GET", "/api/users"): (None, {"admin"}),
     ("POST", "/api/users"): ({"username": "newcomer", "password": "long-enough-pw", "role": "leader"}, {"admin"}),
     ("PATCH", "/api/users/<int:user_id>"): ({"active": False}, {"admin"}),
+    ("POST", "/api/users/<int:user_id>/password-reset"): (None, {"admin"}),
+    ("DELETE", "/api/users/<int:user_id>/sessions"): (None, {"own", "admin"}),  # the user is the own-unit liaison
+    ("POST", "/api/units"): ({"code": "TWN-N", "name": "North Township", "kind": "township"}, {"admin"}),
+    ("PATCH", "/api/units/<int:unit_id>"): ({"name": "East Township of the county"}, {"admin"}),
+    ("GET", "/api/admin/units"): (None, {"admin"}),
+    ("GET", "/api/audit"): ({"type": "user"}, {"admin"}),
+    ("POST", "/api/admin/import"): (Upload(), {"admin"}),  # a photo: refused for what it is (415), not who sends it
+    ("GET", "/api/admin/import/template.xlsx"): (None, {"admin"}),
+    ("POST", "/api/audit/verify"): (None, {"admin"}),
     ("POST", "/api/tokens"): ({"name": "a script"}, SIGNED_IN),
     ("GET", "/api/tokens"): (None, SIGNED_IN),
     ("DELETE", "/api/tokens/<int:token_id>"): (None, {"own", "admin"}),  # the token is the own-unit liaison's
@@ -146,6 +155,8 @@ MATRIX = {
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
+    ("GET", "/password"): (None, SIGNED_IN),
+    ("GET", "/admin"): (None, {"admin"}),
     ("GET", "/board"): (None, SIGNED_IN),
     ("GET", "/wall"): (None, SIGNED_IN),
     ("GET", "/incidents/<int:incident_id>"): (None, SIGNED_IN),

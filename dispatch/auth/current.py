@@ -8,7 +8,7 @@ from flask import Flask, g, request, session
 
 from flask_babel import gettext as _
 
-from ..errors import Forbidden, Unauthorized
+from ..errors import Forbidden, PasswordChangeRequired, Unauthorized
 from . import service
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -17,6 +17,8 @@ CSRF_EXEMPT = {("POST", "/api/session")}
 # The API answers strangers only here; everything else is 401 before any parsing.
 PUBLIC = {("POST", "/api/session"), ("GET", "/api/session"), ("DELETE", "/api/session"),
           ("GET", "/api/openapi.json")}
+# All a user whose password was reset or imported may do before changing it (API.md).
+BEFORE_PASSWORD_CHANGE = {("GET", "/api/session"), ("DELETE", "/api/session"), ("POST", "/api/session/password")}
 
 
 def bearer_token() -> str | None:
@@ -47,6 +49,15 @@ def resolve_actor() -> None:
     g.actor_id = g.actor.id if g.actor is not None else None
     if g.actor is None and request.path.startswith("/api/") and (request.method, request.path) not in PUBLIC:
         raise Unauthorized(_("Sign in first."))
+    _require_password_changed()
+
+
+def _require_password_changed() -> None:
+    if g.actor is None or not g.actor.must_change_password or not request.path.startswith("/api/"):
+        return  # the pages send such a user to the form that changes it (pages/views.py)
+    if (request.method, request.path) not in BEFORE_PASSWORD_CHANGE:
+        raise PasswordChangeRequired(_("Your password was set by the administrator: choose your own password "
+                                       "before anything else."))
 
 
 def _check_csrf() -> None:

@@ -4,8 +4,9 @@ from marshmallow import Schema, fields, validate
 
 from ..schemas import ID, SHORT_TEXT, StrictSchema, Time
 from .models import ROLES
+from .passwords import MAX_LENGTH, MIN_LENGTH
 
-PASSWORD = validate.Length(min=8, max=200)
+PASSWORD = validate.Length(min=MIN_LENGTH, max=MAX_LENGTH)
 
 
 class UnitSchema(Schema):
@@ -14,6 +15,10 @@ class UnitSchema(Schema):
     name = fields.String()
     name_zh = fields.String()
     kind = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    depth = fields.Integer(metadata={"description": "0 at the top of the hierarchy (lists give parents first)"})
+    path = fields.List(fields.String(), metadata={"description": "the codes from the top unit down to this one"})
 
 
 class UserSchema(Schema):
@@ -25,6 +30,11 @@ class UserSchema(Schema):
     unit_id = fields.Integer(allow_none=True)
     unit = fields.Nested(UnitSchema, allow_none=True)
     active = fields.Boolean()
+    phone = fields.String(attribute="phone_masked", allow_none=True,
+                          metadata={"description": "the work mobile, masked (138****5678)"})
+    email = fields.String(allow_none=True)
+    unit_head = fields.Boolean()
+    must_change_password = fields.Boolean()
 
 
 class LoginSchema(StrictSchema):
@@ -35,6 +45,9 @@ class LoginSchema(StrictSchema):
 class SessionSchema(Schema):
     user = fields.Nested(UserSchema)
     csrf_token = fields.String(allow_none=True)
+    must_change_password = fields.Boolean(
+        metadata={"description": "true: every request but this one, sign-out and POST /api/session/password is "
+                                 "refused (403 password_change_required) until the password is changed"})
 
 
 class PasswordChangeSchema(StrictSchema):
@@ -51,8 +64,6 @@ class UserCreateSchema(StrictSchema):
     unit_code = fields.String(validate=validate.Length(max=20))
 
 
-class UserUpdateSchema(StrictSchema):
-    active = fields.Boolean(required=True)
 
 
 class TokenCreateSchema(StrictSchema):

@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..db import db, utcnow
-from ..errors import Conflict, Forbidden, Invalid, Unauthorized, found
+from ..errors import Conflict, Forbidden, Invalid, Unauthorized, Unavailable, found
 from ..events import unit_of_work
 from ..offload import run_off_loop
-from . import permissions, throttle
+from . import directory, passwords, permissions, throttle
 from .models import ROLES, ApiToken, Unit, User, UserSession
 
 _hasher = PasswordHasher()
@@ -80,31 +80,59 @@ def csrf_matches(user_session: UserSession, sent: str) -> bool:
 def login(username: str, password: str, address: str | None = None, device: str | None = None) -> NewSession:
     """Check the password and open a new server-side session (a fresh id every login).
 
+    With the county's directory configured (DISPATCH_LDAP_URL), a user other than the administrator is checked
+    first by a bind as them; the password kept here still works, so a directory that is down locks nobody out.
     Failures slow further attempts from that address or browser (`device`, its sign-in cookie), and from
     addresses new to the username together (throttle.py); someone guessing elsewhere never delays the owner."""
     attempt = throttle.admit(username, address, device)
     try:
         user = db.session.scalar(select(User).where(User.username == username))
-        stored_hash = user.password_hash if user is not None and user.active else None
-        db.session.close()  # the connection goes back to the pool before the slow hash
-        matches = _password_matches(stored_hash, password)
+        known = user is not None and user.active
+        stored_hash = user.password_hash if known else None
+        uses_directory = known and user.role != "admin" and current_app.config.get("LDAP_URL")
+        db.session.close()  # the connection goes back to the pool before the slow hash (or the bind)
+        method, directory_down = None, False
+        if uses_directory:
+            try:
+                method = "ldap" if _directory().password_matches(username, password) else None
+            except directory.DirectoryDown:
+                directory_down = True
+        if method is None and _password_matches(stored_hash, password):
+            method = "password"
     except BaseException:
         throttle.release(attempt)  # not judged: its places are given back
         raise
-    if not matches:
+    if method is None:
         throttle.failed(attempt)
+        if directory_down:
+            raise Unavailable(_("The county's directory does not answer: sign in with your Dispatch password, "
+                                "or try again in a few minutes."))
         raise Unauthorized(_("Wrong username or password: check both and try again."))
     throttle.succeeded(attempt)
-    user = db.session.get(User, user.id)
+    return open_session(user.id, method, device)
+
+
+def _directory() -> directory.Directory:
+    config = current_app.config
+    return directory.Directory(config["LDAP_URL"], config["LDAP_USER_DN"], config["LDAP_TIMEOUT"])
+
+
+def open_session(user_id: int, method: str, device: str | None = None) -> NewSession:
+    """A new server-side session for a user already checked. Signing in with the county's identity (LDAP, OpenID
+    Connect, CAS) is on the record as `session.started` naming the method; a Dispatch password sign-in is not."""
+    user = db.session.get(User, user_id)
     now = utcnow()
     opened = NewSession(session_id=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32),
-                        device_cookie=throttle.device_cookie(username, device))
+                        device_cookie=throttle.device_cookie(user.username, device))
     user_session = UserSession(
         id=_token_hash(opened.session_id), user_id=user.id, csrf_hash=_token_hash(opened.csrf_token),
         created_at=now, last_seen_at=now,
     )
     with unit_of_work() as uow:
         uow.session.add(user_session)
+        if method != "password":
+            uow.append_event("session.started", actor=user, unit_id=user.unit_id,
+                             data={"user_id": user.id, "username": user.username, "method": method})
     return opened
 
 
@@ -120,8 +148,8 @@ def logout(session_id: str | None) -> None:
     sessions_ended.send(None, user_id=user_id, session_id=session_id)
 
 
-def _end_all_sessions(user_id: int) -> None:
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def end_all_sessions(user_id: int) -> int:
+    return db.session.execute(delete(UserSession).where(UserSession.user_id == user_id)).rowcount or 0
 
 
 def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
@@ -183,18 +211,39 @@ def token_session(token_id: int) -> str:
 
 
 def change_password(*, actor: User, current_password: str, new_password: str) -> None:
-    """The user's own password; every session of theirs ends, this one too."""
+    """The user's own password; every session of theirs ends, this one too. A temporary password
+    (reset or imported) stops being required to change."""
     permissions.require_user(actor)
-    stored_hash = actor.password_hash
+    passwords.require_acceptable(new_password, actor.username, "new_password")
+    if new_password == current_password:
+        raise Invalid(_("Choose a new password, not the one you have now."),
+                      fields={"new_password": [_("Same as the current password.")]})
+    stored_hash, user_id = actor.password_hash, actor.id
     db.session.close()
     if not _password_matches(stored_hash, current_password):
         raise Invalid(_("The current password is wrong: enter the one you signed in with."),
                       fields={"current_password": [_("Wrong password.")]})
     new_hash = hash_password(new_password)
     with unit_of_work():
-        db.session.get(User, actor.id).password_hash = new_hash
-        _end_all_sessions(actor.id)
-    sessions_ended.send(None, user_id=actor.id, session_id=None)
+        user = db.session.get(User, user_id)
+        user.password_hash, user.must_change_password = new_hash, False
+        end_all_sessions(user_id)
+    sessions_ended.send(None, user_id=user_id, session_id=None)
+
+
+def end_sessions(*, actor: User, user_id: int) -> int:
+    """Sign out everywhere: every browser session of the user ends at once (their own, or any as the
+    administrator); API tokens are revoked one by one. The administrator doing it for another is on the
+    record (`user.signed_out`). Returns how many sessions ended."""
+    actor = permissions.require_self_or_admin(actor, user_id)
+    user = found(db.session.get(User, user_id), "user")
+    with unit_of_work() as uow:
+        ended = end_all_sessions(user.id)
+        if actor.id != user.id:
+            uow.append_event("user.signed_out", actor=actor, unit_id=user.unit_id,
+                             data={**about_user(user), "sessions": ended})
+    sessions_ended.send(None, user_id=user.id, session_id=None)
+    return ended
 
 
 def create_user(*, actor: User | None, username: str, password: str, role: str,
@@ -203,6 +252,7 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
     """An admin adds a user (actor None: from the command line of the server)."""
     if actor is not None:
         permissions.require_role(actor, "admin")
+        passwords.require_acceptable(password, username, "password")
     if role not in ROLES:
         raise Invalid(_("Unknown role: choose one of the roles listed."),
                       fields={"role": [_("One of: {roles}.").format(roles=", ".join(ROLES))]})
@@ -223,11 +273,11 @@ def create_user(*, actor: User | None, username: str, password: str, role: str,
     with unit_of_work() as uow:
         uow.session.add(user)
         uow.session.flush()
-        uow.append_event("user.created", actor=actor, unit_id=user.unit_id, data=_about(user))
+        uow.append_event("user.created", actor=actor, unit_id=user.unit_id, data=about_user(user))
     return user
 
 
-def _about(user: User) -> dict:
+def about_user(user: User) -> dict:
     """Who an administration event is about: never a password, hash or token."""
     return {"user_id": user.id, "username": user.username, "display_name": user.display_name,
             "role": user.role, "unit_id": user.unit_id}
@@ -243,9 +293,9 @@ def set_user_active(*, actor: User, user_id: int, active: bool) -> User:
     with unit_of_work() as uow:
         user.active = active
         if not active:
-            _end_all_sessions(user.id)
+            end_all_sessions(user.id)
         uow.append_event("user.enabled" if active else "user.disabled", actor=actor, unit_id=user.unit_id,
-                         data=_about(user))
+                         data=about_user(user))
         if not active:  # for good: enabling the user again gives back none of them
             for row in uow.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                                   ApiToken.revoked.is_(False))):
@@ -320,8 +370,32 @@ def require_units(session, unit_ids: list[int], field: str = "unit_ids") -> None
 
 
 def list_units(*, actor: User) -> list[Unit]:
+    """Every unit in the order of the hierarchy: each parent before its children, each with its `depth`."""
     permissions.require_user(actor)
-    return list(db.session.scalars(select(Unit).order_by(Unit.id)))
+    return in_tree_order(list(db.session.scalars(select(Unit).order_by(Unit.id))))
+
+
+def in_tree_order(units: list[Unit]) -> list[Unit]:
+    """Parents before their children (siblings in the order they were added), each marked with `depth` (0 at the top)
+    and `path` (the codes from the top down), so every list, form and filter reads as the county is built."""
+    children: dict[int | None, list[Unit]] = {}
+    known = {unit.id for unit in units}
+    for unit in units:
+        children.setdefault(unit.parent_id if unit.parent_id in known else None, []).append(unit)
+    ordered: list[Unit] = []
+    placed: set[int] = set()
+
+    def visit(parent_id: int | None, depth: int, path: list[str]) -> None:
+        for unit in children.get(parent_id, []):
+            if unit.id in placed:
+                continue  # a cycle can never be stored (organisation.service refuses it); never loop on one
+            unit.depth, unit.path = depth, [*path, unit.code]
+            ordered.append(unit)
+            placed.add(unit.id)
+            visit(unit.id, depth + 1, unit.path)
+
+    visit(None, 0, [])
+    return ordered
 
 
 def list_names(*, actor: User) -> list[User]:

@@ -11,8 +11,7 @@ from ..schemas import PageArgs, page_of, paged
 from . import service, throttle
 from .current import actor, through_token
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
-                      TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema,
-                      UserUpdateSchema)
+                      TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema)
 
 blp = Blueprint("auth", __name__, url_prefix="/api", description="Sessions, units, users, tokens")
 
@@ -23,7 +22,7 @@ def _session_body():
         raise Unauthorized(_("Not signed in: sign in first."))
     # the token itself is only in the signed session cookie; the database keeps its hash
     csrf = session.get("csrf") if g.user_session is not None else None
-    return {"user": current, "csrf_token": csrf}
+    return {"user": current, "csrf_token": csrf, "must_change_password": current.must_change_password}
 
 
 @blp.route("/session", methods=["POST"])
@@ -93,11 +92,13 @@ def create_user(data):
     return service.create_user(actor=actor(), **data)
 
 
-@blp.route("/users/<int:user_id>", methods=["PATCH"])
-@blp.arguments(UserUpdateSchema)
-@blp.response(200, UserSchema)
-def update_user(data, user_id):
-    return service.set_user_active(actor=actor(), user_id=user_id, active=data["active"])
+@blp.route("/users/<int:user_id>/sessions", methods=["DELETE"])
+@blp.response(204)
+def end_sessions(user_id):
+    """Sign out everywhere: every session of the user ends (their own, or any user's as the administrator)."""
+    service.end_sessions(actor=actor(), user_id=user_id)
+    if g.actor is not None and g.actor.id == user_id:
+        session.clear()
 
 
 @blp.route("/tokens", methods=["POST"])

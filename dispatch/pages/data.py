@@ -190,3 +190,25 @@ def handover(actor: User, unit_id: int | None, start, end) -> dict:
         Task.id.in_({n.task_id for n in silences if n.task_id}))).all())
     return {"unit": unit, "start": start, "end": end, "events": happened, "tasks": open_work["tasks"],
             "instructions": unacknowledged, "silences": silences, "people": people, "task_titles": titles}
+
+
+def administration(actor: User) -> dict:
+    """The administrator's page: units with their robots, users, tokens and the audit trail's first page."""
+    from ..auth.models import ROLES, UNIT_KINDS
+    from ..auth.schemas import TokenListedSchema, UserSchema
+    from ..organisation import audit_trail
+    from ..organisation import service as organisation
+    from ..organisation.schemas import AdminUnitSchema, AuditCheckSchema
+
+    state = common(actor)
+    trail, total = audit_trail.trail(actor=actor, limit=50)
+    check = audit_trail.last_check()
+    state.update({
+        "admin_units": AdminUnitSchema(many=True).dump(organisation.units_for_admin(actor=actor)),
+        "admin_users": UserSchema(many=True).dump(auth.list_users(actor=actor)),
+        "tokens": TokenListedSchema(many=True).dump(auth.list_tokens(actor=actor)),
+        "audit": {"items": [event.to_dict() for event in trail], "total": total,
+                  "verification": AuditCheckSchema().dump(check) if check else None},
+        "roles": list(ROLES), "unit_kinds": list(UNIT_KINDS),
+    })
+    return state

@@ -9,6 +9,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 
+from .admin_words import ADMIN_STRINGS
 from ..labels import LABELS, label, locale_code, unit_name, user_name
 
 COOKIE = "lang"
@@ -150,6 +151,7 @@ STRINGS = {
     "alerts_on": _l("Alerts on: new work for your unit sounds and shows on the desktop."),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
+STRINGS.update(ADMIN_STRINGS)
 
 
 def select_locale() -> str:

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from ..auth import permissions
 from ..auth.current import actor
+from ..auth.passwords import MIN_LENGTH
 from ..facts import rules
 from ..errors import DispatchError, NotFound
 from ..hidden_dangers.models import RISKS, STATUSES as HIDDEN_DANGER_STATUSES
@@ -67,6 +68,9 @@ def _safe_next(target: str | None) -> str:
 def _signed_in_only():
     if request.endpoint not in {"pages.login", "static"} and actor() is None:
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    # a reset or imported password: the form that changes it comes before any other page
+    if actor() is not None and actor().must_change_password and request.endpoint not in {"pages.password", "static"}:
+        return redirect(url_for("pages.password"))
     return None
 
 
@@ -85,7 +89,17 @@ def index():
 def login():
     if actor() is not None:
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")))
+    config = current_app.config
+    directory = (config["LDAP_NAME"] or _("the county directory")) if config.get("LDAP_URL") else None
+    return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")),
+                           directory=directory)
+
+
+@pages.route("/password")
+def password():
+    """Change one's own password (required first after a reset or an import); sign out everywhere."""
+    return render_template("password.html", user=actor(), words=catalogue(), required=actor().must_change_password,
+                           min_length=MIN_LENGTH)
 
 
 @pages.route("/board")
@@ -172,6 +186,13 @@ def handover():
     return render_template("handover.html", user=user, words=catalogue(), printed_at=utcnow(),
                            when=lambda moment: moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else "",
                            **shown)
+
+
+@pages.route("/admin")
+def administration():
+    """Units, users, the roster import, tokens and the audit trail: the administrator's alone."""
+    permissions.require(actor(), "administer")
+    return _page("admin.html", data.administration(actor()))
 
 
 @pages.route("/reports/<int:report_id>")

@@ -319,8 +319,11 @@ const Units = (() => {
     if (!unit) return id === null || id === undefined ? "" : `#${id}`;
     return Client.locale === "zh" && unit.name_zh ? unit.name_zh : unit.name;
   };
+  // choices in the server's order (parents first), indented by depth; a deactivated unit is no longer offered
+  const indent = (u) => "\u00a0\u00a0".repeat(u.depth || 0);
   return { byId, name, all: () => [...byId.values()], options: (filter) =>
-    [...byId.values()].filter(filter || (() => true)).map((u) => [u.id, name(u.id)]) };
+    [...byId.values()].filter((u) => u.active !== false).filter(filter || (() => true))
+      .map((u) => [u.id, indent(u) + name(u.id)]) };
 })();
 
 // Who acted, in the page's language: a Chinese page shows a user's Chinese name when they have one,

@@ -21,7 +21,8 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
   try {
     const data = await Api.post("/api/session", { username: username.value.trim(), password: password.value });
     Api.setCsrf(data.csrf_token);
-    window.location = form.dataset.next || "/";
+    // a reset or imported password is changed before anything else
+    window.location = data.must_change_password ? "/password" : form.dataset.next || "/";
   } catch (e) {
     button.disabled = false;
     if (e.status === 401) { password.value = ""; return say(t("login_failed"), "both"); }
