@@ -12,6 +12,9 @@ from dispatch.backup import hold_server_lock
 
 from .support import http_login, incident_payload, running_server
 
+# `backup` and `restore` are SQLite's (PostgreSQL is backed up with pg_dump, docs/operations.md): SQLite alone
+pytestmark = pytest.mark.one_backend
+
 
 @pytest.fixture
 def sqlite_app(app):

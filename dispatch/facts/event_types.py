@@ -47,6 +47,8 @@ _USER = {"user_id": "integer", "username": "string", "display_name": "string", "
          "unit_id": "integer"}
 _TOKEN = {"token_id": "integer", "name": "string", "user_id": "integer", "username": "string", "role": "string"}
 _PLAN = {"response_plan": "object"}
+_UNIT = {"unit_id": "integer", "code": "string", "name": "string", "name_zh": "string", "kind": "string",
+         "parent_id": "integer", "active": "boolean"}
 _SHIFT = {"shift_id": "integer", "user_id": "integer", "starts_at": "datetime", "ends_at": "datetime"}
 _NOTIFICATION = {"notification_id": "integer", "kind": "string", "channel": "string", "recipient_user_id": "integer",
                  "step": "integer"}
@@ -120,6 +122,13 @@ _ENTRIES = [
     EventType("user.enabled", "User enabled again", "用户已重新启用", _USER),
     EventType("token.issued", "API token issued", "已签发接口令牌", _TOKEN),
     EventType("token.revoked", "API token revoked", "接口令牌已吊销", _TOKEN),
+    EventType("user.updated", "User updated", "用户信息已修改", {**_USER, "changed": "list"}),
+    EventType("user.password_reset", "Password reset", "密码已重置", _USER),
+    EventType("user.signed_out", "Signed out everywhere", "已在所有设备退出登录", {**_USER, "sessions": "integer"}),
+    EventType("session.started", "Signed in with the county's identity", "已通过统一身份认证登录",
+              {"user_id": "integer", "username": "string", "method": "string"}),
+    EventType("unit.created", "Unit created", "单位已创建", _UNIT),
+    EventType("unit.updated", "Unit updated", "单位信息已修改", {**_UNIT, "changed": "list"}),
     # on duty and notifications (API.md, "On duty")
     EventType("shift.added", "Shift added to the duty roster", "值班表新增班次", _SHIFT),
     EventType("shift.removed", "Shift removed from the duty roster", "值班表删除班次", _SHIFT),

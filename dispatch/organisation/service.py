@@ -17,7 +17,7 @@ from .. import personal_data
 from ..auth import passwords, permissions
 from ..auth import service as auth
 from ..auth.models import ROLES, Unit, User
-from ..board import rules
+from ..facts import rules
 from ..db import db
 from ..errors import Conflict, Invalid, found
 from ..events import unit_of_work

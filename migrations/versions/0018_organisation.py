@@ -1,7 +1,7 @@
 """The county's own organisation: each run of the log's check, for the audit trail.
 
-Revision ID: 0016_organisation
-Revises: 0015_organisation_contacts
+Revision ID: 0018_organisation
+Revises: 0017_duty
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from dispatch.db import UTCDateTime
 
-revision = "0016_organisation"
-down_revision = "0015_organisation_contacts"
+revision = "0018_organisation"
+down_revision = "0017_duty"
 branch_labels = None
 depends_on = None
 
