@@ -82,6 +82,7 @@ def _area_views():
     from .attachments import views as attachments
     from .instructions import views as instructions
     from .meetings import views as meetings
+    from .places import views as places
     from .reports import views as reports
     from .representatives import views as representatives
     from .response_plans import views as response_plans
@@ -89,7 +90,7 @@ def _area_views():
     from .tasks import views as tasks
 
     return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans,
-            statistics)
+            statistics, places)
 
 
 def _guard_json(app: Flask) -> None:

@@ -7,6 +7,7 @@ from .hidden_dangers import models as _hidden_dangers  # noqa: F401
 from .incidents import models as _incidents  # noqa: F401
 from .instructions import models as _instructions  # noqa: F401
 from .meetings import models as _meetings  # noqa: F401
+from .places import models as _places  # noqa: F401
 from .representatives import models as _representatives  # noqa: F401
 from .reports import models as _reports  # noqa: F401
 from .response_plans import models as _response_plans  # noqa: F401

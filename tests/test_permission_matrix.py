@@ -124,6 +124,11 @@ MATRIX = {
     ("GET", "/api/statistics/incidents.csv"): ({"by": "level"}, {"command", "leader"}),
     ("GET", "/api/statistics/incidents.xlsx"): (None, {"command", "leader"}),
     ("GET", "/statistics"): (None, {"command", "leader"}),
+    # the county's places: everyone reads, the administrator keeps them
+    ("GET", "/api/places"): (None, SIGNED_IN),
+    ("POST", "/api/places"): ({"name": "Square", "kind": "square", "lat": 30.27, "lng": 120.15}, {"admin"}),
+    ("PATCH", "/api/places/<int:place_id>"): ({"lat": 30.28}, {"admin"}),
+    ("DELETE", "/api/places/<int:place_id>"): (None, {"admin"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -167,9 +172,11 @@ def arrange(app) -> dict:
     meeting = duty.post(f"/api/incidents/{incident['id']}/meetings",
                         json={"held_at": DUE_PAST, "place": "Reception room", "representative_ids": [representative["id"]],
                               "raised": "Unpaid wages."}).get_json()
+    place = ApiClient(app.test_client(), "admin").post("/api/places", json={
+        "name": "People's Square", "kind": "square", "lat": 30.27, "lng": 120.15}).get_json()
     plan = duty.post("/api/response-plans", json={**PLAN, "tasks": [
         {**PLAN["tasks"][0], "unit_id": units["LVB"], "co_unit_ids": [units["PSB"]]}]}).get_json()
-    return {"plan_id": plan["id"], "attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
+    return {"place_id": place["id"], "plan_id": plan["id"], "attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
             "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
             "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"], "report_id": report["id"],
