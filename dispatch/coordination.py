@@ -211,14 +211,34 @@ def add_attachment(*, actor: User, incident_id: int, stream, filename: str | Non
         raise
 
 
-def publish_report(*, actor: User, incident_id: int, kind: str, next_steps: str, summary: str = ""):
-    """Command publishes a situation report: the incident is locked while its content is gathered, so the
-    report is one consistent moment of it."""
+def publish_report(*, actor: User, incident_id: int, kind: str, next_steps: str, summary: str = "",
+                   draft: bool = False):
+    """Command publishes a situation report, or drafts one for sign-off: the incident is locked while its content
+    is gathered, so the report is one consistent moment of it."""
     permissions.require(actor, "publish_report")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         return reports.publish_report(actor=actor, incident=incident, kind=kind, summary=summary,
-                                      next_steps=next_steps, build=report_content.build)
+                                      next_steps=next_steps, draft=draft, build=report_content.build)
+
+
+def edit_report(*, actor: User, report_id: int, changes: dict[str, Any]):
+    """Command rewrites a draft; its content is gathered again from the (locked) incident."""
+    permissions.require(actor, "publish_report")
+    with unit_of_work() as uow:
+        report = reports.locked(uow.session, report_id)
+        incident = incidents.locked(uow.session, report.incident_id)
+        return reports.edit_draft(actor=actor, report=report, incident=incident, changes=changes,
+                                  build=report_content.build)
+
+
+def approve_report(*, actor: User, report_id: int):
+    """A leader or command signs a draft off: published, numbered, pushed to every screen."""
+    permissions.require(actor, "approve_report")
+    with unit_of_work() as uow:
+        report = reports.locked(uow.session, report_id)
+        incident = incidents.locked(uow.session, report.incident_id)
+        return reports.approve_report(actor=actor, report=report, incident=incident)
 
 
 def record_meeting(*, actor: User, incident_id: int, data: dict[str, Any]):

@@ -99,6 +99,9 @@ MATRIX = {
         {"kind": "follow_up", "summary": "Calm.", "next_steps": "Keep talking."}, {"command"}),
     ("GET", "/api/incidents/<int:incident_id>/reports"): (None, SIGNED_IN),
     ("GET", "/api/reports/<int:report_id>"): (None, SIGNED_IN),
+    # the arranged report is published: command may edit drafts (409 here), a leader or command signs off (409)
+    ("PATCH", "/api/reports/<int:report_id>"): ({"summary": "Calmer."}, {"command"}),
+    ("POST", "/api/reports/<int:report_id>/approve"): ({}, {"command", "leader"}),
     ("GET", "/api/reports/<int:report_id>.pdf"): ({"lang": "en"}, SIGNED_IN),
     ("GET", "/reports/<int:report_id>"): (None, SIGNED_IN),
     ("POST", "/api/incidents/<int:incident_id>/meetings"): (

@@ -140,6 +140,14 @@ STRINGS = {
     "rp_help": _l("n writes a new plan; Tab moves through each plan's buttons."),
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
+# the leaders' picture: reports signed off, the after-action review, places and the map, the wall in turns
+STRINGS.update({
+    "report_draft": _l("Draft"), "report_approve": _l("Sign off"),
+    "report_as_draft": _l("Save as a draft to be signed off"),
+    "report_as_draft_hint": _l("A leader or the command centre signs it off before it goes out; liaisons do not see drafts."),
+    "report_drafted": _l("Draft saved: it goes out once it is signed off."),
+    "report_approve_intro": _l("Sign off this {kind}: it is published as drafted, numbered, and every screen shows it."),
+})
 
 
 def select_locale() -> str:

@@ -1,4 +1,4 @@
-"""The leaders' picture: the county's places, hidden dangers on the map.
+"""The leaders' picture: the county's places, hidden dangers on the map, reports drafted then signed off.
 
 Revision ID: 0016_leaders
 Revises: 0015_organisation_contacts
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from dispatch.db import UTCDateTime
 
 revision = "0016_leaders"
 down_revision = "0015_organisation_contacts"
@@ -27,9 +29,26 @@ def upgrade() -> None:
     with op.batch_alter_table("hidden_dangers") as batch:
         batch.add_column(sa.Column("lat", sa.Float(), nullable=True))
         batch.add_column(sa.Column("lng", sa.Float(), nullable=True))
+    with op.batch_alter_table("reports") as batch:
+        batch.add_column(sa.Column("status", sa.String(20), nullable=False, server_default="published"))
+        batch.add_column(sa.Column("drafted_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("drafted_by_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("approved_by_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_reports_drafted_by_id_users", "users", ["drafted_by_id"], ["id"])
+        batch.create_foreign_key("fk_reports_approved_by_id_users", "users", ["approved_by_id"], ["id"])
+        batch.alter_column("number", existing_type=sa.Integer(), nullable=True)
+        batch.alter_column("published_at", existing_type=UTCDateTime(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reports WHERE status = 'draft'")
+    with op.batch_alter_table("reports") as batch:
+        batch.alter_column("published_at", existing_type=UTCDateTime(), nullable=False)
+        batch.alter_column("number", existing_type=sa.Integer(), nullable=False)
+        batch.drop_constraint("fk_reports_approved_by_id_users", type_="foreignkey")
+        batch.drop_constraint("fk_reports_drafted_by_id_users", type_="foreignkey")
+        for name in ("approved_by_id", "drafted_by_id", "drafted_at", "status"):
+            batch.drop_column(name)
     with op.batch_alter_table("hidden_dangers") as batch:
         batch.drop_column("lng")
         batch.drop_column("lat")
