@@ -60,6 +60,10 @@ class Config:
     LIVE_FAN_OUT_CHUNK = 100  # sockets written between yields to the loop, so requests wait for no whole fan-out
     DISPATCH_TIMEZONE = "Asia/Shanghai"
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
+    # the map's base layer: an XYZ URL template of the intranet's tile server, else the county outline shipped
+    DISPATCH_MAP_TILES = ""
+    # the wall shows what does not fit in turns, this many seconds each
+    DISPATCH_WALL_TURN_SECONDS = 15.0
     SESSION_IDLE_MINUTES = 8 * 60
     SESSION_ABSOLUTE_HOURS = 24
     SESSION_COOKIE_NAME = "dispatch_session"
@@ -168,6 +172,9 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         DISPATCH_DEMO_LANGUAGE=_demo_language(env.get("DISPATCH_DEMO_LANGUAGE", base.DISPATCH_DEMO_LANGUAGE)),
         # attachments are stored by their hash here, readable by the server's user alone
         ATTACHMENT_DIR=env.get("DISPATCH_ATTACHMENT_DIR") or str(instance / "attachments"),
+        DISPATCH_MAP_TILES=map_tiles(env.get("DISPATCH_MAP_TILES", base.DISPATCH_MAP_TILES)),
+        DISPATCH_WALL_TURN_SECONDS=_positive("DISPATCH_WALL_TURN_SECONDS",
+                                            env.get("DISPATCH_WALL_TURN_SECONDS", base.DISPATCH_WALL_TURN_SECONDS)),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )
@@ -177,6 +184,26 @@ def load_config(profile: str | None = None, **overrides) -> dict:
             settings[name] = type(settings[name])(raw)
     settings.update(overrides)
     return settings
+
+
+def map_tiles(value: str) -> str:
+    """DISPATCH_MAP_TILES: empty, or an http(s) XYZ template naming {z}, {x} and {y}."""
+    value = (value or "").strip()
+    if value and not (value.startswith(("http://", "https://", "/"))
+                      and all(part in value for part in ("{z}", "{x}", "{y}"))):
+        raise ValueError("DISPATCH_MAP_TILES must be an XYZ URL template such as "
+                         f"http://tiles.intranet/{{z}}/{{x}}/{{y}}.png, not {value!r}")
+    return value
+
+
+def _positive(name: str, value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return number
 
 
 def _demo_language(value: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .attachments import service as attachments
 from .auth import permissions
 from .auth.models import User
+from .auth.service import require_units
 from .board import rules
 from .db import db, utcnow
 from .errors import Conflict, Forbidden, Invalid
@@ -31,6 +32,7 @@ from .reports import service as reports
 from .meetings import service as meetings
 from .representatives import service as representatives
 from .response_plans import service as response_plans
+from .reviews import service as reviews
 from .tasks import deadlines
 from .tasks import service as tasks
 from .tasks.models import Task
@@ -272,6 +274,29 @@ def make_commitment(*, actor: User, meeting_id: int, data: dict[str, Any]):
             "unit_id": data["unit_id"], "title": title, "instructions": data["text"],
             "priority": data.get("priority") or "high", "due_at": data["due_at"], "co_unit_ids": []})
         return meetings.add_commitment(actor=actor, meeting=meeting, data=data, task_id=task.id)
+
+
+IMPROVEMENT_TITLE = 200
+
+
+def record_review(*, actor: User, incident_id: int, data: dict[str, Any]):
+    """Command reviews a resolved or closed incident: each improvement becomes a task for its unit on the incident
+    (dispatched like any, so it is tracked, supervised and escalated), in the one transaction with the review."""
+    permissions.require(actor, "record_review")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        reviews.check_reviewable(incident)
+        task_ids = []
+        for index, item in enumerate(data["improvements"]):
+            title = _("Improvement: {text}").format(text=" ".join(item["text"].split()))
+            if len(title) > IMPROVEMENT_TITLE:
+                title = title[:IMPROVEMENT_TITLE - 1] + "…"
+            require_units(uow.session, [item["unit_id"]], f"improvements.{index}.unit_id")
+            task = tasks.dispatch_task(actor=actor, incident=incident, after_review=True, data={
+                "unit_id": item["unit_id"], "title": title, "instructions": item["text"], "priority": "normal",
+                "due_at": item["due_at"], "co_unit_ids": []})
+            task_ids.append(task.id)
+        return reviews.record_review(actor=actor, incident=incident, data=data, task_ids=task_ids)
 
 
 # --- deadlines ------------------------------------------------------------------

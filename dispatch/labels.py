@@ -87,6 +87,12 @@ LABELS = {
                              "promote": _l("Erupted: register incident")},
     "report_kind": {"initial": _l("Initial report"), "follow_up": _l("Follow-up report"),
                     "final": _l("Final report")},
+    "report_status": {"draft": _l("Draft"), "published": _l("Published")},
+    "key_time": {"registered": _l("Registered"), "first_dispatch": _l("First task dispatched"),
+                 "first_claim": _l("First task claimed"), "first_report": _l("First report published"),
+                 "contained": _l("Contained"), "resolved": _l("Resolved")},
+    "place_kind": {"township": _l("Township"), "village": _l("Village"), "office": _l("Office"),
+                   "square": _l("Square"), "other": _l("Other place")},
 }
 
 

@@ -102,6 +102,11 @@ MATRIX = {
     # the arranged report is published: command may edit drafts (409 here), a leader or command signs off (409)
     ("PATCH", "/api/reports/<int:report_id>"): ({"summary": "Calmer."}, {"command"}),
     ("POST", "/api/reports/<int:report_id>/approve"): ({}, {"command", "leader"}),
+    # after-action review: command records it (409 here: the arranged incident is not over); everyone reads (404)
+    ("POST", "/api/incidents/<int:incident_id>/review"): ({"summary": "Calm.", "lessons": "Early talks."}, {"command"}),
+    ("GET", "/api/incidents/<int:incident_id>/review"): (None, SIGNED_IN),
+    ("GET", "/api/incidents/<int:incident_id>/review.pdf"): ({"lang": "en"}, SIGNED_IN),
+    ("GET", "/incidents/<int:incident_id>/review"): (None, SIGNED_IN),
     ("GET", "/api/reports/<int:report_id>.pdf"): ({"lang": "en"}, SIGNED_IN),
     ("GET", "/reports/<int:report_id>"): (None, SIGNED_IN),
     ("POST", "/api/incidents/<int:incident_id>/meetings"): (

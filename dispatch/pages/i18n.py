@@ -147,6 +147,13 @@ STRINGS.update({
     "report_as_draft_hint": _l("A leader or the command centre signs it off before it goes out; liaisons do not see drafts."),
     "report_drafted": _l("Draft saved: it goes out once it is signed off."),
     "report_approve_intro": _l("Sign off this {kind}: it is published as drafted, numbered, and every screen shows it."),
+    "review": _l("After-action review"), "review_record": _l("Record the review"),
+    "review_none": _l("Not reviewed yet: the review is recorded once the incident is resolved or closed."),
+    "review_recorded": _l("Reviewed {t}"), "review_summary": _l("Summary"), "review_lessons": _l("Lessons"),
+    "review_improvement": _l("Improvement {n} (optional): what is to change"),
+    "review_improvement_unit": _l("Improvement {n}: responsible unit"),
+    "review_improvement_due": _l("Improvement {n}: deadline"),
+    "review_saved": _l("Review recorded; each improvement is a task for its unit"),
 })
 
 

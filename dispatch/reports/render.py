@@ -80,7 +80,11 @@ KEPT_PDFS = 24
 def pdf_bytes(report: Any) -> bytes:
     """The report as PDF in the request's language: built in a child process, waited for on a real thread
     (`run_off_loop`), two at a time; the event loop goes on meanwhile."""
-    html = page_html(report, for_pdf=True)
+    return pdf_from_html(page_html(report, for_pdf=True), what=f"report {report.id}", page_url=f"/reports/{report.id}")
+
+
+def pdf_from_html(html: str, *, what: str, page_url: str) -> bytes:
+    """A printable page (a report, a review) as PDF, built in the child; kept by its page's hash."""
     key = hashlib.sha256(html.encode("utf-8")).hexdigest()
     if key in _built:
         _built.move_to_end(key)
@@ -88,11 +92,11 @@ def pdf_bytes(report: Any) -> bytes:
     with _pdf_slots:
         body, refused = run_off_loop(_in_child, html, current_app.static_folder)
     if body is None:
-        log.error("report %s: the PDF could not be built: %s", report.id, " | ".join(refused))
+        log.error("%s: the PDF could not be built: %s", what, " | ".join(refused))
         raise PdfUnavailable(_("The PDF could not be made just now: open the printable page and print it, or try "
-                               "again in a minute."), page_url=f"/reports/{report.id}")
+                               "again in a minute."), page_url=page_url)
     if refused:
-        log.warning("report %s: the PDF fetched nothing from %d address(es) its content named", report.id, len(refused))
+        log.warning("%s: the PDF fetched nothing from %d address(es) its content named", what, len(refused))
     _built[key] = body
     while len(_built) > KEPT_PDFS:
         _built.popitem(last=False)

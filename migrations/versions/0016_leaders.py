@@ -1,4 +1,5 @@
-"""The leaders' picture: the county's places, hidden dangers on the map, reports drafted then signed off.
+"""The leaders' picture: the county's places, hidden dangers on the map, reports drafted then signed off,
+after-action reviews with their improvements (each a task).
 
 Revision ID: 0016_leaders
 Revises: 0015_organisation_contacts
@@ -39,8 +40,33 @@ def upgrade() -> None:
         batch.alter_column("number", existing_type=sa.Integer(), nullable=True)
         batch.alter_column("published_at", existing_type=UTCDateTime(), nullable=True)
 
+    op.create_table(
+        "reviews",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("incident_id", sa.Integer(), sa.ForeignKey("incidents.id"), nullable=False, unique=True),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("lessons", sa.Text(), nullable=False),
+        sa.Column("key_times", sa.JSON(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
+        sa.Column("recorded_by_name", sa.String(200), nullable=False),
+        sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    )
+    op.create_table(
+        "review_improvements",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("review_id", sa.Integer(), sa.ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("units.id"), nullable=False),
+        sa.Column("due_at", UTCDateTime(), nullable=False),
+        sa.Column("task_id", sa.Integer(), sa.ForeignKey("tasks.id"), nullable=False),
+    )
+    op.create_index("ix_review_improvements_review_id", "review_improvements", ["review_id"])
+    op.create_index("ix_review_improvements_task_id", "review_improvements", ["task_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("review_improvements")
+    op.drop_table("reviews")
     op.execute("DELETE FROM reports WHERE status = 'draft'")
     with op.batch_alter_table("reports") as batch:
         batch.alter_column("published_at", existing_type=UTCDateTime(), nullable=False)
