@@ -154,6 +154,12 @@ STRINGS.update({
     "review_improvement_unit": _l("Improvement {n}: responsible unit"),
     "review_improvement_due": _l("Improvement {n}: deadline"),
     "review_saved": _l("Review recorded; each improvement is a task for its unit"),
+    "map_title": _l("Map"), "map_where": _l("Where (a place, or a click on the map)"),
+    "map_place": _l("Place"), "map_choose_place": _l("Choose a place…"), "map_clear": _l("No point"),
+    "map_pick_help": _l("Map: click the spot, or move with the arrow keys and press Enter to take the centre"),
+    "map_point": _l("Point:"), "map_no_point": _l("No point on the map."),
+    "map_label": _l("Map: {n} incidents located, {m} high-risk hidden dangers"),
+    "map_legend": _l("Pins by level (I red, II orange, III yellow, IV blue); a ringed pin has escalated tasks; ! a high-risk hidden danger."),
 })
 
 
