@@ -95,3 +95,92 @@ def test_on_a_phone_the_incident_form_takes_a_place_or_a_point_on_the_map(open_s
     moved = session.get(f"{server.url}/api/incidents/{made['id']}").json()
     assert moved["lng"] != 120.157 and 119 < moved["lng"] < 121 and 29 < moved["lat"] < 31
     expect(page.locator("#situation-map .incident-pin")).to_have_count(1, timeout=WAIT)
+
+
+WALL_ITEMS = {"wall-incidents": ".wall-incident", "wall-escalations": "li[data-task-id]",
+              "wall-unacked": "li[data-instruction-id]", "wall-dangers": "li[data-hidden-danger-id]"}
+SHOWN_NOW = """(lists) => Object.fromEntries(Object.entries(lists).map(([id, selector]) => [id,
+  [...document.querySelectorAll(`#${id} ${selector}`)].filter((n) => !n.hidden && n.offsetParent !== null
+     && n.getBoundingClientRect().bottom <= n.closest('.wall-list').getBoundingClientRect().bottom + 1)
+   .map((n) => n.dataset.id || n.dataset.taskId || n.dataset.instructionId || n.dataset.hiddenDangerId)]))"""
+
+
+def crowd_the_wall(server, count: int) -> dict[str, set[str]]:
+    """`count` level IV incidents (each with an escalated task and an unacknowledged instruction) and a published
+    report: more than fits. What the API says must be on the wall, by list."""
+    duty, leader = api(server, "duty"), api(server, "leader")
+    units = {u["code"]: u["id"] for u in duty.get(f"{server.url}/api/units").json()["items"]}
+    for n in range(count):
+        incident = duty.post(f"{server.url}/api/incidents", json={
+            "kind": "petition", "title": unique(f"Crowd {n}"), "category": "other", "location": "People's Square",
+            "lat": 30.27 + n / 1000, "lng": 120.15, "occurred_at": "2026-01-01T08:00:00+08:00", "headcount": 10 + n,
+            "demands": "", "level": "IV"}).json()
+        task = duty.post(f"{server.url}/api/incidents/{incident['id']}/tasks", json={
+            "unit_id": units["EM"], "title": unique("Open the hall"), "priority": "high"}).json()
+        for _ in range(3):
+            duty.post(f"{server.url}/api/tasks/{task['id']}/supervision-notices", json={"note": "Hurry."})
+        leader.post(f"{server.url}/api/incidents/{incident['id']}/instructions", json={"text": unique("Report back")})
+        if n == 0:
+            duty.post(f"{server.url}/api/incidents/{incident['id']}/reports",
+                      json={"kind": "initial", "next_steps": "Keep talking."})
+    on_board = duty.get(f"{server.url}/api/incidents?status=on_board&limit=500").json()["items"]
+    tasks = duty.get(f"{server.url}/api/tasks?status=open&limit=500").json()["items"]
+    instructions = duty.get(f"{server.url}/api/instructions?limit=500").json()["items"]
+    dangers = duty.get(f"{server.url}/api/hidden-dangers?risk=high&status=open").json()["items"]
+    ids = {i["id"] for i in on_board}
+    return {"wall-incidents": {str(i["id"]) for i in on_board},
+            "wall-escalations": {str(t["id"]) for t in tasks if t["escalated"] and t["incident_id"] in ids},
+            "wall-unacked": {str(x["id"]) for x in instructions if x["unacknowledged_unit_ids"] and x["incident_id"] in ids},
+            "wall-dangers": {str(d["id"]) for d in dangers}}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
+def test_the_wall_never_hides_every_item_comes_within_one_turn(open_session, server, locale):
+    expected = crowd_the_wall(server, 8 if locale.startswith("zh") else 0)
+    leader = open_session("leader", locale=locale, path="/wall", **WALL)
+    page = leader.page
+    expect(page.locator("#wall-reports .wall-report")).to_have_count(1, timeout=WAIT)  # the latest report, at once
+    expect(page.locator("#wall-incidents .wall-incident")).to_have_count(len(expected["wall-incidents"]), timeout=WAIT)
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080, "the wall scrolls"
+    pages = int(page.locator("#wall-incidents").get_attribute("data-pages"))
+    assert pages >= 2 and page.locator("#turn-incidents").is_visible()  # more than fits: a page counter shows
+    shoot(page, f"leaders-wall-1920-{locale[:2]}")
+    # watch one whole turn of every list (the slowest has the most pages), polling what is on screen
+    seen = {name: set() for name in WALL_ITEMS}
+    rounds = max(int(page.locator(f"#{name}").get_attribute("data-pages")) for name in WALL_ITEMS)
+    deadline_ms = (rounds + 1) * TURN_SECONDS * 1000
+    waited = 0
+    while waited <= deadline_ms and any(expected[name] - seen[name] for name in WALL_ITEMS):
+        for name, ids in page.evaluate(SHOWN_NOW, WALL_ITEMS).items():
+            seen[name].update(ids)
+        page.wait_for_timeout(200)
+        waited += 200
+    for name in WALL_ITEMS:
+        assert expected[name] <= seen[name], (name, expected[name] - seen[name])
+    expect(page.locator("#situation-map .incident-pin")).to_have_count(located_on_board(server), timeout=WAIT)
+
+
+def test_the_walls_instruction_goes_to_the_units_the_leader_chooses(open_session, server):
+    duty = api(server, "duty")
+    units = {u["code"]: u["id"] for u in duty.get(f"{server.url}/api/units").json()["items"]}
+    incident = duty.post(f"{server.url}/api/incidents", json={
+        "kind": "petition", "title": unique("Drivers at the bureau"), "category": "other", "location": "Square",
+        "occurred_at": "2026-01-01T08:00:00+08:00", "headcount": 30, "demands": "", "level": "I"}).json()
+    duty.post(f"{server.url}/api/incidents/{incident['id']}/tasks", json={
+        "unit_id": units["PSB"], "title": "Keep order", "priority": "high"})
+    leader = open_session("leader", path="/wall", **WALL)
+    page = leader.page
+    page.locator(f"#wall-incidents .wall-incident[data-id='{incident['id']}']").click()
+    boxes = page.locator("#instruction-units input:checked")
+    expect(boxes).to_have_count(2)  # proposed: the unit working it and the command centre
+    expect(page.locator("#instruction-units-named")).to_have_text("Command Centre、Public Security")
+    page.locator("#instruction-addressees summary").click()  # by keyboard too: it is a <details>
+    page.locator(f"#instruction-units input[value='{units['HRSS']}']").check()
+    page.locator(f"#instruction-units input[value='{units['PSB']}']").uncheck()
+    expect(page.locator("#instruction-units-named")).to_contain_text("Human Resources")
+    shoot(page, "leaders-wall-addressees-en")
+    page.fill("#instruction-text", "Pay the drivers what is owed.")
+    page.click("#instruction-form button[type=submit]")
+    expect(page.locator("#instruction-text")).to_have_value("", timeout=WAIT)
+    [made] = duty.get(f"{server.url}/api/incidents/{incident['id']}").json()["instructions"]
+    assert sorted(a["unit_id"] for a in made["addressees"]) == sorted([units["CC"], units["HRSS"]])

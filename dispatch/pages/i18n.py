@@ -154,6 +154,7 @@ STRINGS.update({
     "review_improvement_unit": _l("Improvement {n}: responsible unit"),
     "review_improvement_due": _l("Improvement {n}: deadline"),
     "review_saved": _l("Review recorded; each improvement is a task for its unit"),
+    "turn_page": _l("Page {k} of {n}: the next page comes in turn"), "hd_high_title": _l("High-risk hidden dangers"),
     "map_title": _l("Map"), "map_where": _l("Where (a place, or a click on the map)"),
     "map_place": _l("Place"), "map_choose_place": _l("Choose a place…"), "map_clear": _l("No point"),
     "map_pick_help": _l("Map: click the spot, or move with the arrow keys and press Enter to take the centre"),

@@ -105,7 +105,10 @@ def board():
 
 @pages.route("/wall")
 def wall():
-    return _page("wall.html", data.board_page(actor()))
+    state = data.board_page(actor())
+    # the latest situation report, shown whenever the wall is opened
+    state["latest_report"] = reports.latest_published(actor=actor())
+    return _page("wall.html", state)
 
 
 @pages.route("/incidents/<int:incident_id>")

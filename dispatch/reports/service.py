@@ -129,3 +129,15 @@ def get_report(*, actor: User, report_id: int) -> Report:
     if report.status == "draft" and not may_read_drafts(actor):
         raise NotFound(_("No such report: reload the incident's list of reports."))
     return report
+
+
+def latest_published(*, actor: User) -> dict[str, Any] | None:
+    """The newest published report of any incident, as the wall's notice shows it (None before the first)."""
+    permissions.require_user(actor)
+    report = db.session.scalar(select(Report).where(Report.status == "published")
+                               .order_by(Report.published_at.desc(), Report.id.desc()).limit(1))
+    if report is None:
+        return None
+    incident = report.content.get("incident") or {}
+    return {"report": ReportBriefSchema().dump(report), "ref": incident.get("ref"), "title": incident.get("title"),
+            "at": ReportBriefSchema().dump(report)["published_at"]}
