@@ -136,7 +136,7 @@ def crowd_the_wall(server, count: int) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
 def test_the_wall_never_hides_every_item_comes_within_one_turn(open_session, server, locale):
-    expected = crowd_the_wall(server, 8 if locale.startswith("zh") else 0)
+    expected = crowd_the_wall(server, 11 if locale.startswith("zh") else 0)  # 15 incidents with the demo's
     leader = open_session("leader", locale=locale, path="/wall", **WALL)
     page = leader.page
     expect(page.locator("#wall-reports .wall-report")).to_have_count(1, timeout=WAIT)  # the latest report, at once
@@ -184,3 +184,72 @@ def test_the_walls_instruction_goes_to_the_units_the_leader_chooses(open_session
     expect(page.locator("#instruction-text")).to_have_value("", timeout=WAIT)
     [made] = duty.get(f"{server.url}/api/incidents/{incident['id']}").json()["instructions"]
     assert sorted(a["unit_id"] for a in made["addressees"]) == sorted([units["CC"], units["HRSS"]])
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_command_drafts_a_follow_up_a_leader_signs_it_off_and_the_liaison_sees_it_only_then(open_session, server,
+                                                                                           locale):
+    duty_http = api(server, "duty")
+    incident = duty_http.post(f"{server.url}/api/incidents", json={
+        "kind": "petition", "title": unique("Villagers at the township"), "category": "other", "location": "Square",
+        "occurred_at": "2026-01-01T08:00:00+08:00", "headcount": 30, "demands": "", "level": "III"}).json()
+    units = {u["code"]: u["id"] for u in duty_http.get(f"{server.url}/api/units").json()["items"]}
+    duty_http.post(f"{server.url}/api/incidents/{incident['id']}/tasks", json={
+        "unit_id": units["PSB"], "title": "Keep order", "priority": "high"})
+    assert duty_http.post(f"{server.url}/api/incidents/{incident['id']}/reports",
+                          json={"kind": "initial", "next_steps": "Talk."}).status_code == 201
+    path = f"/incidents/{incident['id']}"
+    duty = open_session("duty", locale=locale, path=path)
+    leader = open_session("leader", locale=locale, path=path)
+    psb = open_session("psb", locale=locale, path=path)
+    duty.page.locator("#publish-report").click()
+    dialog = duty.page.locator("dialog[open]")
+    expect(dialog.locator("#f-kind")).to_have_value("follow_up")  # proposed: 续报 after 初报
+    dialog.locator("#f-next_steps").fill("Hear them again tomorrow.")
+    dialog.locator("#f-draft").check()
+    dialog.locator("button[type=submit]").click()
+    draft = duty.page.locator("#reports li[data-status='draft']")
+    expect(draft).to_have_count(1, timeout=WAIT)
+    shoot(duty.page, f"leaders-report-draft-{locale[:2]}")
+    leader.page.reload()
+    expect_live(leader.page)
+    leader.page.locator("#reports li[data-status='draft'] .approve-report").click()
+    leader.page.locator("dialog[open] button[type=submit]").click()
+    expect(leader.page.locator("#reports li[data-status='published']")).to_have_count(2, timeout=WAIT)
+    # the liaison never saw the draft, and sees the follow-up live once it is signed off
+    expect(psb.page.locator("#reports li[data-status='published']")).to_have_count(2, timeout=WAIT)
+    expect(psb.page.locator("#reports li[data-status='draft']")).to_have_count(0)
+    expect(duty.page.locator("#reports li[data-status='draft']")).to_have_count(0, timeout=WAIT)
+    report_id = psb.page.locator("#reports li").first.get_attribute("data-report-id")
+    psb.page.goto(f"{server.url}/reports/{report_id}")
+    expect(psb.page.locator(".approved-by")).to_have_text(
+        "Deputy County Head Li" if locale.startswith("en") else "李建华副县长")
+    expect(psb.page.locator(".changes")).to_be_visible()
+    shoot(psb.page, f"leaders-report-signed-{locale[:2]}")
+
+
+def test_command_records_the_review_of_a_resolved_incident_on_its_page(open_session, server):
+    duty_http = api(server, "duty")
+    incident = duty_http.post(f"{server.url}/api/incidents", json={
+        "kind": "petition", "title": unique("Traders at the market"), "category": "other", "location": "Square",
+        "occurred_at": "2026-01-01T08:00:00+08:00", "headcount": 30, "demands": "", "level": "III"}).json()
+    for action in ("respond", "contain", "resolve"):
+        duty_http.post(f"{server.url}/api/incidents/{incident['id']}/transitions", json={"action": action})
+    duty = open_session("duty", locale="zh-CN", path=f"/incidents/{incident['id']}", **PHONE)
+    page = duty.page
+    page.locator("#record-review").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("#f-summary").fill("商户当天散去。")
+    dialog.locator("#f-lessons").fill("市场监管部门应更早到场。")
+    dialog.locator("#f-text_1").fill("建立市场商户联络名单")
+    dialog.locator("#f-unit_1").select_option(label="人力资源和社会保障局")
+    dialog.locator("#f-due_1").fill("2030-01-10T17:00")
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator("#review a").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#record-review")).to_be_hidden()
+    review = duty_http.get(f"{server.url}/api/incidents/{incident['id']}/review").json()
+    assert review["improvements"][0]["text"] == "建立市场商户联络名单" and review["improvements"][0]["task_id"]
+    shoot(page, "leaders-phone-review-zh")
+    page.goto(f"{server.url}/incidents/{incident['id']}/review")
+    expect(page.locator(".key-times")).to_contain_text("首次交办")
+    shoot(page, "leaders-phone-review-page-zh")

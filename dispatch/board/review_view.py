@@ -31,6 +31,7 @@ def review_page(*, actor: User, incident_id: int) -> dict[str, Any]:
                      "status": incident.status, "location": incident.location},
         "key_times": review.key_times,
         "recorded_at": shown_time(review.recorded_at),
+        "recorded_by": db.session.get(User, review.recorded_by_id) if review.recorded_by_id else None,
         "improvements": [{"text": item.text, "unit": units.get(item.unit_id), "due_at": shown_time(item.due_at),
                           "task_id": item.task_id, "status": tasks[item.task_id].status,
                           "overdue": rules.is_overdue(tasks[item.task_id].status, tasks[item.task_id].due_at, now)}
