@@ -78,6 +78,8 @@ LABELS = {
         "attachment.added": _l("Attachment added"),
         "meeting.held": _l("Meeting with representatives recorded"), "commitment.made": _l("Commitment made"),
         "report.published": _l("Situation report published"),
+        "review.recorded": _l("After-action review recorded"),
+        "place.saved": _l("Place saved"), "place.deleted": _l("Place removed"),
         "response_plan.saved": _l("Response plan saved"), "response_plan.deleted": _l("Response plan deleted"),
         "response_plan.applied": _l("Response plan applied"),
     },
