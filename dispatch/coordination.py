@@ -234,11 +234,15 @@ def edit_report(*, actor: User, report_id: int, changes: dict[str, Any]):
                                   build=report_content.build)
 
 
-def approve_report(*, actor: User, report_id: int):
-    """A leader or command signs a draft off: published, numbered, pushed to every screen."""
+def approve_report(*, actor: User, report_id: int, incident_id: int | None = None):
+    """A leader or command signs a draft off: published, numbered, pushed to every screen. Naming the incident
+    guards against signing another incident's report."""
     permissions.require(actor, "approve_report")
     with unit_of_work() as uow:
         report = reports.locked(uow.session, report_id)
+        if incident_id is not None and incident_id != report.incident_id:
+            raise Invalid(_("This report belongs to another incident: open that incident's reports to sign it off."),
+                          fields={"incident_id": [_("Report {id} is not a report of this incident.").format(id=report_id)]})
         incident = incidents.locked(uow.session, report.incident_id)
         return reports.approve_report(actor=actor, report=report, incident=incident)
 

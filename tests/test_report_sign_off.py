@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from .support import incident_payload
 from .test_pages import page_state
 from .test_reports import incident, publish, units  # noqa: F401  (fixtures)
 from .test_task_support import dispatch, events_of, walk
@@ -80,6 +81,16 @@ def test_approving_twice_or_editing_a_published_report_is_refused_and_changes_no
     assert leader.patch(f"/api/reports/{report['id']}", json={"summary": "x"}).status_code == 403
     assert duty.patch(f"/api/reports/{report['id']}", json={}).status_code == 422
     assert approve(leader, report["id"]).status_code == 409
+
+
+def test_signing_off_a_report_of_another_incident_is_refused_naming_the_incident(duty, leader, incident):
+    report = draft(duty, incident["id"])
+    other = duty.post("/api/incidents", json={**incident_payload(), "title": "Another"}).get_json()
+    wrong = leader.post(f"/api/reports/{report['id']}/approve", json={"incident_id": other["id"]})
+    assert wrong.status_code == 422 and "incident_id" in wrong.get_json()["error"]["fields"]
+    assert duty.get(f"/api/reports/{report['id']}").get_json()["status"] == "draft"
+    right = leader.post(f"/api/reports/{report['id']}/approve", json={"incident_id": incident["id"]})
+    assert right.status_code == 200 and right.get_json()["status"] == "published"
 
 
 def test_a_follow_up_says_what_changed_since_the_last_report(duty, leader, client_for, units, incident):

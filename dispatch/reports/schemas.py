@@ -31,8 +31,11 @@ class ReportEditSchema(StrictSchema):
             raise ValidationError(_("Nothing to change: send at least one field."), "_schema")
 
 
-class NothingSchema(StrictSchema):
-    """A request that carries no fields (an empty JSON object, or no body)."""
+class ApproveSchema(StrictSchema):
+    """Signing off: optionally the incident the leader means, so a report of another incident is never signed by
+    mistake."""
+
+    incident_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class ReportLanguageArgs(StrictSchema):

@@ -7,7 +7,7 @@ from .. import coordination
 from ..auth.current import actor
 from ..board import report_content
 from . import render, service
-from .schemas import (NothingSchema, ReportCreateSchema, ReportEditSchema, ReportLanguageArgs, ReportListSchema,
+from .schemas import (ApproveSchema, ReportCreateSchema, ReportEditSchema, ReportLanguageArgs, ReportListSchema,
                       ReportSchema)
 
 blp = Blueprint("reports", __name__, url_prefix="/api", description="Situation reports")
@@ -35,10 +35,10 @@ def edit(changes, report_id):
 
 
 @blp.route("/reports/<int:report_id>/approve", methods=["POST"])
-@blp.arguments(NothingSchema)
+@blp.arguments(ApproveSchema)
 @blp.response(200, ReportSchema)
-def approve(_nothing, report_id):
-    return coordination.approve_report(actor=actor(), report_id=report_id)
+def approve(data, report_id):
+    return coordination.approve_report(actor=actor(), report_id=report_id, **data)
 
 
 @blp.route("/reports/<int:report_id>", methods=["GET"])

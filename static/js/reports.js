@@ -69,7 +69,7 @@
   function approve(report) {
     openForm({ title: t("report_approve"), submitLabel: t("report_approve"),
       intro: [h("p", {}, t("report_approve_intro", { kind: label("report_kind", report.kind) }))], fields: [],
-      onSubmit: async () => remember(await Api.post(`/api/reports/${report.id}/approve`, {})),
+      onSubmit: async () => remember(await Api.post(`/api/reports/${report.id}/approve`, { incident_id: id })),
       done: () => t("report_published") });
   }
 
