@@ -69,7 +69,7 @@ const CountyMap = (() => {
     const select = h("select", { id: `${id}-place`, "aria-label": t("map_place") }, h("option", { value: "" }, t("map_choose_place")));
     const shown = h("p", { class: "hint place-point", "aria-live": "polite" });
     const mapBox = h("div", { class: "picker-map", tabindex: "0", "aria-label": t("map_pick_help") });
-    const clear = h("button", { type: "button", class: "small quiet" }, t("map_clear"));
+    const clear = h("button", { type: "button", class: "small place-clear" }, t("map_clear"));
     box.append(select, mapBox, h("div", { class: "place-row" }, shown, clear));
     let point = value && value.lat !== null && value.lat !== undefined ? { lat: value.lat, lng: value.lng } : null;
     let view = null, marker = null;
