@@ -64,6 +64,10 @@ class Config:
     MAX_CONNECTIONS = 10_000
     DISPATCH_TIMEZONE = "Asia/Shanghai"
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
+    # the map's base layer: an XYZ URL template of the intranet's tile server, else the county outline shipped
+    DISPATCH_MAP_TILES = ""
+    # the wall shows what does not fit in turns, this many seconds each
+    DISPATCH_WALL_TURN_SECONDS = 15.0
     SESSION_IDLE_MINUTES = 8 * 60
     SESSION_ABSOLUTE_HOURS = 24
     SESSION_COOKIE_NAME = "dispatch_session"
@@ -210,6 +214,9 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         LDAP_USER_DN=env.get("DISPATCH_LDAP_USER_DN") or "uid={username},ou=people,dc=county,dc=gov",
         LDAP_NAME=env.get("DISPATCH_LDAP_NAME") or None,  # how the sign-in page names the directory
         LDAP_TIMEOUT=float(env.get("DISPATCH_LDAP_TIMEOUT", "5")),
+        DISPATCH_MAP_TILES=map_tiles(env.get("DISPATCH_MAP_TILES", base.DISPATCH_MAP_TILES)),
+        DISPATCH_WALL_TURN_SECONDS=_positive("DISPATCH_WALL_TURN_SECONDS",
+                                            env.get("DISPATCH_WALL_TURN_SECONDS", base.DISPATCH_WALL_TURN_SECONDS)),
         HOST=env.get("HOST", "127.0.0.1"),
         PORT=int(env.get("PORT", "5000")),
     )
@@ -219,6 +226,26 @@ def load_config(profile: str | None = None, **overrides) -> dict:
             settings[name] = type(settings[name])(raw)
     settings.update(overrides)
     return settings
+
+
+def map_tiles(value: str) -> str:
+    """DISPATCH_MAP_TILES: empty, or an http(s) XYZ template naming {z}, {x} and {y}."""
+    value = (value or "").strip()
+    if value and not (value.startswith(("http://", "https://", "/"))
+                      and all(part in value for part in ("{z}", "{x}", "{y}"))):
+        raise ValueError("DISPATCH_MAP_TILES must be an XYZ URL template such as "
+                         f"http://tiles.intranet/{{z}}/{{x}}/{{y}}.png, not {value!r}")
+    return value
+
+
+def _positive(name: str, value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return number
 
 
 def _demo_language(value: str) -> str:

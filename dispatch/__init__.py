@@ -84,6 +84,8 @@ def _area_views():
     from .instructions import views as instructions
     from .meetings import views as meetings
     from .organisation import views as organisation
+    from .places import views as places
+    from .reviews import views as reviews
     from .reports import views as reports
     from .representatives import views as representatives
     from .response_plans import views as response_plans
@@ -91,7 +93,7 @@ def _area_views():
     from .tasks import views as tasks
 
     return (representatives, tasks, instructions, hidden_dangers, attachments, meetings, reports, response_plans,
-            statistics, duty, organisation)
+            statistics, duty, organisation, places, reviews)
 
 
 def _guard_json(app: Flask) -> None:

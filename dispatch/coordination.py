@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .attachments import service as attachments
 from .auth import permissions
 from .auth.models import User
+from .auth.service import require_units
 from .facts import rules
 from .db import db, utcnow
 from .duty import outbox
@@ -32,6 +33,7 @@ from .reports import service as reports
 from .meetings import service as meetings
 from .representatives import service as representatives
 from .response_plans import service as response_plans
+from .reviews import service as reviews
 from .tasks import deadlines
 from .tasks import service as tasks
 from .tasks.models import Task
@@ -208,14 +210,38 @@ def add_attachment(*, actor: User, incident_id: int, stream, filename: str | Non
         raise
 
 
-def publish_report(*, actor: User, incident_id: int, kind: str, next_steps: str, summary: str = ""):
-    """Command publishes a situation report: the incident is locked while its content is gathered, so the
-    report is one consistent moment of it."""
+def publish_report(*, actor: User, incident_id: int, kind: str, next_steps: str, summary: str = "",
+                   draft: bool = False):
+    """Command publishes a situation report, or drafts one for sign-off: the incident is locked while its content
+    is gathered, so the report is one consistent moment of it."""
     permissions.require(actor, "publish_report")
     with unit_of_work() as uow:
         incident = incidents.locked(uow.session, incident_id)
         return reports.publish_report(actor=actor, incident=incident, kind=kind, summary=summary,
-                                      next_steps=next_steps, build=report_content.build)
+                                      next_steps=next_steps, draft=draft, build=report_content.build)
+
+
+def edit_report(*, actor: User, report_id: int, changes: dict[str, Any]):
+    """Command rewrites a draft; its content is gathered again from the (locked) incident."""
+    permissions.require(actor, "publish_report")
+    with unit_of_work() as uow:
+        report = reports.locked(uow.session, report_id)
+        incident = incidents.locked(uow.session, report.incident_id)
+        return reports.edit_draft(actor=actor, report=report, incident=incident, changes=changes,
+                                  build=report_content.build)
+
+
+def approve_report(*, actor: User, report_id: int, incident_id: int | None = None):
+    """A leader or command signs a draft off: published, numbered, pushed to every screen. Naming the incident
+    guards against signing another incident's report."""
+    permissions.require(actor, "approve_report")
+    with unit_of_work() as uow:
+        report = reports.locked(uow.session, report_id)
+        if incident_id is not None and incident_id != report.incident_id:
+            raise Invalid(_("This report belongs to another incident: open that incident's reports to sign it off."),
+                          fields={"incident_id": [_("Report {id} is not a report of this incident.").format(id=report_id)]})
+        incident = incidents.locked(uow.session, report.incident_id)
+        return reports.approve_report(actor=actor, report=report, incident=incident)
 
 
 def record_meeting(*, actor: User, incident_id: int, data: dict[str, Any]):
@@ -249,6 +275,29 @@ def make_commitment(*, actor: User, meeting_id: int, data: dict[str, Any]):
             "unit_id": data["unit_id"], "title": title, "instructions": data["text"],
             "priority": data.get("priority") or "high", "due_at": data["due_at"], "co_unit_ids": []})
         return meetings.add_commitment(actor=actor, meeting=meeting, data=data, task_id=task.id)
+
+
+IMPROVEMENT_TITLE = 200
+
+
+def record_review(*, actor: User, incident_id: int, data: dict[str, Any]):
+    """Command reviews a resolved or closed incident: each improvement becomes a task for its unit on the incident
+    (dispatched like any, so it is tracked, supervised and escalated), in the one transaction with the review."""
+    permissions.require(actor, "record_review")
+    with unit_of_work() as uow:
+        incident = incidents.locked(uow.session, incident_id)
+        reviews.check_reviewable(incident)
+        task_ids = []
+        for index, item in enumerate(data["improvements"]):
+            title = _("Improvement: {text}").format(text=" ".join(item["text"].split()))
+            if len(title) > IMPROVEMENT_TITLE:
+                title = title[:IMPROVEMENT_TITLE - 1] + "…"
+            require_units(uow.session, [item["unit_id"]], f"improvements.{index}.unit_id")
+            task = tasks.dispatch_task(actor=actor, incident=incident, after_review=True, data={
+                "unit_id": item["unit_id"], "title": title, "instructions": item["text"], "priority": "normal",
+                "due_at": item["due_at"], "co_unit_ids": []})
+            task_ids.append(task.id)
+        return reviews.record_review(actor=actor, incident=incident, data=data, task_ids=task_ids)
 
 
 # --- deadlines ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from .demo_language import in_demo_language
 from .hidden_dangers import demo as hidden_dangers_demo
 from .incidents import service as incidents
 from .instructions import demo as instructions_demo
+from .places import demo as places_demo
 from .reports import demo as reports_demo
 from .representatives import demo as representatives_demo
 from .response_plans import demo as response_plans_demo
@@ -39,11 +40,12 @@ UNITS = [
 
 # Facts of the demo incidents, the same in either language; their texts follow.
 FACTS = [
-    dict(kind="mass_incident", category="wage_arrears", lat=30.27, lng=120.15, headcount=300, level="II"),
+    dict(kind="mass_incident", category="wage_arrears", headcount=300, level="II"),
     dict(kind="petition", category="land_acquisition", headcount=25, level="III"),
     dict(kind="petition", category="environmental_pollution", headcount=12, level="IV"),
     dict(kind="mass_incident", category="historical_legacy", headcount=80, level="III"),
 ]
+FACTS = [{**facts, **places_demo.coordinates(place)} for facts, place in zip(FACTS, places_demo.INCIDENT_PLACES)]
 # (title, location, demands) as a county office would write them, in each language.
 TEXTS = {
     "zh": [
@@ -101,6 +103,7 @@ def seed_units_and_users(password_hash: str | None = None) -> None:
 
 def load_demo() -> None:
     seed_units_and_users()
+    places_demo.seed()
     duty = db.session.scalar(select(User).where(User.username == "duty"))
     now = utcnow()
     registered = []

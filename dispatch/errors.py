@@ -111,6 +111,8 @@ MISSING = {
     "token": _l("No such API token: reload the list of tokens."),
     "attachment": _l("No such attachment: reload the incident to see its attachments."),
     "report": _l("No such report: reload the incident's list of reports."),
+    "place": _l("No such place: reload the list of places."),
+    "review": _l("No after-action review of this incident yet."),
 }
 
 

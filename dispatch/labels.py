@@ -76,6 +76,12 @@ LABELS = {
     "channel": {"sms": _l("SMS"), "email": _l("E-mail"), "dingtalk": _l("DingTalk group"),
                 "wecom": _l("WeCom group")},
     "notification_status": {"pending": _l("waiting to be sent"), "sent": _l("delivered"), "failed": _l("failed")},
+    "report_status": {"draft": _l("Draft"), "published": _l("Published")},
+    "key_time": {"registered": _l("Registered"), "first_dispatch": _l("First task dispatched"),
+                 "first_claim": _l("First task claimed"), "first_report": _l("First report published"),
+                 "contained": _l("Contained"), "resolved": _l("Resolved")},
+    "place_kind": {"township": _l("Township"), "village": _l("Village"), "office": _l("Office"),
+                   "square": _l("Square"), "other": _l("Other place")},
 }
 
 

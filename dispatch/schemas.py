@@ -19,6 +19,9 @@ LONG_TEXT = validate.Length(max=5000)
 # must be refused before it reaches a driver that cannot even bind it.
 MAX_ID = 2**31 - 1
 ID = validate.Range(min=1, max=MAX_ID)
+# WGS 84: the ranges a coordinate can take at all
+LAT = validate.Range(min=-90, max=90)
+LNG = validate.Range(min=-180, max=180)
 
 
 def display_zone() -> ZoneInfo:

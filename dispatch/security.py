@@ -38,6 +38,12 @@ SOCKET_ANSWER_HEADERS = (
 )
 
 
+def _policy(map_tiles: str) -> dict:
+    """The policy above; the map's images may also come from the intranet's tile server when one is set."""
+    origin = "/".join(map_tiles.split("/", 3)[:3]) if map_tiles.startswith(("http://", "https://")) else ""
+    return {**CONTENT_SECURITY_POLICY, "img-src": f"'self' data: {origin}".strip()} if origin else CONTENT_SECURITY_POLICY
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the browser came over HTTPS (through the proxy too)."""
 
@@ -52,7 +58,7 @@ def init_app(app: Flask) -> None:
         # TLS ends at the reverse proxy, which redirects plain HTTP itself (deploy/nginx.conf)
         force_https=False,
         strict_transport_security=False,  # set by _hsts, which believes only the trusted proxy
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=_policy(app.config.get("DISPATCH_MAP_TILES") or ""),
         frame_options="DENY",
         referrer_policy="same-origin",
         x_content_type_options=True,

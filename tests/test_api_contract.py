@@ -299,7 +299,7 @@ def test_headcount_reports(users, units):
     assert psb.post(path, json={"headcount": 180}).status_code == 201
     assert_error(lvb.post(path, json={"headcount": 10}), 403)
     assert_error(leader.post(path, json={"headcount": 10}), 403)
-    assert_error(duty.post(path, json={"headcount": 0}), 422, "headcount")
+    assert_error(duty.post(path, json={"headcount": -1}), 422, "headcount")
     assert_error(duty.post(path, json={"headcount": 5, "extra": 1}), 422, "extra")
     assert_error(duty.post("/api/incidents/999999/headcount-reports", json={"headcount": 5}), 404)
     assert types_since(duty, before) == ["incident.headcount_reported"] * 2

@@ -113,6 +113,14 @@ MATRIX = {
         {"kind": "follow_up", "summary": "Calm.", "next_steps": "Keep talking."}, {"command"}),
     ("GET", "/api/incidents/<int:incident_id>/reports"): (None, SIGNED_IN),
     ("GET", "/api/reports/<int:report_id>"): (None, SIGNED_IN),
+    # the arranged report is published: command may edit drafts (409 here), a leader or command signs off (409)
+    ("PATCH", "/api/reports/<int:report_id>"): ({"summary": "Calmer."}, {"command"}),
+    ("POST", "/api/reports/<int:report_id>/approve"): ({}, {"command", "leader"}),
+    # after-action review: command records it (409 here: the arranged incident is not over); everyone reads (404)
+    ("POST", "/api/incidents/<int:incident_id>/review"): ({"summary": "Calm.", "lessons": "Early talks."}, {"command"}),
+    ("GET", "/api/incidents/<int:incident_id>/review"): (None, SIGNED_IN),
+    ("GET", "/api/incidents/<int:incident_id>/review.pdf"): ({"lang": "en"}, SIGNED_IN),
+    ("GET", "/incidents/<int:incident_id>/review"): (None, SIGNED_IN),
     ("GET", "/api/reports/<int:report_id>.pdf"): ({"lang": "en"}, SIGNED_IN),
     ("GET", "/reports/<int:report_id>"): (None, SIGNED_IN),
     ("POST", "/api/incidents/<int:incident_id>/meetings"): (
@@ -152,6 +160,11 @@ MATRIX = {
     ("PUT", "/api/escalation-policies/<level>"): (
         {"steps": [{"after_seconds": 0, "notify": "on_duty"}]}, {"command", "admin"}),
     ("GET", "/api/notifications"): (None, {"command", "leader", "admin"}),
+    # the county's places: everyone reads, the administrator keeps them
+    ("GET", "/api/places"): (None, SIGNED_IN),
+    ("POST", "/api/places"): ({"name": "Square", "kind": "square", "lat": 30.27, "lng": 120.15}, {"admin"}),
+    ("PATCH", "/api/places/<int:place_id>"): ({"lat": 30.28}, {"admin"}),
+    ("DELETE", "/api/places/<int:place_id>"): (None, {"admin"}),
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
@@ -199,9 +212,11 @@ def arrange(app) -> dict:
                               "raised": "Unpaid wages."}).get_json()
     shift = duty.post(f"/api/units/{units['PSB']}/shifts", json={
         "user_id": psb.user["id"], "starts_at": DUE, "ends_at": DUE_LATER}).get_json()
+    place = ApiClient(app.test_client(), "admin").post("/api/places", json={
+        "name": "People's Square", "kind": "square", "lat": 30.27, "lng": 120.15}).get_json()
     plan = duty.post("/api/response-plans", json={**PLAN, "tasks": [
         {**PLAN["tasks"][0], "unit_id": units["LVB"], "co_unit_ids": [units["PSB"]]}]}).get_json()
-    return {"plan_id": plan["id"], "attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
+    return {"place_id": place["id"], "plan_id": plan["id"], "attachment_id": evidence["id"], "<TASK>": task["id"], "meeting_id": meeting["id"],
             "incident_id": incident["id"], "representative_id": representative["id"],
             "person_id": representative["person_id"], "task_id": task["id"], "instruction_id": instruction["id"],
             "token_id": token["id"], "user_id": psb.user["id"], "<LVB>": units["LVB"], "report_id": report["id"],

@@ -24,6 +24,9 @@ MAY = {
     # a liaison only where their unit has a task (checked against the incident's tasks)
     "add_attachment": ("command", "liaison"), "read_task_evidence": ("command", "leader"),
     "publish_report": ("command",),
+    # a draft report is signed off (签发) by a leader or the command centre; liaisons never see drafts
+    "approve_report": ("leader", "command"), "read_report_drafts": ("leader", "command"),
+    "record_review": ("command",),
     "record_meeting": ("command",), "make_commitment": ("command",),
     # response plans: everyone reads them; command and the administrator keep them; command applies one
     "edit_response_plans": ("command", "admin"), "apply_response_plan": ("command",),

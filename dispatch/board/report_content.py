@@ -27,6 +27,7 @@ from ..representatives.models import Representative
 from ..schemas import shown_time
 from ..tasks.models import Task
 from ..facts import rules
+from . import report_changes
 from . import service as board
 
 
@@ -140,8 +141,10 @@ def _attachments(session: Session, incident_id: int, units: dict[int, Unit],
             "evidence_count": sum(1 for row in rows if row.task_id is not None)}
 
 
-def build(session: Session, incident: Incident, *, summary: str, next_steps: str) -> dict[str, Any]:
-    """Everything a report shows, as data, at this moment."""
+def build(session: Session, incident: Incident, *, summary: str, next_steps: str,
+          kind: str = "initial") -> dict[str, Any]:
+    """Everything a report shows, as data, at this moment; a follow-up or final report also says what changed
+    since the last one went out."""
     now = utcnow()
     units = {unit.id: unit for unit in session.scalars(select(Unit))}
     users = {user.id: user for user in session.scalars(select(User))}
@@ -163,6 +166,7 @@ def build(session: Session, incident: Incident, *, summary: str, next_steps: str
         "attachments": _attachments(session, incident.id, units, users),
         "summary": summary,
         "next_steps": next_steps,
+        "changes": report_changes.since_last_report(session, incident) if kind != "initial" else None,
     }
 
 

@@ -129,6 +129,11 @@ _ENTRIES = [
               {"user_id": "integer", "username": "string", "method": "string"}),
     EventType("unit.created", "Unit created", "单位已创建", _UNIT),
     EventType("unit.updated", "Unit updated", "单位信息已修改", {**_UNIT, "changed": "list"}),
+    # the leaders' picture (API.md)
+    EventType("review.recorded", "After-action review recorded", "复盘已记录",
+              {"review": "object", "incident_ref": "string", "incident_title": "string"}),
+    EventType("place.saved", "Place saved", "地点已保存", {"place": "object"}),
+    EventType("place.deleted", "Place removed", "地点已删除", {"place": "object"}),
     # on duty and notifications (API.md, "On duty")
     EventType("shift.added", "Shift added to the duty roster", "值班表新增班次", _SHIFT),
     EventType("shift.removed", "Shift removed from the duty roster", "值班表删除班次", _SHIFT),

@@ -11,6 +11,7 @@ from .. import coordination
 from ..auth.models import Unit, User
 from ..db import db
 from ..demo_language import in_demo_language
+from ..places import demo as places
 from . import service
 
 # (recording user, unit code, category, people affected, risk, key persons' (identity number, phone))
@@ -62,9 +63,10 @@ def _unit(code: str) -> int:
 
 def seed(duty, incidents) -> None:
     """Called by dispatch.demo.load_demo with the duty officer and the registered incidents."""
-    for (username, unit, category, people, risk, persons), (title, location, description, names, visits) in zip(
-            FACTS, in_demo_language(TEXTS)):
+    for (username, unit, category, people, risk, persons), (title, location, description, names, visits), place in zip(
+            FACTS, in_demo_language(TEXTS), places.HIDDEN_DANGER_PLACES):
         danger = coordination.record_hidden_danger(actor=_user(username), data={
+            **places.coordinates(place),
             "title": title, "category": category, "location": location, "unit_id": _unit(unit),
             "people_affected": people, "risk": risk, "description": description,
             "persons": [{"name": name, "id_number": number, "phone": phone}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -27,6 +27,9 @@ class HiddenDanger(Base):
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(40), index=True)
     location: Mapped[str] = mapped_column(String(200))
+    # where it is on the map (WGS 84), when known
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     people_affected: Mapped[int] = mapped_column(Integer)
     risk: Mapped[str] = mapped_column(String(10), index=True)

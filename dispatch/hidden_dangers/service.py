@@ -97,6 +97,7 @@ def record_hidden_danger(*, actor: User, data: dict[str, Any], key_persons: list
         now = utcnow()
         fields = {name: data[name] for name in ("title", "category", "location", "unit_id", "people_affected",
                                                  "risk", "description")}
+        fields.update(lat=data.get("lat"), lng=data.get("lng"))
         danger = HiddenDanger(ref=_next_ref(uow.session), status="open", version=1, created_by_id=actor.id,
                               created_at=now, updated_at=now, **fields)
         danger.persons = [HiddenDangerPerson(person_id=person.id, name=person.name,

@@ -11,6 +11,8 @@ from ..schemas import FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchem
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
 
 HEADCOUNT = validate.Range(min=1, max=1_000_000)
+# a report after the crowd has gone home says 0
+HEADCOUNT_REPORTED = validate.Range(min=0, max=1_000_000)
 LAT = validate.Range(min=-90, max=90)
 LNG = validate.Range(min=-180, max=180)
 ACTIONS = ("respond", "contain", "resolve", "close", "reopen")
@@ -61,7 +63,7 @@ class IncidentTransitionSchema(StrictSchema):
 
 
 class HeadcountReportSchema(StrictSchema):
-    headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
+    headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT_REPORTED)
     note = FreeText(validate=LONG_TEXT)
 
 

@@ -14,6 +14,7 @@ from ..auth import permissions
 from ..auth import service as auth
 from ..auth.models import Unit, User
 from ..auth.schemas import UnitSchema
+from ..board import review_view
 from ..db import db, utcnow
 from ..duty import service as duty
 from ..duty.schemas import DutySchema, ShiftSchema
@@ -91,6 +92,7 @@ def incident(actor: User, incident_id: int) -> dict:
     state["meetings"] = view.meetings
     state["commitments"] = view.commitments
     state["reports"] = ReportBriefSchema(many=True).dump(report_content.reports_of(actor=actor, incident_id=incident_id))
+    state["review"] = review_view.brief(incident_id)
     state["timeline"] = [event.to_dict() for event in incidents.timeline(actor=actor, incident_id=incident_id)]
     # the plans command may apply here, and those already applied (offered no more)
     state["response_plans"] = ResponsePlanSchema(many=True).dump(_plans_in_force(actor))
@@ -140,6 +142,8 @@ def statistics(actor: User, args: dict) -> dict:
         statistics_service.unit_figures(actor=actor, first=first, last=last))
     state["incidents_table"] = IncidentStatisticsSchema().dump(
         statistics_service.incident_figures(actor=actor, by=args.get("by") or "category", first=first, last=last))
+    # after-action reviews recorded, and their improvements not yet settled (all time)
+    state["reviews"] = review_view.counts()
     return state
 
 

@@ -152,6 +152,28 @@ STRINGS = {
     "dismiss": _l("Dismiss"), "more_items": _l("{n} more not shown"), "instruction_issued": _l("Instruction issued; the units are asked to acknowledge it"), "choose_on_wall": _l("Choose an incident (or click one on the screen)"),
 }
 STRINGS.update(ADMIN_STRINGS)
+# the leaders' picture: reports signed off, the after-action review, places and the map, the wall in turns
+STRINGS.update({
+    "report_draft": _l("Draft"), "report_approve": _l("Sign off"),
+    "report_as_draft": _l("Save as a draft to be signed off"),
+    "report_as_draft_hint": _l("A leader or the command centre signs it off before it goes out; liaisons do not see drafts."),
+    "report_drafted": _l("Draft saved: it goes out once it is signed off."),
+    "report_approve_intro": _l("Sign off this {kind}: it is published as drafted, numbered, and every screen shows it."),
+    "review": _l("After-action review"), "review_record": _l("Record the review"),
+    "review_none": _l("Not reviewed yet: the review is recorded once the incident is resolved or closed."),
+    "review_recorded": _l("Reviewed {t}"), "review_summary": _l("Summary"), "review_lessons": _l("Lessons"),
+    "review_improvement": _l("Improvement {n} (optional): what is to change"),
+    "review_improvement_unit": _l("Improvement {n}: responsible unit"),
+    "review_improvement_due": _l("Improvement {n}: deadline"),
+    "review_saved": _l("Review recorded; each improvement is a task for its unit"),
+    "turn_page": _l("Page {k} of {n}: the next page comes in turn"), "hd_high_title": _l("High-risk hidden dangers"),
+    "map_title": _l("Map"), "map_where": _l("Where (a place, or a click on the map)"),
+    "map_place": _l("Place"), "map_choose_place": _l("Choose a place…"), "map_clear": _l("No point"),
+    "map_pick_help": _l("Map: click the spot, or move with the arrow keys and press Enter to take the centre"),
+    "map_point": _l("Point:"), "map_no_point": _l("No point on the map."),
+    "map_label": _l("Map: {n} incidents located, {m} high-risk hidden dangers"),
+    "map_legend": _l("Pins by level (I red, II orange, III yellow, IV blue); a ringed pin has escalated tasks; ! a high-risk hidden danger."),
+})
 
 
 def select_locale() -> str:

@@ -22,6 +22,9 @@ from ..db import utcnow
 from ..schemas import Time, display_zone
 from ..statistics.schemas import IncidentArgs
 from ..reports import service as reports
+from ..board import review_view
+from ..reviews import render as review_render
+from ..reviews.models import REVIEWABLE_STATUSES
 from ..tasks import service as tasks
 from ..tasks.models import PRIORITIES
 from . import data
@@ -41,6 +44,13 @@ def _allowed(table) -> dict[str, list[list[str]]]:
     return allowed
 
 
+def _map_settings() -> dict:
+    """The map's base layer: the intranet's tile server (an XYZ template) when set, else the county's outline."""
+    return {"tiles": current_app.config["DISPATCH_MAP_TILES"] or None,
+            "outline": url_for("static", filename="geo/townships.geojson"),
+            "turn_seconds": current_app.config["DISPATCH_WALL_TURN_SECONDS"]}
+
+
 def _page(template: str, state: dict, **context):
     client = {"locale": locale_code(), "timezone": current_app.config["DISPATCH_TIMEZONE"],
               "choices": {"status": STATUSES, "level": LEVELS, "category": CATEGORIES, "kind": KINDS,
@@ -50,6 +60,8 @@ def _page(template: str, state: dict, **context):
               "max_attachment_bytes": current_app.config["ATTACHMENT_MAX_BYTES"],
               # which kinds of report command may publish in each incident status (a final one once it is over)
               "report_kinds": {status: reports.kinds_allowed(status) for status in STATUSES},
+              # the statuses an incident is reviewed in (after-action review), and the map's base layer
+              "reviewable_statuses": REVIEWABLE_STATUSES, "map": _map_settings(),
               "transitions": {"incident": _allowed(INCIDENT_TRANSITIONS),
                               "task": _allowed(tasks.TASK_TRANSITIONS),
                               "hidden_danger": _allowed(HIDDEN_DANGER_TRANSITIONS)}}
@@ -109,7 +121,10 @@ def board():
 
 @pages.route("/wall")
 def wall():
-    return _page("wall.html", data.board_page(actor()))
+    state = data.board_page(actor())
+    # the latest situation report, shown whenever the wall is opened
+    state["latest_report"] = reports.latest_published(actor=actor())
+    return _page("wall.html", state)
 
 
 @pages.route("/incidents/<int:incident_id>")
@@ -199,3 +214,9 @@ def administration():
 def report(report_id: int):
     """The printable report: the same template as its PDF, with print CSS."""
     return report_render.page_html(reports.get_report(actor=actor(), report_id=report_id))
+
+
+@pages.route("/incidents/<int:incident_id>/review")
+def review(incident_id: int):
+    """The printable after-action review: the same template as its PDF."""
+    return review_render.page_html(review_view.review_page(actor=actor(), incident_id=incident_id))

@@ -11,6 +11,8 @@ from ..db import Base, UTCDateTime, utcnow
 KINDS = ("initial", "follow_up", "final")
 # A final report only once the incident is over.
 FINAL_STATUSES = ("resolved", "closed")
+# drafted (拟稿), then signed off (签发) and published; or published at once
+STATUSES = ("draft", "published")
 
 
 class Report(Base):
@@ -20,11 +22,15 @@ class Report(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    # the incident's reports counted: 续报 no. n
-    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="published", server_default="published")
+    # the incident's published reports counted: 续报 no. n (a draft has none until it is signed off)
+    number: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[str] = mapped_column(Text, default="")
     # facts, headcount, representatives (masked), tasks, instructions, meetings: never changed after publishing
     content: Mapped[dict] = mapped_column(JSON, default=dict)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    drafted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

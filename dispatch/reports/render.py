@@ -106,7 +106,13 @@ def pdf_bytes(report: Any, *, owner: int) -> bytes:
     """The report as PDF in the request's language: built in a child process, waited for on a real thread
     (`run_off_loop`), two at a time, as one of `owner`'s heavy jobs; the event loop goes on meanwhile. A build
     that runs past REPORT_RENDER_SECONDS is stopped and answered 503, pointing to the printable page."""
-    html = page_html(report, for_pdf=True)
+    return pdf_from_html(page_html(report, for_pdf=True), what=f"report {report.id}", page_url=f"/reports/{report.id}",
+                         owner=owner)
+
+
+def pdf_from_html(html: str, *, what: str, page_url: str, owner: int) -> bytes:
+    """A printable page (a report, a review) as PDF, built in the child as one of `owner`'s heavy jobs; kept by
+    its page's hash."""
     key = hashlib.sha256(html.encode("utf-8")).hexdigest()
     if key in _built:
         _built.move_to_end(key)
@@ -115,16 +121,16 @@ def pdf_bytes(report: Any, *, owner: int) -> bytes:
     with heavy_job(owner), _pdf_slots:
         body, refused = run_off_loop(_in_child, html, current_app.static_folder, seconds)
     if refused is None:
-        log.warning("report %s: the PDF took longer than %s s and was stopped", report.id, seconds)
+        log.warning("%s: the PDF took longer than %s s and was stopped", what, seconds)
         raise RenderTooLong(_("The PDF took longer than {n} seconds to build and was stopped: open the printable "
                               "page and print it from the browser.").format(n=f"{seconds:g}"),
-                            page_url=f"/reports/{report.id}")
+                            page_url=page_url)
     if body is None:
-        log.error("report %s: the PDF could not be built: %s", report.id, " | ".join(refused))
+        log.error("%s: the PDF could not be built: %s", what, " | ".join(refused))
         raise PdfUnavailable(_("The PDF could not be made just now: open the printable page and print it, or try "
-                               "again in a minute."), page_url=f"/reports/{report.id}")
+                               "again in a minute."), page_url=page_url)
     if refused:
-        log.warning("report %s: the PDF fetched nothing from %d address(es) its content named", report.id, len(refused))
+        log.warning("%s: the PDF fetched nothing from %d address(es) its content named", what, len(refused))
     _built[key] = body
     while len(_built) > KEPT_PDFS:
         _built.popitem(last=False)

@@ -89,17 +89,18 @@ def default_due_at(level: str, priority: str, now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config["TASK_DUE_HOURS"][level][priority])
 
 
-def dispatch_task(*, actor: User, incident, data: dict[str, Any]) -> Task:
+def dispatch_task(*, actor: User, incident, data: dict[str, Any], after_review: bool = False) -> Task:
     """Command hands work to a lead unit (and co-handling units); the units see it dispatched.
 
-    `incident` is the locked incident (its id, level and status), handed in by dispatch/coordination.py."""
+    `incident` is the locked incident (its id, level and status), handed in by dispatch/coordination.py; an
+    after-action review's improvement (`after_review`) is work on a closed incident too."""
     permissions.require(actor, "dispatch_task")
     co_unit_ids = list(dict.fromkeys(data.get("co_unit_ids") or []))
     if data["unit_id"] in co_unit_ids:
         raise Invalid(_("The lead unit cannot also be a co-handling unit: take it off the co-handling units."),
                       fields={"co_unit_ids": [_("Contains the lead unit.")]})
     with unit_of_work() as uow:
-        if incident.status == "closed":
+        if incident.status == "closed" and not after_review:
             raise Conflict(_("The incident is closed: reopen it before dispatching tasks."),
                            current_status=incident.status)
         require_units(uow.session, [data["unit_id"]], "unit_id")

@@ -216,6 +216,7 @@ function taskLinks(tasks) {
 // ---- forms in a dialog: fields described as data, errors shown beside the field they name ----
 // field: {name, label, type: text|textarea|number|select|datetime|multiselect|checkboxes, options: [[value, text]], value, required}
 function fieldControl(field, id) {
+  if (field.type === "custom") return field.build(id);  // a control of its own (a place on the map)
   const common = { id, name: field.name, required: field.required || null, "aria-describedby": `${id}-error` };
   if (field.type === "textarea") return h("textarea", { ...common, rows: field.rows || 3 }, field.value || "");
   if (field.type === "select" || field.type === "multiselect") {
@@ -237,6 +238,7 @@ function fieldControl(field, id) {
   return h("input", { ...common, type, value: field.value ?? "", min: field.min ?? null, autocomplete: "off" });
 }
 function readControl(field, control) {
+  if (field.type === "custom") return control.read();
   if (field.type === "checkbox") return control.checked || undefined;
   if (field.type === "multiselect") return [...control.selectedOptions].map((o) => Number(o.value));
   if (field.type === "checkboxes") return [...control.querySelectorAll("input:checked")].map((i) => Number(i.value));

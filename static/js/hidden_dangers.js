@@ -18,6 +18,7 @@ const HiddenDangers = (() => {
       { name: "title", label: t("f_title"), required: true },
       { name: "category", label: t("f_category"), type: "select", options: optionsOf("category"), value: "other", required: true },
       { name: "location", label: t("f_location"), required: true },
+      { name: "point", label: t("map_where"), type: "custom", build: (id) => CountyMap.picker(id, null) },
       { name: "unit_id", label: t("f_responsible_unit"), type: "select", numeric: true, options: units, value: user.unit_id, required: true },
       { name: "people_affected", label: t("f_people_affected"), type: "number", min: 0, required: true },
       { name: "risk", label: t("f_risk"), type: "select", options: optionsOf("risk"), value: "medium", required: true },
@@ -31,7 +32,8 @@ const HiddenDangers = (() => {
       done: (danger) => t("hd_recorded", { ref: danger.ref }),
       onSubmit: async (values) => {
         const person = { name: values["persons.0.name"], id_number: values["persons.0.id_number"], phone: values["persons.0.phone"] };
-        const body = Object.fromEntries(Object.entries(values).filter(([name]) => !name.startsWith("persons.")));
+        const body = Object.fromEntries(Object.entries(values).filter(([name]) => !name.startsWith("persons.") && name !== "point"));
+        if (values.point) Object.assign(body, values.point);
         body.description = body.description || "";
         body.persons = person.name || person.id_number ? [Object.fromEntries(Object.entries(person).filter(([, v]) => v))] : [];
         const danger = await Api.post("/api/hidden-dangers", body);

@@ -15,13 +15,22 @@ const IncidentForms = (() => {
     ];
   }
 
+  // where it is: a place of the county, or a click on the map (sent as lat / lng)
+  const pointField = (incident) => ({ name: "point", label: t("map_where"), type: "custom",
+    build: (id) => CountyMap.picker(id, incident) });
+  function withPoint(values) {
+    const { point, ...rest } = values;
+    return point ? { ...rest, lat: point.lat, lng: point.lng } : rest;
+  }
+
   function register() {
     const fields = detailFields({ level: "III", category: "other" });
     fields.splice(0, 0, { name: "kind", label: t("f_kind"), type: "select", options: optionsOf("kind"), value: "petition", required: true });
     fields.push({ name: "occurred_at", label: t("f_occurred_at"), type: "datetime", value: Time.local(new Date()), required: true });
+    fields.splice(fields.findIndex((f) => f.name === "location") + 1, 0, pointField(null));
     return openForm({ title: t("new_incident"), fields, submitLabel: t("register"), onSubmit: async (values) => {
       if (!values.demands) values.demands = "";
-      const incident = await Api.post("/api/incidents", values);
+      const incident = await Api.post("/api/incidents", withPoint(values));
       return incident;
     } });
   }
@@ -30,9 +39,10 @@ const IncidentForms = (() => {
   function edit(incident) {
     let seen = incident;
     const fields = detailFields(incident);
+    fields.splice(fields.findIndex((f) => f.name === "location") + 1, 0, pointField(incident));
     return openForm({ title: `${t("edit_incident")} ${incident.ref}`, fields, onSubmit: async (values) => {
       // only what the officer changed, so a field someone else changed meanwhile is not written back
-      const typed = Object.fromEntries(Object.entries(values)
+      const typed = Object.fromEntries(Object.entries(withPoint(values))
         .filter(([name, value]) => String(value ?? "") !== String(incident[name] ?? "")));
       try {
         return await Api.patch(`/api/incidents/${seen.id}`, { ...typed, version: seen.version });

@@ -128,19 +128,29 @@ const InstructionView = (() => {
       flash(`${t("acknowledged")} ✓`, "ok");
     } catch (error) { flash(explain(error)); }
   }
-  // The leader chooses who must acknowledge; preselected: every unit working the incident and CC (the default).
-  function issue(incident) {
-    const working = new Set(Store.tasksOf(incident.id)
+  // Who an instruction is proposed to: every unit working the incident and CC (the server's default).
+  function proposedAddressees(incidentId) {
+    const working = new Set(Store.tasksOf(incidentId)
       .flatMap((task) => task.involved_unit_ids || []));
     for (const unit of Units.all()) if (unit.kind === "command") working.add(unit.id);
+    return working;
+  }
+  // Only the units chosen when the leader changed the proposal; left as proposed, the default (units dispatched
+  // later join it).
+  function chosenAddressees(chosenIds, working) {
+    const chosen = new Set(chosenIds || []);
+    return !chosen.size || (chosen.size === working.size && [...working].every((id) => chosen.has(id))) ? undefined : [...chosen];
+  }
+  // The leader chooses who must acknowledge; preselected: every unit working the incident and CC (the default).
+  function issue(incident) {
+    const working = proposedAddressees(incident.id);
     openForm({ title: `${t("issue_instruction")} · ${incident.ref} ${incident.title}`, submitLabel: t("issue_instruction"),
       fields: [{ name: "text", label: t("instruction_text"), type: "textarea", rows: 5, required: true },
                { name: "unit_ids", label: t("addressees"), type: "checkboxes", hint: t("addressees_hint"),
                  options: Units.options(), value: [...working] }],
       onSubmit: (values) => {
-        // left as proposed: addressed to whoever works the incident, so units dispatched later join it
-        const chosen = new Set(values.unit_ids || []);
-        if (!chosen.size || (chosen.size === working.size && [...working].every((id) => chosen.has(id)))) delete values.unit_ids;
+        const unitIds = chosenAddressees(values.unit_ids, working);
+        if (unitIds) values.unit_ids = unitIds; else delete values.unit_ids;
         return Api.post(`/api/incidents/${incident.id}/instructions`, values);
       } });
   }
@@ -162,5 +172,5 @@ const InstructionView = (() => {
       ackChips(instruction),
       own ? h("button", { type: "button", class: "primary small ack-button", onclick: () => acknowledge(instruction) }, t("acknowledge")) : null);
   }
-  return { render, issue, mine, ackChips };
+  return { render, issue, mine, ackChips, proposedAddressees, chosenAddressees };
 })();

@@ -1,0 +1,43 @@
+"""What comes in to the places endpoints and what goes out."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..schemas import LAT, LNG, SHORT_TEXT, StrictSchema
+from .models import KINDS
+
+
+class PlaceInSchema(StrictSchema):
+    name = fields.String(required=True, validate=SHORT_TEXT)
+    name_zh = fields.String(validate=validate.Length(max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    lat = fields.Float(required=True, validate=LAT, allow_nan=False)
+    lng = fields.Float(required=True, validate=LNG, allow_nan=False)
+
+
+class PlacePatchSchema(StrictSchema):
+    name = fields.String(validate=SHORT_TEXT)
+    name_zh = fields.String(validate=validate.Length(max=200))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    lat = fields.Float(validate=LAT, allow_nan=False)
+    lng = fields.Float(validate=LNG, allow_nan=False)
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_("Nothing to change: send at least one field."), "_schema")
+
+
+class PlaceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_zh = fields.String()
+    kind = fields.String()
+    lat = fields.Float()
+    lng = fields.Float()
+
+
+class PlaceListSchema(Schema):
+    items = fields.List(fields.Nested(PlaceSchema))
+    total = fields.Integer()
