@@ -13,9 +13,7 @@ from ..reviews import service as reviews
 from ..reviews.models import Improvement, Review
 from ..schemas import shown_time
 from ..tasks.models import Task
-from . import rules
-
-SETTLED = ("done", "cancelled")
+from ..facts import rules
 
 
 def review_page(*, actor: User, incident_id: int) -> dict[str, Any]:
@@ -53,5 +51,5 @@ def counts() -> dict[str, int]:
     session = db.session
     reviewed = len(list(session.scalars(select(Review.id))))
     open_improvements = len(list(session.scalars(
-        select(Improvement.id).join(Task, Task.id == Improvement.task_id).where(Task.status.not_in(SETTLED)))))
+        select(Improvement.id).join(Task, Task.id == Improvement.task_id).where(rules.open_clause(Task.status)))))
     return {"reviews": reviewed, "open_improvements": open_improvements}
