@@ -50,6 +50,17 @@ class SessionCookies(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or request.is_secure
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """The session's cookie comes first among the answer's cookies (before the sign-in's device cookie):
+        a client that keeps the first `Set-Cookie` of a sign-in keeps its session."""
+        super().save_session(app, session, response)
+        cookies = response.headers.getlist("Set-Cookie")
+        name = self.get_cookie_name(app) + "="
+        if len(cookies) > 1 and not cookies[0].startswith(name):
+            response.headers.remove("Set-Cookie")
+            for cookie in sorted(cookies, key=lambda cookie: not cookie.startswith(name)):
+                response.headers.add("Set-Cookie", cookie)
+
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionCookies()

@@ -3,13 +3,13 @@ and the temporary one shown once, then changed by that user first thing; the ros
 audit trail checked and filtered; in both languages and on a phone."""
 from __future__ import annotations
 
-import io
+
 
 import pytest
 import requests
 from openpyxl import Workbook
 
-from .test_browser import WAIT, browser, expect, expect_live, fresh_state, open_session, server, shoot, unique  # noqa: F401
+from .browser import WAIT, expect, expect_live, shoot, unique
 
 pytestmark = pytest.mark.browser
 

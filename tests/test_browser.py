@@ -499,9 +499,10 @@ def test_a_liaison_on_a_phone_claims_reports_from_the_scene_and_returns_a_task(o
     expect_live(page)
     expect(page.locator("#connection")).to_be_in_viewport()
     expect(page.locator(".nav a[href='/wall']")).to_have_count(0)  # the leaders' screen is not a liaison's
-    # the queue, the board, and the unit's own hidden dangers register
-    expect(page.locator(".nav a")).to_have_count(3)
+    # the queue, the board, the unit's own hidden dangers register and its duty roster
+    expect(page.locator(".nav a")).to_have_count(4)
     expect(page.locator(".nav a[href='/hidden-dangers']")).to_have_count(1)
+    expect(page.locator(".nav a[href='/duty']")).to_have_count(1)
     _fits_the_phone(page)
     shoot(page, f"phone-queue-{language}")
 

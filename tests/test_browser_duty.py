@@ -10,7 +10,7 @@ import pytest
 
 from .duty_support import GatewayProcess
 from .support import http_login, incident_payload, running_server
-from .test_browser import WAIT, browser, expect, expect_live, fresh_state, open_session, shoot, unique  # noqa: F401
+from .browser import WAIT, expect, expect_live, shoot, unique
 
 pytestmark = pytest.mark.browser
 PHONE = (390, 844)

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from .support import PASSWORD, http_login, running_server
-from .test_browser import browser, expect, expect_live, fresh_state, open_session, shoot, unique  # noqa: F401
+from .browser import expect, expect_live, shoot, unique
 
 pytestmark = pytest.mark.browser
 WAIT = 15_000

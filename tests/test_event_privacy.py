@@ -126,7 +126,8 @@ def walk_every_event_type(app, c, units, secret_tokens: list[str]) -> list[int]:
     promoted = walk_prevention(c, units)
     secret_tokens += walk_administration(c)
     walk_duty(app, c, units)
-    return [iid, moved["id"], promoted]
+    reviewed = walk_leaders(c, units)
+    return [iid, moved["id"], promoted, reviewed]
 
 
 def walk_prevention(c, units) -> int:
@@ -154,6 +155,23 @@ def walk_prevention(c, units) -> int:
     ok(duty.post(f"/api/incidents/{promoted['id']}/response-plans/{plan['id']}/apply"))
     ok(duty.delete(f"/api/response-plans/{plan['id']}"))
     return promoted["id"]
+
+
+def walk_leaders(c, units) -> int:
+    """A place kept by the administrator; a resolved incident's after-action review with an improvement."""
+    admin, duty = c["admin"], c["duty"]
+    place = ok(admin.post("/api/places", json={"name": "West Gate Square", "kind": "square", "lat": 30.27,
+                                               "lng": 120.15}))
+    ok(admin.patch(f"/api/places/{place['id']}", json={"lat": 30.28}))
+    ok(admin.delete(f"/api/places/{place['id']}"))
+    incident = ok(duty.post("/api/incidents", json=incident_payload(title="Reviewed afterwards")))
+    for action in ("respond", "contain", "resolve"):
+        ok(duty.post(f"/api/incidents/{incident['id']}/transitions", json={"action": action}))
+    ok(duty.post(f"/api/incidents/{incident['id']}/review", json={
+        "summary": "Talks at the gate worked", "lessons": "Call the representatives sooner",
+        "improvements": [{"text": "A hotline for wage claims", "unit_id": units["HRSS"],
+                          "due_at": iso(timedelta(days=30))}]}))
+    return incident["id"]
 
 
 def walk_duty(app, c, units) -> None:

@@ -46,7 +46,7 @@ def _keep_device_cookie(value: str) -> None:
     def keep(response):
         response.set_cookie(throttle.DEVICE_COOKIE, value, max_age=timedelta(days=throttle.DEVICE_COOKIE_DAYS),
                             path="/api/session", httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+                            secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
         return response
 
 

@@ -48,7 +48,7 @@ def supervise(data, task_id):
 
 
 @blp.route("/incidents/<int:incident_id>/response-plans/<int:plan_id>/apply", methods=["POST"])
-@blp.arguments(PlanApplySchema)
+@blp.arguments(PlanApplySchema, required=False)  # nothing to send: an empty body is as good
 @blp.response(201, PlanAppliedSchema)
 def apply_response_plan(_nothing, incident_id, plan_id):
     """Every task of the plan dispatched at once (API.md, "Prevention and supervision")."""
