@@ -10,6 +10,9 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_talisman import Talisman
 
+# the sign-in's device cookie (auth/throttle.py): a browser the username signed in from before
+DEVICE_COOKIE = "dispatch_device"
+
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -56,7 +59,7 @@ class SessionCookies(SecureCookieSessionInterface):
         super().save_session(app, session, response)
         cookies = response.headers.getlist("Set-Cookie")
         name = self.get_cookie_name(app) + "="
-        if len(cookies) > 1 and not cookies[0].startswith(name):
+        if any(cookie.startswith(DEVICE_COOKIE + "=") for cookie in cookies) and not cookies[0].startswith(name):
             response.headers.remove("Set-Cookie")
             for cookie in sorted(cookies, key=lambda cookie: not cookie.startswith(name)):
                 response.headers.add("Set-Cookie", cookie)

@@ -36,8 +36,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import TooManyRequests
 from ..extensions import limiter
+from .. import security
 
-DEVICE_COOKIE = "dispatch_device"
+DEVICE_COOKIE = security.DEVICE_COOKIE
 DEVICE_COOKIE_DAYS = 365
 
 
