@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -135,7 +136,7 @@ def units(users):
     return {unit["code"]: unit for unit in users("duty").get("/api/units", params={"limit": 100}).json()["items"]}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def live(server, users):
     """A command client following the stream from before the first change of these tests."""
     duty = users("duty")
@@ -630,7 +631,9 @@ def test_response_plans(users, units):
 def test_administration_is_on_the_record_without_secrets(users):
     admin, duty = users("admin"), users("duty")
     before = last_seq(admin)
-    created = admin.post("/api/users", json={"username": "hotline", "password": "a-long-secret-9",
+    # a name of its own each time: the last test of the module may make these changes again
+    created = admin.post("/api/users", json={"username": f"hotline-{uuid.uuid4().hex[:6]}",
+                                            "password": "a-long-secret-9",
                                             "role": "command", "unit_code": "CC"})
     assert created.status_code == 201, created.text
     user_id = created.json()["id"]
