@@ -268,7 +268,7 @@ def test_the_sms_text_is_short_chinese_signed_with_the_ref_what_and_by_when(reac
     from dispatch.duty.models import Notification
 
     incident = new_incident(duty, level="IV")
-    due = datetime(2031, 3, 4, 7, 30, tzinfo=timezone.utc)  # 15:30 in the county
+    due = datetime(datetime.now(timezone.utc).year + 2, 3, 4, 7, 30, tzinfo=timezone.utc)  # 15:30 in the county
     task = dispatch(duty, incident["id"], units["PSB"], title="维护县政府门前秩序", due_at=due.isoformat())
     [row] = db.session.query(Notification).filter_by(task_id=task["id"]).all()
     assert row.text.startswith("【指挥中心】" + incident["ref"])

@@ -9,12 +9,15 @@ from collections import Counter
 from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from dispatch.db import driver_url
 
 from .duty_support import GatewayProcess, wait_for
 from .support import fresh_postgres_database, http_login, running_server
+
+pytestmark = [pytest.mark.servers, pytest.mark.postgres]
 
 TASKS = 12
 UNITS = ("PSB", "LVB", "HRSS", "EM")
