@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip -q --disable-pip-version-check
 
-.PHONY: run test lint translations chromium pdf ldap nginx cluster bench bench-quick clean
+.PHONY: run test lint translations chromium pdf ldap sso-providers nginx cluster bench bench-quick clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,12 +45,25 @@ ldap:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null; \
 	  else echo "install Debian's slapd (apt-get install slapd ldap-utils) to run the directory sign-in tests" >&2; exit 1; fi; }
 
+# The county's identity services for the single sign-on tests, each started by the tests on a free port: the
+# certified OpenID Connect provider from npm (tests/providers/oidc, run by Node.js 20), installed from its lock file
+# (again only when the lock changes, so a machine already set up needs no network).
+OIDC_PROVIDER := tests/providers/oidc
+sso-providers: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "install Node.js 20 and npm to run the OpenID Connect sign-in tests" >&2; exit 1; fi; }
+	cd $(OIDC_PROVIDER) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	touch $@
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/lint-imports
 
 ## make test: install what the tests need and run the whole suite (one worker per core; the slowest 15 printed)
 TEST_WORKERS ?= 2
-test: $(VENV)/.dev translations chromium pdf ldap lint
+test: $(VENV)/.dev translations chromium pdf ldap sso-providers lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # Debian's nginx in front of the cluster; its system service need not run (deploy/cluster.sh starts its own).

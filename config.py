@@ -214,6 +214,21 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         LDAP_USER_DN=env.get("DISPATCH_LDAP_USER_DN") or "uid={username},ou=people,dc=county,dc=gov",
         LDAP_NAME=env.get("DISPATCH_LDAP_NAME") or None,  # how the sign-in page names the directory
         LDAP_TIMEOUT=float(env.get("DISPATCH_LDAP_TIMEOUT", "5")),
+        # OpenID Connect: the provider's issuer URL (discovery from it), this client's id and secret
+        OIDC_ISSUER=(env.get("DISPATCH_OIDC_ISSUER") or "").rstrip("/") or None,
+        OIDC_CLIENT_ID=env.get("DISPATCH_OIDC_CLIENT_ID") or None,
+        OIDC_CLIENT_SECRET=env.get("DISPATCH_OIDC_CLIENT_SECRET") or None,
+        OIDC_SCOPES=env.get("DISPATCH_OIDC_SCOPES") or "openid profile",
+        OIDC_USERNAME_CLAIM=env.get("DISPATCH_OIDC_USERNAME_CLAIM") or "preferred_username",
+        OIDC_NAME=env.get("DISPATCH_OIDC_NAME") or None,  # how the sign-in page names the provider (English)
+        OIDC_NAME_ZH=env.get("DISPATCH_OIDC_NAME_ZH") or None,  # and in Chinese
+        OIDC_TIMEOUT=float(env.get("DISPATCH_OIDC_TIMEOUT", "5")),
+        # CAS 3.0: the server's base URL (its /login and /p3/serviceValidate below it)
+        CAS_URL=(env.get("DISPATCH_CAS_URL") or "").rstrip("/") or None,
+        CAS_USERNAME_ATTRIBUTE=env.get("DISPATCH_CAS_USERNAME_ATTRIBUTE") or None,  # unset: the CAS user itself
+        CAS_NAME=env.get("DISPATCH_CAS_NAME") or None,
+        CAS_NAME_ZH=env.get("DISPATCH_CAS_NAME_ZH") or None,
+        CAS_TIMEOUT=float(env.get("DISPATCH_CAS_TIMEOUT", "5")),
         DISPATCH_MAP_TILES=map_tiles(env.get("DISPATCH_MAP_TILES", base.DISPATCH_MAP_TILES)),
         DISPATCH_WALL_TURN_SECONDS=_positive("DISPATCH_WALL_TURN_SECONDS",
                                             env.get("DISPATCH_WALL_TURN_SECONDS", base.DISPATCH_WALL_TURN_SECONDS)),

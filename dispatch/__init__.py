@@ -43,6 +43,7 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     _log_requests(app)
 
     from .auth import current
+    from .auth.sign_on import blp as sign_on_blp
     from .auth.views import blp as auth_blp
     from .feed import blp as feed_blp
     from .feed import ops
@@ -60,6 +61,7 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
         api.register_blueprint(module.blp)
     app.register_blueprint(ops)
     app.register_blueprint(pages)
+    app.register_blueprint(sign_on_blp)
     i18n.init_app(app)
 
     from . import cli

@@ -168,6 +168,11 @@ MATRIX = {
     ("GET", "/healthz"): (None, EVERYONE),
     ("GET", "/"): (None, SIGNED_IN),
     ("GET", "/login"): (None, EVERYONE),
+    # the round trip to the county's identity service: anyone may start it (404 while it is not configured)
+    ("GET", "/auth/oidc/login"): (None, EVERYONE),
+    ("GET", "/auth/oidc/callback"): (None, EVERYONE),
+    ("GET", "/auth/cas/login"): (None, EVERYONE),
+    ("GET", "/auth/cas/callback"): (None, EVERYONE),
     ("GET", "/password"): (None, SIGNED_IN),
     ("GET", "/admin"): (None, {"admin"}),
     ("GET", "/board"): (None, SIGNED_IN),

@@ -112,6 +112,20 @@ def login(username: str, password: str, address: str | None = None, device: str 
     return open_session(user.id, method, device)
 
 
+def sign_in_vouched(username: str, method: str, address: str | None = None, device: str | None = None) -> NewSession:
+    """The county's identity service (OpenID Connect, CAS) vouched for `username`: an active user of that name
+    here gets a new session, as after a password (the same throttle and device cookie); anyone else is refused
+    with a message, never given a new account, whatever the provider says."""
+    attempt = throttle.admit(username, address, device)
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        throttle.failed(attempt)
+        raise Unauthorized(_("Your account with the county's identity service is not an active user of Dispatch: "
+                             "ask the administrator, or sign in with your Dispatch password."))
+    throttle.succeeded(attempt)
+    return open_session(user.id, method, device)
+
+
 def _directory() -> directory.Directory:
     config = current_app.config
     return directory.Directory(config["LDAP_URL"], config["LDAP_USER_DN"], config["LDAP_TIMEOUT"])

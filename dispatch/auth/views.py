@@ -32,12 +32,18 @@ def sign_in(data):
     # the client's address as the reverse proxy saw it (ProxyFix, DISPATCH_PROXY_HOPS)
     opened = service.login(data["username"], data["password"], request.remote_addr,
                            request.cookies.get(throttle.DEVICE_COOKIE))
+    begin_browser_session(opened)
+    return _session_body()
+
+
+def begin_browser_session(opened: service.NewSession) -> None:
+    """The browser holds the session just opened (by a password or the county's identity service): a new
+    session cookie, its CSRF token, and the sign-in device cookie."""
     _keep_device_cookie(opened.device_cookie)
     session.clear()  # a new session id at every login
     session["sid"], session["csrf"] = opened.session_id, opened.csrf_token
     session.permanent = True
     g.actor, g.user_session = service.session_user(opened.session_id)
-    return _session_body()
 
 
 def _keep_device_cookie(value: str) -> None:

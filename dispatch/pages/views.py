@@ -103,8 +103,44 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     config = current_app.config
     directory = (config["LDAP_NAME"] or _("the county directory")) if config.get("LDAP_URL") else None
-    return render_template("login.html", user=None, words=catalogue(), next=_safe_next(request.args.get("next")),
-                           directory=directory)
+    next_page = _safe_next(request.args.get("next"))
+    providers = _identity_services(next_page)
+    return render_template("login.html", user=None, words=catalogue(), next=next_page, directory=directory,
+                           providers=providers, sign_on=_sign_on_outcome(providers))
+
+
+def _identity_services(next_page: str) -> list[dict]:
+    """The county's identity services configured (OpenID Connect, CAS), each by its name in the page's language."""
+    config, chinese = current_app.config, locale_code().startswith("zh")
+    configured = [("oidc", "oidc_login", config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID")),
+                  ("cas", "cas_login", config.get("CAS_URL"))]
+    services = []
+    for method, endpoint, on in configured:
+        if not on:
+            continue
+        prefix = method.upper()
+        name = (config[f"{prefix}_NAME_ZH"] if chinese else None) or config[f"{prefix}_NAME"] \
+            or config[f"{prefix}_NAME_ZH"] or _("the county's identity service")
+        services.append({"method": method, "name": name, "url": url_for(f"sign_on.{endpoint}", next=next_page)})
+    return services
+
+
+def _sign_on_outcome(providers: list[dict]) -> str | None:
+    """What happened on the way back from an identity service (sign_on.py), in the page's language."""
+    outcome = request.args.get("sign_on")
+    name = next((p["name"] for p in providers if p["method"] == request.args.get("method")), None)
+    if outcome is None or name is None:
+        return None
+    messages = {
+        "down": _("%(name)s does not answer: sign in with your Dispatch password, or try again in a few minutes.",
+                  name=name),
+        "refused": _("Your account with %(name)s is not an active user of Dispatch: ask the administrator, or sign "
+                     "in with your Dispatch password.", name=name),
+        "failed": _("Signing in with %(name)s did not succeed: try again, or sign in with your Dispatch password.",
+                    name=name),
+        "throttled": _("Too many failed sign-ins: wait a minute and try again."),
+    }
+    return messages.get(outcome)
 
 
 @pages.route("/password")
