@@ -1,13 +1,16 @@
 """The county's identity services for the single sign-on tests: real, independent servers started by the tests.
 
 OpenID Connect: the certified `oidc-provider` package from npm, run by Node.js (tests/providers/oidc, installed
-by `make sso-providers`). Each module starts one provider and one `python wsgi.py` configured for it.
+by `make sso-providers`); its module starts one provider and one `python wsgi.py` configured for it.
+CAS 3.0: django-mama-cas on Django (tests/providers/cas; requirements-dev.txt), its own process with its own users.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +25,10 @@ PROVIDERS = Path(__file__).resolve().parent / "providers"
 OIDC_FOLDER = PROVIDERS / "oidc"
 CLIENT_ID, CLIENT_SECRET = "dispatch-county", "client-secret-never-in-an-event"
 OIDC_NAMES = {"en": "Riverside County ID", "zh": "河畔县统一身份认证"}
+CAS_NAMES = {"en": "Riverside County CAS", "zh": "河畔县单点登录"}
+# the CAS server's users: username -> (password, first_name); employee-0001 is psb by an attribute alone
+CAS_PEOPLE = {"psb": ("psb-cas-pass", ""), "lvb": ("lvb-cas-pass", ""), "ghost": ("ghost-cas-pass", ""),
+              "employee-0001": ("employee-cas-pass", "psb")}
 
 
 def require_oidc_provider() -> str:
@@ -98,3 +105,41 @@ def signed_in_as(base: str, http: requests.Session) -> str | None:
     answer = http.get(f"{base}/api/session", timeout=10)
     return answer.json()["user"]["username"] if answer.status_code == 200 else None
 
+
+
+@contextmanager
+def cas_server(tmp_path: Path):
+    """django-mama-cas on a free port, its users CAS_PEOPLE; its base URL. Stopped at the end."""
+    try:
+        import mama_cas  # noqa: F401 (only whether it is installed)
+    except ImportError:
+        how = "install the test requirements (`make test` does: requirements-dev.txt has Django and django-mama-cas)"
+        if IN_CI:
+            pytest.fail(f"the CAS server is not installed: {how}")
+        pytest.skip(f"the CAS tests need django-mama-cas: {how}")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "cas-server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, str(PROVIDERS / "cas" / "serve.py")], stdout=out, stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CAS_DATABASE": str(tmp_path / "cas.db"),
+                 "USERS": json.dumps(CAS_PEOPLE)})
+    try:
+        wait_for(f"{url}/login", server, log)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def cas_sign_in(http: requests.Session, login_url: str, username: str) -> str:
+    """At the CAS server's own sign-in form: the user's CAS password; the URL it sends the browser back to."""
+    form = http.get(login_url, timeout=10)
+    assert form.status_code == 200, form.text[:500]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    back = http.post(form.url, data={"csrfmiddlewaretoken": token, "username": username,
+                                     "password": CAS_PEOPLE[username][0]},
+                     headers={"Referer": form.url}, allow_redirects=False, timeout=10)
+    assert back.status_code == 302, back.text[:500]
+    return back.headers["Location"]
