@@ -4,12 +4,14 @@ Resolved once per request into `g.actor`; services receive it as a plain value.
 """
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from datetime import timedelta
+
+from flask import Flask, after_this_request, current_app, g, request, session
 
 from flask_babel import gettext as _
 
 from ..errors import Forbidden, PasswordChangeRequired, Unauthorized
-from . import service
+from . import service, throttle
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Signing in is the one unsafe request made before there is a CSRF token.
@@ -81,3 +83,23 @@ def init_app(app: Flask) -> None:
     service.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"],
                              app.config["HASH_CONCURRENCY"])
     app.before_request(resolve_actor)
+
+
+def begin_browser_session(opened: service.NewSession) -> None:
+    """The browser holds the session just opened (by a password or the county's identity service): a new
+    session cookie, its CSRF token, and the sign-in device cookie."""
+    _keep_device_cookie(opened.device_cookie)
+    session.clear()  # a new session id at every login
+    session["sid"], session["csrf"] = opened.session_id, opened.csrf_token
+    session.permanent = True
+    g.actor, g.user_session = service.session_user(opened.session_id)
+
+
+def _keep_device_cookie(value: str) -> None:
+    """This browser is known to the username now: someone guessing the name elsewhere never delays it."""
+    @after_this_request
+    def keep(response):
+        response.set_cookie(throttle.DEVICE_COOKIE, value, max_age=timedelta(days=throttle.DEVICE_COOKIE_DAYS),
+                            path="/api/session", httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+        return response

@@ -1,6 +1,6 @@
 """Signing in through the county's identity service: the browser's round trip to OpenID Connect or CAS and back.
 
-Each way is off (404) unless configured. The way back ends as a password sign-in does (views.begin_browser_session):
+Each way is off (404) unless configured. The way back ends as a password sign-in does (current.begin_browser_session):
 a new session cookie, its CSRF token, the device cookie; then the page asked for, where a password still to be
 changed comes first. Whatever goes wrong sends the browser back to the sign-in page with a word of what happened
 (`sign_on`: down, refused, failed, throttled), said there in the user's language; local sign-in still works.
@@ -16,7 +16,7 @@ from . import service, throttle
 from .cas import Server as CasServer
 from .federation import IdentityRefused, ProviderDown
 from .oidc import Provider as OidcProvider
-from .views import begin_browser_session
+from .current import begin_browser_session
 
 blp = Blueprint("sign_on", __name__, url_prefix="/auth")
 log = logging.getLogger(__name__)

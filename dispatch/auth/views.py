@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import after_this_request, current_app, g, request, session
+from flask import g, request, session
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..errors import Unauthorized
 from ..schemas import PageArgs, page_of, paged
 from . import service, throttle
-from .current import actor, through_token
+from .current import actor, begin_browser_session, through_token
 from .schemas import (LoginSchema, PasswordChangeSchema, SessionSchema, TokenCreateSchema,
                       TokenListedSchema, TokenSchema, UnitSchema, UserCreateSchema, UserSchema)
 
@@ -34,26 +32,6 @@ def sign_in(data):
                            request.cookies.get(throttle.DEVICE_COOKIE))
     begin_browser_session(opened)
     return _session_body()
-
-
-def begin_browser_session(opened: service.NewSession) -> None:
-    """The browser holds the session just opened (by a password or the county's identity service): a new
-    session cookie, its CSRF token, and the sign-in device cookie."""
-    _keep_device_cookie(opened.device_cookie)
-    session.clear()  # a new session id at every login
-    session["sid"], session["csrf"] = opened.session_id, opened.csrf_token
-    session.permanent = True
-    g.actor, g.user_session = service.session_user(opened.session_id)
-
-
-def _keep_device_cookie(value: str) -> None:
-    """This browser is known to the username now: someone guessing the name elsewhere never delays it."""
-    @after_this_request
-    def keep(response):
-        response.set_cookie(throttle.DEVICE_COOKIE, value, max_age=timedelta(days=throttle.DEVICE_COOKIE_DAYS),
-                            path="/api/session", httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
-        return response
 
 
 @blp.route("/session", methods=["GET"])
