@@ -57,27 +57,35 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30
 
 
 @contextmanager
+def oidc_provider(log: Path, port: int, redirect_uri: str):
+    """The certified provider on 127.0.0.1:`port`, its one client sent back to `redirect_uri`; its issuer URL."""
+    node = require_oidc_provider()
+    issuer = f"http://127.0.0.1:{port}"
+    with open(log, "w") as out:
+        provider = subprocess.Popen(
+            [node, "provider.js"], cwd=OIDC_FOLDER, stdout=out, stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET,
+                 "REDIRECT_URI": redirect_uri})
+    try:
+        wait_for(f"{issuer}/.well-known/openid-configuration", provider, log)
+        yield issuer
+    finally:
+        provider.terminate()
+        provider.wait(10)
+
+
+@contextmanager
 def oidc_site(tmp_path: Path, **settings):
     """A provider on a free port and a Dispatch server (the demo data) configured for it: (server, issuer)."""
-    node = require_oidc_provider()
+    require_oidc_provider()
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     env = {"DISPATCH_OIDC_ISSUER": issuer, "DISPATCH_OIDC_CLIENT_ID": CLIENT_ID,
            "DISPATCH_OIDC_CLIENT_SECRET": CLIENT_SECRET, "DISPATCH_OIDC_NAME": OIDC_NAMES["en"],
            "DISPATCH_OIDC_NAME_ZH": OIDC_NAMES["zh"], **settings}
     with running_server(f"sqlite:///{tmp_path / 'sso.db'}", instance_dir=tmp_path, env=env) as server:
-        log = tmp_path / "oidc-provider.log"
-        with open(log, "w") as out:
-            provider = subprocess.Popen(
-                [node, "provider.js"], cwd=OIDC_FOLDER, stdout=out, stderr=subprocess.STDOUT,
-                env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CLIENT_ID": CLIENT_ID,
-                     "CLIENT_SECRET": CLIENT_SECRET, "REDIRECT_URI": f"{server.url}/auth/oidc/callback"})
-        try:
-            wait_for(f"{issuer}/.well-known/openid-configuration", provider, log)
+        with oidc_provider(tmp_path / "oidc-provider.log", port, f"{server.url}/auth/oidc/callback"):
             yield server, issuer
-        finally:
-            provider.terminate()
-            provider.wait(10)
 
 
 def provider_form(page: requests.Response) -> str:

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from .browser import WAIT, expect, expect_live
-from .sso_support import (CLIENT_SECRET, OIDC_NAMES, oidc_site, provider_form, sign_in_through_provider,
-                          signed_in_as)
+from .sso_support import (CLIENT_ID, CLIENT_SECRET, OIDC_NAMES, oidc_provider, oidc_site, provider_form,
+                          sign_in_through_provider, signed_in_as)
 from .support import PASSWORD, free_port, http_login
 
 
@@ -149,14 +149,11 @@ def test_chromium_signs_in_through_the_provider_from_the_sign_in_page(site, brow
 
 def _configure(app, monkeypatch, issuer: str | None):
     monkeypatch.setitem(app.config, "OIDC_ISSUER", issuer)
-    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", CLIENT_ID_IN_PROCESS)
-    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "in-process-secret")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", CLIENT_SECRET)
     monkeypatch.setitem(app.config, "OIDC_NAME", OIDC_NAMES["en"])
     monkeypatch.setitem(app.config, "OIDC_NAME_ZH", OIDC_NAMES["zh"])
     monkeypatch.setitem(app.config, "OIDC_TIMEOUT", 1.0)
-
-
-CLIENT_ID_IN_PROCESS = "dispatch-in-process"
 
 
 @pytest.mark.parametrize("language,offer", [("en", f"Sign in with {OIDC_NAMES['en']}"),
@@ -183,3 +180,17 @@ def test_a_provider_that_is_down_is_said_and_the_local_password_still_works(app,
     page = anonymous.get(back.location).get_data(as_text=True)
     assert words in page and OIDC_NAMES[language] in page
     assert anonymous.client.post("/api/session", json={"username": "psb", "password": PASSWORD}).status_code == 200
+
+
+@pytest.mark.servers
+def test_a_provider_that_goes_down_after_a_sign_in_is_said_too(app, client_for, monkeypatch, tmp_path):
+    port = free_port()
+    _configure(app, monkeypatch, f"http://127.0.0.1:{port}")
+    anonymous = client_for()
+    with oidc_provider(tmp_path / "provider.log", port, "http://localhost/auth/oidc/callback"):
+        leaving = anonymous.get("/auth/oidc/login")
+        assert leaving.status_code == 302 and leaving.location.startswith(f"http://127.0.0.1:{port}/auth?")
+        assert "code_challenge_method=S256" in leaving.location and "nonce=" in leaving.location
+    back = anonymous.get("/auth/oidc/login", headers={"Accept-Language": "en"})
+    assert urlsplit(back.location).path == "/login"
+    assert "does not answer" in anonymous.get(back.location, headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -40,8 +40,12 @@ class Provider:
 
     def redirect(self, callback_url: str):
         """The browser's way to the provider's sign-in (a redirect response); ProviderDown when discovery fails."""
+        client = _client(self)
+        # the discovery document is asked again at every start (the keys are kept): a provider gone down since the
+        # last sign-in is said on our sign-in page, not as the browser's own error page at the provider
+        client.server_metadata.pop("_loaded_at", None)
         with _asking():
-            return _client(self).authorize_redirect(callback_url)
+            return client.authorize_redirect(callback_url)
 
     def username(self) -> str:
         """The username of the identity the provider sent back (this request's callback), once every check passed."""
