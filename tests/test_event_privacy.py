@@ -268,7 +268,8 @@ def test_no_event_tells_a_receiver_of_any_role_what_the_api_would_not(app, clien
     incident_ids = walk_every_event_type(app, clients, units, secrets)
 
     logged = clients["duty"].get("/api/events?limit=1000").get_json()["items"]
-    # session.started needs the county's directory (a real LDAP server: tests/test_sso_ldap.py checks its event)
+    # session.started needs the county's identity service (real servers: tests/test_sso_ldap.py, test_sso_oidc.py and
+    # test_sso_cas.py check its event)
     missing = appended_types() - {event["type"] for event in logged} - {"session.started"}
     assert not missing, f"the walk made no event of type {sorted(missing)}"
     markers = {**MARKERS, **{f"token secret {n}": secret for n, secret in enumerate(secrets)}}
