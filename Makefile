@@ -64,7 +64,7 @@ lint: $(VENV)/.dev
 ## make test: install what the tests need and run the whole suite (one worker per core; the slowest 15 printed)
 TEST_WORKERS ?= 2
 test: $(VENV)/.dev translations chromium pdf ldap sso-providers lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15
 
 # Debian's nginx in front of the cluster; its system service need not run (deploy/cluster.sh starts its own).
 nginx:

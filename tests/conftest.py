@@ -59,26 +59,45 @@ def pytest_configure(config):
         _run["traveller"].start()
 
 
+# The longest work first, so the two workers finish together: a long test that starts last is a worker idle
+# for its length. Ranked by marker; a group (a module with its own servers) takes its first item's rank.
+RANK = (("long", 0), ("servers", 1), ("browser", 2))
+
+
+def _rank(item) -> int:
+    return next((rank for name, rank in RANK if item.get_closest_marker(name)), len(RANK))
+
+
+def _has_module_fixtures(item) -> bool:
+    return any(definition.scope == "module"
+               for definitions in item._fixtureinfo.name2fixturedefs.values() for definition in definitions)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests marked one_backend run on SQLite alone.
 
-    The browser tests share one worker (one server, one Chromium for the run); a module of
-    real servers stays on one worker, since its server fixtures are the module's."""
+    A module with module-scoped fixtures (its own servers) stays on one worker; every other test,
+    browser tests included (each worker has its session's server and Chromium), goes where a
+    worker is free, the longest first (`Makefile` runs xdist without its own reordering)."""
     kept, deselected = [], []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params
         if item.get_closest_marker("one_backend") and params and params.get("backend_app") == "postgresql":
             deselected.append(item)
             continue
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif item.get_closest_marker("servers"):
+        if _has_module_fixtures(item):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
         kept.append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = kept
+    module_rank: dict[str, int] = {}
+    for item in kept:
+        if _has_module_fixtures(item):
+            module_rank[item.module.__name__] = min(module_rank.get(item.module.__name__, 9), _rank(item))
+    order = {id(item): n for n, item in enumerate(kept)}
+    kept.sort(key=lambda item: (module_rank.get(item.module.__name__, _rank(item)), order[id(item)]))
+    items[:] = kept
 
 
 def pytest_report_header(config):

@@ -139,6 +139,7 @@ def test_each_commit_anchors_the_logs_head_in_a_file_only_the_server_reads(app, 
     assert result.exit_code == 0 and "6 heads anchored" in result.output
 
 
+@pytest.mark.long
 @pytest.mark.servers
 def test_the_real_servers_anchor_their_commits_and_verify_catches_the_cut_end(tmp_path):
     """Two server processes on one database: each anchors its own commits; the log cut after they stop is found."""

@@ -21,7 +21,7 @@ from realtime.client import LiveClient
 from .support import (ROOT, PrivatePostgres, PrivateRedis, free_port, fresh_postgres_database, http_login,
                       incident_payload, running_server, wait_until)
 
-pytestmark = [pytest.mark.servers, pytest.mark.postgres]
+pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.long]
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ def _hammer_and_watch(urls: list[str], writers: int, writes_each: int) -> list[i
     return seen
 
 
+@pytest.mark.long
 @pytest.mark.postgres
 @pytest.mark.servers
 def test_seq_has_no_gaps_and_follows_commit_order_with_two_processes_on_postgresql(tmp_path):
@@ -105,6 +106,7 @@ def test_seq_has_no_gaps_and_follows_commit_order_with_two_processes_on_postgres
     assert seen == list(range(1, before + 8 * 15 + 1))
 
 
+@pytest.mark.long
 @pytest.mark.servers
 def test_seq_has_no_gaps_with_concurrent_writers_on_sqlite(tmp_path):
     with running_server(f"sqlite:///{tmp_path / 'seq.db'}", instance_dir=tmp_path) as server:

@@ -74,6 +74,7 @@ def upload_burst(base: str, incident_id: int, body: bytes, count: int):
     return answers, stop()
 
 
+@pytest.mark.long
 @pytest.mark.servers
 def test_three_zips_of_230_000_members_are_refused_without_stalling_the_server(tmp_path):
     body = many_member_docx()

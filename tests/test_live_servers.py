@@ -314,6 +314,7 @@ def two_lossy_processes(tmp_path_factory):
         yield pair
 
 
+@pytest.mark.long
 def test_two_processes_that_lose_pushes_still_bring_every_client_the_whole_log_in_order(two_lossy_processes):
     first, second = two_lossy_processes
     clients = mixed_clients([first.url, second.url], 12)

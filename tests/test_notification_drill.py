@@ -17,7 +17,7 @@ from dispatch.db import driver_url
 from .duty_support import GatewayProcess, wait_for
 from .support import fresh_postgres_database, http_login, running_server
 
-pytestmark = [pytest.mark.servers, pytest.mark.postgres]
+pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.long]
 
 TASKS = 12
 UNITS = ("PSB", "LVB", "HRSS", "EM")

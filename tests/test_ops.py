@@ -93,6 +93,7 @@ def test_a_slow_query_does_not_stall_other_requests_in_the_same_process(tmp_path
     assert slow_result["response"].json()["headcount"] == 500
 
 
+@pytest.mark.long
 @pytest.mark.servers
 def test_ctrl_c_stops_the_server_cleanly_and_a_restart_keeps_the_data(tmp_path):
     import signal

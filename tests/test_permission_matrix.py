@@ -258,6 +258,7 @@ def refused(response) -> bool:
     return response.status_code == 302 and "/login" in response.headers.get("Location", "")
 
 
+@pytest.mark.long
 def test_every_route_times_every_role_is_allowed_or_refused_as_the_table_says(app):
     routes = routes_of(app)
     assert routes == set(MATRIX), {"routes without a row": sorted(routes - set(MATRIX)),

@@ -26,7 +26,7 @@ from .support import fresh_postgres_database, http_login, incident_payload, runn
 SCREENS = 1_100  # past eventlet's default of 1 024 simultaneous connections
 WAIT = 30  # seconds: the bound on every wait
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.long]
 
 
 class Screens:

@@ -75,6 +75,7 @@ def test_wrong_passwords_sent_at_once_get_no_more_guesses_than_sent_one_by_one(s
     assert evaluated == [FREE, 1, 1]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("storage", ["memory", "redis"])
 def test_an_attacker_guessing_whenever_the_wait_ends_never_keeps_the_owner_out(storage, tmp_path):
     attacker_address, owner_elsewhere = "198.51.100.7", "203.0.113.9"

@@ -11,7 +11,7 @@ import requests
 
 from .support import running_server
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.long]
 
 # production's argon2 costs (config.Config), not the tests' cheap ones
 REAL_HASHING = {"DISPATCH_ARGON2_TIME_COST": "3", "DISPATCH_ARGON2_MEMORY_COST": "65536",
