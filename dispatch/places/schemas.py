@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..facts import county
-from ..schemas import SHORT_TEXT, StrictSchema
+from ..schemas import SHORT_TEXT, ImportCounts, ImportRowError, StrictSchema
 from .models import KINDS
 
 
@@ -42,3 +42,17 @@ class PlaceSchema(Schema):
 class PlaceListSchema(Schema):
     items = fields.List(fields.Nested(PlaceSchema))
     total = fields.Integer()
+
+
+class _PlaceChange(Schema):
+    row = fields.Integer(metadata={"description": "as the spreadsheet shows it"})
+    name = fields.String()
+    action = fields.String(metadata={"description": "create or update"})
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                          metadata={"description": "what an update changes"})
+
+
+class PlaceImportResultSchema(Schema):
+    places = fields.Nested(ImportCounts)
+    changes = fields.List(fields.Nested(_PlaceChange), metadata={"description": "each place added or changed"})
+    errors = fields.List(fields.Nested(ImportRowError))
