@@ -66,6 +66,8 @@ class Config:
     DISPATCH_OVERDUE_SCAN_SECONDS = 30.0
     # the map's base layer: an XYZ URL template of the intranet's tile server, else the county outline shipped
     DISPATCH_MAP_TILES = ""
+    # a point more than this far outside the box of the county's outline (static/geo/townships.geojson) is refused
+    COUNTY_MARGIN_KM = 20.0
     # the wall shows what does not fit in turns, this many seconds each
     DISPATCH_WALL_TURN_SECONDS = 15.0
     SESSION_IDLE_MINUTES = 8 * 60
@@ -98,7 +100,8 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024  # every body but an attachment's upload
     # An attachment (photo or document) may be this large; its upload alone gets the larger body limit.
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-    # The roster workbook (POST /api/admin/import): its size, and the rows a sheet may hold.
+    # The workbooks imported (the roster, POST /api/admin/import; the places, POST /api/places/import): the
+    # size of one, and the rows a sheet may hold.
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
     IMPORT_MAX_ROWS = 5000
     MAX_REPRESENTATIVES = 5
@@ -161,7 +164,7 @@ TUNABLE = ("MAX_REPRESENTATIVES", "SUPERVISION_ESCALATE_AFTER", "INSTRUCTION_ACK
            "HEAVY_JOBS_PER_USER", "HEAVY_JOBS_TOTAL", "REPORT_RENDER_SECONDS", "RESUME_PER_MINUTE",
            "MAX_CONNECTIONS",
            "NOTIFY_ATTEMPTS", "NOTIFY_RETRY_SECONDS", "NOTIFY_RETRY_MAX_SECONDS", "NOTIFY_TIMEOUT_SECONDS",
-           "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS")
+           "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH", "IMPORT_MAX_BYTES", "IMPORT_MAX_ROWS", "COUNTY_MARGIN_KM")
 
 PROFILES = {"default": Config, "test": TestConfig, "production": ProductionConfig}
 

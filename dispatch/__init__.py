@@ -17,6 +17,7 @@ from . import security
 from .db import db as database  # not `db`: that name is the dispatch.db module
 from .errors import BadRequest, register_error_handlers
 from .extensions import api, limiter
+from .facts import county
 from .schemas import MAX_ID
 
 log = logging.getLogger("dispatch.request")
@@ -28,6 +29,8 @@ def create_app(profile: str | None = None, **overrides) -> Flask:
     app.config.update(load_config(profile, **overrides))
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
     app.json.sort_keys = False
+    with app.app_context():
+        county.outline_box()  # a county outline that cannot be read stops the server now, naming the file
     if app.config["PROXY_HOPS"]:
         # behind nginx: the client's address, scheme and host from the X-Forwarded-* of that many proxies
         hops = app.config["PROXY_HOPS"]

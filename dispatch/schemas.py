@@ -176,3 +176,26 @@ class MaskedIdNumber(fields.String):
 class MaskedPhone(fields.String):
     def _serialize(self, value, attr, obj, **kwargs):
         return personal_data.mask_phone(value)
+
+
+class ImportArgs(StrictSchema):
+    """A workbook's import (the roster, the places): a dry run, or the import itself."""
+
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "1: say what would change, store nothing"})
+
+
+class ImportFormSchema(StrictSchema):
+    file = fields.Raw(load_only=True, metadata={"type": "string", "format": "binary",
+                                                "description": "an XLSX workbook with the sheets of the template"})
+
+
+class ImportCounts(Schema):
+    create = fields.Integer()
+    update = fields.Integer()
+
+
+class ImportRowError(Schema):
+    sheet = fields.String()
+    row = fields.Integer(allow_none=True, metadata={"description": "as the spreadsheet shows it (1: the headings)"})
+    field = fields.String(allow_none=True)
+    message = fields.String()

@@ -1,6 +1,7 @@
 """Test helpers shared by every test module: databases, users, API clients, real servers."""
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -115,6 +116,13 @@ class ApiClient:
 
     def delete(self, path, **kwargs):
         return self.client.delete(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+def send_workbook(client: ApiClient, path: str, data: bytes, dry_run: bool = False, language: str = "en"):
+    """A workbook uploaded as the form's `file` (an import), in the user's language."""
+    return client.client.post(path + ("?dry_run=1" if dry_run else ""),
+                              data={"file": (io.BytesIO(data), "workbook.xlsx")}, content_type="multipart/form-data",
+                              headers={**client._headers(None), "Accept-Language": language})
 
 
 def incident_payload(**overrides) -> dict:

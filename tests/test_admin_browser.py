@@ -115,6 +115,36 @@ def test_the_roster_is_checked_then_imported_and_the_audit_trail_shows_it(open_s
     shoot(page, "admin-audit-zh")
 
 
+def test_places_are_checked_then_imported_by_keyboard_in_chinese(open_session, tmp_path):
+    admin = open_session("admin", path="/admin?lang=zh", locale="zh-CN")
+    page = admin.page
+    name = unique("Hill Temple")
+    book = Workbook()
+    book.active.title = "places"
+    book.active.append(["name", "name_zh", "kind", "lat", "lng"])
+    book.active.append([name, "山神庙", "村", 30.3101, 120.0502])
+    path = tmp_path / "places.xlsx"
+    book.save(path)
+    page.set_input_files("#places-import-file", path)
+    page.locator("#places-import-file").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#places-import-check")).to_be_focused()
+    page.keyboard.press("Enter")
+    result = page.locator("#places-import-result")
+    expect(result).to_contain_text("所有行都正确", timeout=WAIT)
+    expect(result).to_contain_text("地点：新增 1 个")
+    expect(page.locator("#places-import-changes")).to_contain_text(name)
+    row = page.locator("#places-table tr", has_text=name)
+    assert row.count() == 0  # a dry run stores nothing
+    page.keyboard.press("Tab")
+    expect(page.locator("#places-import-apply")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(result).to_contain_text("已导入", timeout=WAIT)
+    expect(row).to_contain_text("山神庙", timeout=WAIT)
+    expect(row).to_contain_text("村")
+    shoot(page, "admin-places-import-zh")
+
+
 def test_a_bad_roster_row_is_named_on_the_page(open_session, tmp_path):
     admin = open_session("admin", path="/admin?lang=en")
     page = admin.page

@@ -7,7 +7,7 @@ import json
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from .support import PASSWORD
+from .support import send_workbook
 
 UNITS = ("code", "name", "name_zh", "kind", "parent_code")
 USERS = ("username", "display_name", "display_name_zh", "role", "unit_code", "phone", "email", "unit_head")
@@ -29,10 +29,7 @@ def workbook(units: list[tuple] | None = None, users: list[tuple] | None = None,
 
 
 def send(client, data: bytes, dry_run: bool = False, language: str = "en"):
-    path = "/api/admin/import" + ("?dry_run=1" if dry_run else "")
-    return client.client.post(path, data={"file": (io.BytesIO(data), "roster.xlsx")},
-                              content_type="multipart/form-data",
-                              headers={**client._headers(None), "Accept-Language": language})
+    return send_workbook(client, "/api/admin/import", data, dry_run, language)
 
 
 @pytest.fixture

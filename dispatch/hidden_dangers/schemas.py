@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..facts import rules
-from ..schemas import (FreeText, ID, LAT, LNG, LONG_TEXT, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone,
+from ..facts import county, rules
+from ..schemas import (FreeText, ID, LONG_TEXT, SHORT_TEXT, IdNumber, MaskedIdNumber, MaskedPhone, PageArgs, Phone,
                        StrictSchema, Time, page_of)
 from .models import CATEGORIES, RISKS, STATUSES
 
@@ -29,8 +29,8 @@ class HiddenDangerCreateSchema(StrictSchema):
     title = fields.String(required=True, validate=[SHORT_TEXT, _not_blank])
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     location = fields.String(required=True, validate=[SHORT_TEXT, _not_blank])
-    lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
-    lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
+    lat = county.latitude(allow_none=True)
+    lng = county.longitude(allow_none=True)
     unit_id = fields.Integer(required=True, strict=True, validate=ID)
     people_affected = fields.Integer(required=True, strict=True, validate=PEOPLE)
     risk = fields.String(required=True, validate=validate.OneOf(RISKS))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import utcnow
+from ..facts import county
 
 from ..schemas import FreeText, ID, LONG_TEXT, PageArgs, SHORT_TEXT, StrictSchema, Time, page_of
 from .models import CATEGORIES, KINDS, LEVELS, STATUSES
@@ -13,8 +14,6 @@ from .models import CATEGORIES, KINDS, LEVELS, STATUSES
 HEADCOUNT = validate.Range(min=1, max=1_000_000)
 # a report after the crowd has gone home says 0
 HEADCOUNT_REPORTED = validate.Range(min=0, max=1_000_000)
-LAT = validate.Range(min=-90, max=90)
-LNG = validate.Range(min=-180, max=180)
 ACTIONS = ("respond", "contain", "resolve", "close", "reopen")
 
 
@@ -27,8 +26,8 @@ class IncidentCreateSchema(StrictSchema):
     title = fields.String(required=True, validate=SHORT_TEXT)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     location = fields.String(required=True, validate=SHORT_TEXT)
-    lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
-    lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
+    lat = county.latitude(allow_none=True)
+    lng = county.longitude(allow_none=True)
     occurred_at = Time(required=True)
     headcount = fields.Integer(required=True, strict=True, validate=HEADCOUNT)
     demands = FreeText(required=True, validate=LONG_TEXT)
@@ -45,8 +44,8 @@ class IncidentUpdateSchema(StrictSchema):
     title = fields.String(validate=SHORT_TEXT)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     location = fields.String(validate=SHORT_TEXT)
-    lat = fields.Float(allow_none=True, validate=LAT, allow_nan=False)
-    lng = fields.Float(allow_none=True, validate=LNG, allow_nan=False)
+    lat = county.latitude(allow_none=True)
+    lng = county.longitude(allow_none=True)
     headcount = fields.Integer(strict=True, validate=HEADCOUNT)
     demands = FreeText(validate=LONG_TEXT)
     level = fields.String(validate=validate.OneOf(LEVELS))

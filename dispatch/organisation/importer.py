@@ -20,8 +20,8 @@ from ..auth import service as auth
 from ..auth.models import ROLES, UNIT_KINDS, Unit, User
 from ..errors import DispatchError, Invalid
 from ..events import unit_of_work
+from ..workbook import ImportRefused, RolledBack, RowError, Rows, refusals
 from . import service
-from .spreadsheet import Roster, RowError
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 TRUE, FALSE = {"true", "1", "yes", "y", "是"}, {"false", "0", "no", "n", "否"}
@@ -39,32 +39,6 @@ class Outcome:
 
     def body(self) -> dict:
         return {**self.counts, "errors": [error.as_dict() for error in self.errors]}
-
-
-class ImportRefused(Invalid):
-    """Some rows are bad: nothing was stored; each is named by sheet, row and field."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(_("Nothing was imported: correct the rows listed and send the file again."))
-        self.outcome = outcome
-
-    def body(self) -> dict:
-        body = super().body()
-        errors = [error.as_dict() for error in self.outcome.errors]
-        body["error"]["errors"] = errors
-        body["errors"] = errors  # API.md: the list beside the usual error, for scripts reading either
-        return body
-
-
-class _RolledBack(Exception):
-    """Leaves the transaction of a dry run (or a refused import) without storing anything."""
-
-
-def _refusals(sheet: str, row: int, refusal: DispatchError) -> list[RowError]:
-    if not refusal.fields:
-        return [RowError(sheet, row, None, str(refusal.message))]
-    return [RowError(sheet, row, COLUMN_OF.get(name, name), str(texts[0]))
-            for name, texts in refusal.fields.items()]
 
 
 def _flag(value: str | None, column: str) -> bool:
@@ -117,13 +91,13 @@ def _import_units(uow, actor, rows, outcome: Outcome) -> None:
         try:
             placed.append((number, values, *_unit_row(session, values, created)))
         except DispatchError as refusal:
-            outcome.errors.extend(_refusals("units", number, refusal))
+            outcome.errors.extend(refusals("units", number, refusal, COLUMN_OF))
     # parents once every unit of the sheet exists, so a row may name one further down
     for number, values, unit, is_new, changed in placed:
         try:
             changed = sorted({*changed, *_parent(session, unit, values)})
         except DispatchError as refusal:
-            outcome.errors.extend(_refusals("units", number, refusal))
+            outcome.errors.extend(refusals("units", number, refusal, COLUMN_OF))
             continue
         if is_new:
             outcome.counts["units"]["create"] += 1
@@ -169,7 +143,7 @@ def _import_users(uow, actor, rows, hashes: dict[str, str], outcome: Outcome) ->
         try:
             user, changed = _user_row(session, actor, values, hashes, outcome)
         except DispatchError as refusal:
-            outcome.errors.extend(_refusals("users", number, refusal))
+            outcome.errors.extend(refusals("users", number, refusal, COLUMN_OF))
             continue
         if user.username in outcome.created_users and not changed:
             outcome.counts["users"]["create"] += 1
@@ -180,20 +154,20 @@ def _import_users(uow, actor, rows, hashes: dict[str, str], outcome: Outcome) ->
                              data={**auth.about_user(user), "changed": changed})
 
 
-def _run(actor, roster: Roster, hashes: dict[str, str], store: bool) -> Outcome:
+def _run(actor, roster: Rows, hashes: dict[str, str], store: bool) -> Outcome:
     outcome = Outcome(errors=list(roster.errors))
     try:
         with unit_of_work() as uow:
             _import_units(uow, actor, roster.rows.get("units", []), outcome)
             _import_users(uow, actor, roster.rows.get("users", []), hashes, outcome)
             if outcome.errors or not store:
-                raise _RolledBack
-    except _RolledBack:
+                raise RolledBack
+    except RolledBack:
         pass
     return outcome
 
 
-def import_roster(*, actor: User, roster: Roster, dry_run: bool) -> tuple[Outcome, list[dict]]:
+def import_roster(*, actor: User, roster: Rows, dry_run: bool) -> tuple[Outcome, list[dict]]:
     """The administrator loads the county's units and users from a workbook: a dry run says what would be created
     and changed; otherwise all of it is stored, or (any bad row) none of it. The temporary passwords of the users
     created come back once, with the counts."""
@@ -202,12 +176,12 @@ def import_roster(*, actor: User, roster: Roster, dry_run: bool) -> tuple[Outcom
     if dry_run:
         return outcome, []
     if outcome.errors:
-        raise ImportRefused(outcome)
+        raise ImportRefused(outcome.errors)
     temporary = {username: passwords.temporary() for username in outcome.created_users}
     hashes = {username: auth.hash_password(password) for username, password in temporary.items()}
     outcome = _run(actor, roster, hashes, store=True)
     if outcome.errors:  # changed in the meantime by someone else
-        raise ImportRefused(outcome)
+        raise ImportRefused(outcome.errors)
     return outcome, [{"username": name, "password": temporary[name]} for name in outcome.created_users]
 
 

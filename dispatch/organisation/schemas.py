@@ -1,4 +1,6 @@
-"""What the administration takes (units, users, the audit trail's filters) and gives (never a secret)."""
+"""What the administration takes (units, users, the audit trail's filters) and gives (never a secret).
+
+ImportArgs and ImportFormSchema (the roster's upload) are the shared ones of dispatch/schemas.py."""
 from __future__ import annotations
 
 import re
@@ -8,7 +10,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..auth.models import ROLES, UNIT_KINDS
 from ..auth.schemas import UnitSchema
-from ..schemas import ID, SHORT_TEXT, PageArgs, StrictSchema, Time
+from ..schemas import (ID, SHORT_TEXT, ImportArgs, ImportCounts, ImportFormSchema, ImportRowError, PageArgs,
+                       StrictSchema, Time)
 
 _UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
 
@@ -88,35 +91,14 @@ class AuditTrailSchema(Schema):
                                  metadata={"description": "the last run of `audit verify` (null: never run)"})
 
 
-class ImportArgs(StrictSchema):
-    dry_run = fields.Boolean(load_default=False, metadata={"description": "1: say what would change, store nothing"})
-
-
-class ImportFormSchema(StrictSchema):
-    file = fields.Raw(load_only=True, metadata={"type": "string", "format": "binary",
-                                                "description": "an XLSX workbook with a sheet units and/or users"})
-
-
-class _Counts(Schema):
-    create = fields.Integer()
-    update = fields.Integer()
-
-
-class _RowError(Schema):
-    sheet = fields.String()
-    row = fields.Integer(allow_none=True, metadata={"description": "as the spreadsheet shows it (1: the headings)"})
-    field = fields.String(allow_none=True)
-    message = fields.String()
-
-
 class _Temporary(Schema):
     username = fields.String()
     password = fields.String()
 
 
 class ImportResultSchema(Schema):
-    units = fields.Nested(_Counts)
-    users = fields.Nested(_Counts)
-    errors = fields.List(fields.Nested(_RowError))
+    units = fields.Nested(ImportCounts)
+    users = fields.Nested(ImportCounts)
+    errors = fields.List(fields.Nested(ImportRowError))
     temporary_passwords = fields.List(fields.Nested(_Temporary),
                                       metadata={"description": "the users created (not in a dry run), shown once"})

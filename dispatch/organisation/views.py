@@ -1,22 +1,18 @@
 """The administrator's API: units, users, password resets, the audit trail (API.md, "The county's own organisation")."""
 from __future__ import annotations
 
-from flask import Response, copy_current_request_context, current_app, request
-from flask_babel import gettext as _
+from flask import copy_current_request_context, request
 from flask_smorest import Blueprint
 
 from ..auth.current import actor
 from ..auth.schemas import UserSchema
 from ..auth import permissions
-from ..db import db
-from ..errors import BadRequest, TooLarge, UnsupportedType
+from .. import workbook
 from ..offload import run_off_loop
 from . import audit_trail, importer, service, spreadsheet
 from .schemas import (AdminUnitSchema, AuditArgs, AuditCheckSchema, AuditTrailSchema, ImportArgs, ImportFormSchema,
                       ImportResultSchema, TemporaryPasswordSchema, UnitCreateSchema, UnitUpdateSchema, UserEditSchema)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORM_OVERHEAD = 64 * 1024
 
 blp = Blueprint("organisation", __name__, url_prefix="/api",
                 description="The county's units and people, administered; the audit trail")
@@ -78,30 +74,7 @@ def verify():
 def _larger_body_for_the_roster():
     """The roster's upload alone may be larger than a JSON body (this runs after the sign-in check)."""
     if request.endpoint == "organisation.import_roster":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
-
-
-def _roster_upload() -> bytes:
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest(_("Send the workbook as the form's “file”."), fields={"file": [_("Required: choose a file.")]})
-    data = upload.stream.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-    if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
-        raise TooLarge(_("The workbook is too large: at most {n} MB; split it.").format(
-            n=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024)), fields={"file": [_("Too large.")]})
-    return data
-
-
-def _read_and_import(who, data: bytes, dry_run: bool):
-    try:
-        roster = spreadsheet.read_roster(data, current_app.config["IMPORT_MAX_ROWS"])
-    except spreadsheet.NotAWorkbook:
-        raise UnsupportedType(_("This is not an Excel workbook (.xlsx): download the template and fill it in."),
-                              fields={"file": [_("Not an XLSX workbook.")]}) from None
-    try:
-        return importer.import_roster(actor=who, roster=roster, dry_run=dry_run)
-    finally:
-        db.session.remove()  # the real thread's own session
+        workbook.allow_upload()
 
 
 @blp.route("/admin/import", methods=["POST"])
@@ -112,10 +85,9 @@ def import_roster(args, _form):
     """The county's roster from a workbook (sheets units and users): ?dry_run=1 says what would change; otherwise
     all of it is stored or, with any bad row (422, each named by sheet, row and field), none of it."""
     who = permissions.require(actor(), "administer")
-    data = _roster_upload()
-    # reading a workbook of thousands of rows and checking each is CPU work: a real thread does it
-    outcome, temporary = run_off_loop(copy_current_request_context(
-        lambda: _read_and_import(who, data, args["dry_run"])))
+    outcome, temporary = workbook.read_and_import(
+        workbook.upload(), spreadsheet.SHEETS,
+        lambda roster: importer.import_roster(actor=who, roster=roster, dry_run=args["dry_run"]))
     body = outcome.body()
     if not args["dry_run"]:
         body["temporary_passwords"] = temporary
@@ -124,10 +96,8 @@ def import_roster(args, _form):
 
 @blp.route("/admin/import/template.xlsx", methods=["GET"])
 @blp.doc(responses={"200": {"description": "An empty roster with its headings and notes",
-                            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+                            "content": {workbook.XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def import_template():
     """The roster's template: the sheets units and users with their headings, and a sheet of notes."""
     permissions.require(actor(), "administer")
-    body = run_off_loop(copy_current_request_context(lambda: spreadsheet.template_bytes(importer.notes())))
-    return Response(body, mimetype=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'})
+    return workbook.template_response(spreadsheet.SHEETS, importer.notes, "roster-template.xlsx")

@@ -197,12 +197,14 @@ def handover(actor: User, unit_id: int | None, start, end) -> dict:
 
 
 def administration(actor: User) -> dict:
-    """The administrator's page: units with their robots, users, tokens and the audit trail's first page."""
+    """The administrator's page: units with their robots, users, places, tokens and the audit trail's first page."""
     from ..auth.models import ROLES, UNIT_KINDS
     from ..auth.schemas import TokenListedSchema, UserSchema
     from ..organisation import audit_trail
     from ..organisation import service as organisation
     from ..organisation.schemas import AdminUnitSchema, AuditCheckSchema
+    from ..places import service as places
+    from ..places.schemas import PlaceSchema
 
     state = common(actor)
     trail, total = audit_trail.trail(actor=actor, limit=50)
@@ -211,6 +213,7 @@ def administration(actor: User) -> dict:
         "admin_units": AdminUnitSchema(many=True).dump(organisation.units_for_admin(actor=actor)),
         "admin_users": UserSchema(many=True).dump(auth.list_users(actor=actor)),
         "tokens": TokenListedSchema(many=True).dump(auth.list_tokens(actor=actor)),
+        "places": PlaceSchema(many=True).dump(places.list_places(actor=actor)),
         "audit": {"items": [event.to_dict() for event in trail], "total": total,
                   "verification": AuditCheckSchema().dump(check) if check else None},
         "roles": list(ROLES), "unit_kinds": list(UNIT_KINDS),

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..schemas import LAT, LNG, SHORT_TEXT, StrictSchema
+from ..facts import county
+from ..schemas import SHORT_TEXT, ImportCounts, ImportRowError, StrictSchema
 from .models import KINDS
 
 
@@ -12,16 +13,16 @@ class PlaceInSchema(StrictSchema):
     name = fields.String(required=True, validate=SHORT_TEXT)
     name_zh = fields.String(validate=validate.Length(max=200))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    lat = fields.Float(required=True, validate=LAT, allow_nan=False)
-    lng = fields.Float(required=True, validate=LNG, allow_nan=False)
+    lat = county.latitude(required=True)
+    lng = county.longitude(required=True)
 
 
 class PlacePatchSchema(StrictSchema):
     name = fields.String(validate=SHORT_TEXT)
     name_zh = fields.String(validate=validate.Length(max=200))
     kind = fields.String(validate=validate.OneOf(KINDS))
-    lat = fields.Float(validate=LAT, allow_nan=False)
-    lng = fields.Float(validate=LNG, allow_nan=False)
+    lat = county.latitude()
+    lng = county.longitude()
 
     @validates_schema
     def _something_to_change(self, data, **kwargs):
@@ -41,3 +42,17 @@ class PlaceSchema(Schema):
 class PlaceListSchema(Schema):
     items = fields.List(fields.Nested(PlaceSchema))
     total = fields.Integer()
+
+
+class _PlaceChange(Schema):
+    row = fields.Integer(metadata={"description": "as the spreadsheet shows it"})
+    name = fields.String()
+    action = fields.String(metadata={"description": "create or update"})
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                          metadata={"description": "what an update changes"})
+
+
+class PlaceImportResultSchema(Schema):
+    places = fields.Nested(ImportCounts)
+    changes = fields.List(fields.Nested(_PlaceChange), metadata={"description": "each place added or changed"})
+    errors = fields.List(fields.Nested(ImportRowError))

@@ -1,10 +1,11 @@
-// The administrator's page: units in their hierarchy, users, the roster import, API tokens, the audit trail.
+// The administrator's page: units in their hierarchy, users, the roster and places imports, API tokens, the audit trail.
 // Every change goes through the API; each list is then read again from the server, never worked out here.
 "use strict";
 
 const Admin = (() => {
   const data = {
     units: State.admin_units || [], users: State.admin_users || [], tokens: State.tokens || [], audit: State.audit || {},
+    places: State.places || [],
   };
   const yesNo = [["true", t("adm_yes")], ["false", t("adm_no")]];
   const unitName = (u) => (Client.locale === "zh" && u.name_zh ? u.name_zh : u.name);
@@ -16,6 +17,7 @@ const Admin = (() => {
     if (what === "units") data.units = await Api.get("/api/admin/units");
     if (what === "users") data.users = (await Api.get("/api/users?limit=500")).items;
     if (what === "tokens") data.tokens = (await Api.get("/api/tokens?limit=500")).items;
+    if (what === "places") data.places = (await Api.get("/api/places")).items;
     render();
   }
 
@@ -147,37 +149,55 @@ const Admin = (() => {
           { "aria-label": `${t("adm_sign_out")} ${u.username}` })))));
   }
 
-  // ---- the roster import: a dry run, then the import itself ----
-  function importResult(body, applied) {
-    const box = document.getElementById("import-result");
-    const counts = ["units", "users"].map((sheet) => h("li", {}, t(`adm_import_${sheet}`,
-      { create: body[sheet].create, update: body[sheet].update })));
-    const errors = body.errors || [];
-    box.replaceChildren(...[
-      h("p", { role: "status", class: errors.length ? "error" : "ok" },
-        errors.length ? t("adm_import_bad", { n: errors.length }) : applied ? t("adm_import_done") : t("adm_import_ready")),
-      h("ul", {}, counts),
-      errors.length ? h("table", { class: "list", id: "import-errors" },
-        h("thead", {}, h("tr", {}, h("th", {}, t("adm_sheet")), h("th", {}, t("adm_row")), h("th", {}, t("adm_field")), h("th", {}, t("adm_problem")))),
-        h("tbody", {}, errors.map((e) => h("tr", {}, h("td", {}, e.sheet), h("td", { class: "num" }, e.row ?? ""), h("td", {}, e.field || ""), h("td", {}, e.message))))) : null,
-      (body.temporary_passwords || []).length ? h("div", {}, h("p", {}, t("adm_temporary_note")),
-        h("table", { class: "list", id: "import-passwords" }, h("tbody", {}, body.temporary_passwords.map((p) =>
-          h("tr", {}, h("td", {}, p.username), h("td", {}, h("code", { class: "secret" }, p.password))))))) : null,
-    ].filter(Boolean));
-    document.getElementById("import-apply").disabled = applied || errors.length > 0;
-  }
-  async function sendRoster(dryRun) {
-    const file = document.getElementById("import-file").files[0];
-    if (!file) { flash(t("adm_import_choose")); return; }
-    const form = new FormData();
-    form.append("file", file);
-    try {
-      importResult(await Api.upload(`/api/admin/import${dryRun ? "?dry_run=1" : ""}`, form), !dryRun);
-      if (!dryRun) { await reload("units"); await reload("users"); }
-    } catch (e) {
-      if (e.body && e.body.errors) importResult({ units: { create: 0, update: 0 }, users: { create: 0, update: 0 }, errors: e.body.errors }, false);
-      else flash(explain(e));
+  // ---- imports from a workbook (the roster, the places): a dry run, then the import itself ----
+  const SHOWN_CHANGES = 50;
+  function workbookImport({ prefix, url, sheets, after }) {
+    const el = (name) => document.getElementById(`${prefix}-${name}`);
+    function show(body, applied) {
+      const errors = body.errors || [];
+      const changes = body.changes || [];
+      const counts = sheets.map((sheet) => h("li", {}, t(`adm_import_${sheet}`, body[sheet] || { create: 0, update: 0 })));
+      el("result").replaceChildren(...[
+        h("p", { role: "status", class: errors.length ? "error" : "ok" },
+          errors.length ? t("adm_import_bad", { n: errors.length }) : applied ? t("adm_import_done") : t("adm_import_ready")),
+        h("ul", {}, counts),
+        changes.length ? h("ul", { class: "small", id: `${prefix}-changes` }, changes.slice(0, SHOWN_CHANGES).map((c) =>
+          h("li", {}, c.action === "create" ? t("adm_import_adds", { row: c.row, name: c.name })
+            : t("adm_import_changes", { row: c.row, name: c.name, fields: c.fields.join(", ") }))),
+        changes.length > SHOWN_CHANGES ? h("li", {}, t("adm_import_more", { n: changes.length - SHOWN_CHANGES })) : null) : null,
+        errors.length ? h("table", { class: "list", id: `${prefix}-errors` },
+          h("thead", {}, h("tr", {}, h("th", {}, t("adm_sheet")), h("th", {}, t("adm_row")), h("th", {}, t("adm_field")), h("th", {}, t("adm_problem")))),
+          h("tbody", {}, errors.map((e) => h("tr", {}, h("td", {}, e.sheet), h("td", { class: "num" }, e.row ?? ""), h("td", {}, e.field || ""), h("td", {}, e.message))))) : null,
+        (body.temporary_passwords || []).length ? h("div", {}, h("p", {}, t("adm_temporary_note")),
+          h("table", { class: "list", id: `${prefix}-passwords` }, h("tbody", {}, body.temporary_passwords.map((p) =>
+            h("tr", {}, h("td", {}, p.username), h("td", {}, h("code", { class: "secret" }, p.password))))))) : null,
+      ].filter(Boolean));
+      el("apply").disabled = applied || errors.length > 0;
     }
+    async function send(dryRun) {
+      const file = el("file").files[0];
+      if (!file) { flash(t("adm_import_choose")); return; }
+      const form = new FormData();
+      form.append("file", file);
+      try {
+        show(await Api.upload(`${url}${dryRun ? "?dry_run=1" : ""}`, form), !dryRun);
+        if (!dryRun) await after();
+      } catch (e) {
+        if (e.body && e.body.errors) show({ errors: e.body.errors }, false);
+        else flash(explain(e));
+      }
+    }
+    el("form").addEventListener("submit", (event) => { event.preventDefault(); send(true); });
+    el("apply").addEventListener("click", () => send(false));
+    el("file").addEventListener("change", () => { el("apply").disabled = true; });
+  }
+
+  // ---- places: what the map pins and the forms offer ----
+  const placeName = (p) => (Client.locale === "zh" && p.name_zh ? p.name_zh : p.name);
+  function renderPlaces() {
+    document.querySelector("#places-table tbody").replaceChildren(...data.places.map((p) => h("tr", { dataset: { name: p.name } },
+      h("td", {}, placeName(p), Client.locale === "zh" && p.name_zh ? h("div", { class: "sub" }, p.name) : null),
+      h("td", {}, label("place_kind", p.kind)), h("td", { class: "num" }, p.lat.toFixed(4)), h("td", { class: "num" }, p.lng.toFixed(4)))));
   }
 
   // ---- tokens ----
@@ -249,15 +269,15 @@ const Admin = (() => {
       ...data.users.map((u) => h("option", { value: u.id }, `${u.username} · ${userName(u)}`)));
   }
 
-  function render() { renderUnits(); renderUsers(); renderTokens(); renderAudit(); }
+  function render() { renderUnits(); renderUsers(); renderPlaces(); renderTokens(); renderAudit(); }
 
   document.getElementById("unit-new").addEventListener("click", () => unitForm(null, null));
   document.getElementById("user-new").addEventListener("click", () => userForm(null));
   document.getElementById("token-new").addEventListener("click", tokenForm);
   document.getElementById("users-filter").addEventListener("input", renderUsers);
-  document.getElementById("import-form").addEventListener("submit", (event) => { event.preventDefault(); sendRoster(true); });
-  document.getElementById("import-apply").addEventListener("click", () => sendRoster(false));
-  document.getElementById("import-file").addEventListener("change", () => { document.getElementById("import-apply").disabled = true; });
+  workbookImport({ prefix: "import", url: "/api/admin/import", sheets: ["units", "users"],
+    after: async () => { await reload("units"); await reload("users"); } });
+  workbookImport({ prefix: "places-import", url: "/api/places/import", sheets: ["places"], after: () => reload("places") });
   document.getElementById("audit-filters").addEventListener("submit", filterAudit);
   document.getElementById("audit-verify").addEventListener("click", () => act(async () => {
     data.audit.verification = await Api.post("/api/audit/verify");
@@ -269,13 +289,13 @@ const Admin = (() => {
   let settle = null;
   Live.on((event) => {
     const family = event.type.split(".")[0];
-    if (!["unit", "user", "token", "person", "escalation_policy"].includes(family)) return;
+    if (!["unit", "user", "token", "person", "escalation_policy", "place"].includes(family)) return;
     touched.add(family);
     clearTimeout(settle);
     settle = setTimeout(async () => {
       const families = [...touched];
       touched.clear();
-      for (const name of ["unit", "user", "token"]) if (families.includes(name)) await reload(`${name}s`);
+      for (const name of ["unit", "user", "token", "place"]) if (families.includes(name)) await reload(`${name}s`);
       await filterAudit();
     }, 300);
   });
