@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from .. import coordination
 from ..auth.current import actor
 from . import service
 from .schemas import ResponsePlanFilterSchema, ResponsePlanInSchema, ResponsePlanPageSchema, ResponsePlanSchema
