@@ -201,11 +201,13 @@ class Follower:
                 self.server.sleep(wait)
             with self.app.app_context():
                 try:
+                    began = time.monotonic()
                     if self.pump():
-                        # One yield lets every socket's writer send the frame: the time it took is what a
-                        # frame costs to fan out. Frames never come faster than the screens take them, so
-                        # with many screens more changes share a frame instead of the loop falling behind.
-                        began = time.monotonic()
+                        # One yield lets the last sockets' writers send the frame. From the read to here is what
+                        # the frame cost the loop, its chunks and what ran between them included: the next frame
+                        # waits at least as long, so frames take at most half the loop (the other half is the
+                        # requests') and with many screens more changes share a frame instead of the loop
+                        # falling behind.
                         self.server.sleep(0)
                         last_frame = time.monotonic()
                         gap = max(window, last_frame - began)
