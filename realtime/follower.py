@@ -36,6 +36,8 @@ from sqlalchemy.orm import Session
 from dispatch.db import db
 from dispatch.events import NOTIFY_CHANNEL, last_seq, shown_events_after
 
+from . import direct
+
 log = logging.getLogger("dispatch.realtime")
 
 BATCH_ROOM = "frames:batch"  # clients that asked for `events` frames
@@ -64,13 +66,16 @@ def send_frame(server: SocketIO, events: list[dict], *, to: str | None = None, b
 
 
 def fan_out(server: SocketIO, name: str, data, room: str, chunk: int = 0) -> None:
-    """As Socket.IO's room emit (the packet encoded once), but yielding between chunks of sockets: the loop
-    then reads the requests waiting on it, so a write is not held behind a thousand sockets' queues."""
+    """As Socket.IO's room emit (the packet encoded once), written straight to each websocket that can take it
+    now (direct.py) and through the library's queue to any other; yielding between chunks of sockets, so the
+    loop reads the requests waiting on it and a write is not held behind a thousand sockets."""
     sio = server.server
     encoded = sio.packet_class(packet.EVENT, namespace="/", data=[name, data]).encode()
     message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+    frame, eio, spawn = direct.Frame(message), sio.eio, server.start_background_task
     for n, (_sid, eio_sid) in enumerate(sio.manager.get_participants("/", room), 1):
-        sio._send_eio_packet(eio_sid, message)
+        if not direct.write(eio, eio_sid, frame, spawn):
+            sio._send_eio_packet(eio_sid, message)
         if chunk and n % chunk == 0:
             server.sleep(0)
 
