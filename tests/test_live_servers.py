@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 import socket as std_socket
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -164,7 +164,7 @@ def test_a_client_ten_thousand_events_behind_catches_up_in_frames(sqlite_server,
         client.close()
 
 
-def raw_screen(base, http, *, compression, slow=False):
+def raw_screen(stack, base, http, *, compression, slow=False):
     """A websocket screen speaking Engine.IO by hand (as the benchmark's do): a browser's deflate, or none; a
     slow one has a small receive buffer and stops reading after a frame, so the server's writes to it stall."""
     sock = None
@@ -172,9 +172,10 @@ def raw_screen(base, http, *, compression, slow=False):
         sock = std_socket.socket()
         sock.setsockopt(std_socket.SOL_SOCKET, std_socket.SO_RCVBUF, 4096)
         sock.connect(("127.0.0.1", int(base.rsplit(":", 1)[1])))
-    ws = connect(base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", sock=sock,
-                 compression=compression, additional_headers={"Cookie": cookie_of(http)}, proxy=None,
-                 max_queue=1 if slow else None, max_size=None, ping_interval=None)
+    ws = stack.enter_context(connect(
+        base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", sock=sock,
+        compression=compression, additional_headers={"Cookie": cookie_of(http)}, proxy=None,
+        max_queue=1 if slow else None, max_size=None, ping_interval=None))
     assert ws.recv(timeout=10).startswith("0")
     ws.send("40" + json.dumps({"frames": "batch"}))
     frames = []
@@ -196,9 +197,9 @@ def test_a_stalled_screen_and_a_compressing_one_get_every_frame_whole_and_in_ord
     base = sqlite_server.url
     http = http_login(base, "leader")
     start = current_seq(http, base)
-    stalled, stalled_frames = raw_screen(base, http, compression=None, slow=True)
-    deflating, deflating_frames = raw_screen(base, http, compression="deflate")
-    try:
+    with ExitStack() as stack:
+        stalled, stalled_frames = raw_screen(stack, base, http, compression=None, slow=True)
+        deflating, deflating_frames = raw_screen(stack, base, http, compression="deflate")
         append_events(sqlite_server.database_url, 20_000, sqlite_server.instance_dir)
         while sum(map(len, seqs_of(deflating_frames))) < 20_000:
             deflating_frames.append(deflating.recv(timeout=WAIT))
@@ -211,9 +212,6 @@ def test_a_stalled_screen_and_a_compressing_one_get_every_frame_whole_and_in_ord
         for frames in (seqs_of(stalled_frames), seqs_of(deflating_frames)):
             assert [seq for frame in frames for seq in frame] == list(range(start + 1, end + 1))
             assert all(frame == list(range(frame[0], frame[0] + len(frame))) for frame in frames)
-    finally:
-        stalled.close()
-        deflating.close()
 
 
 def test_a_client_disconnected_mid_stream_resumes_with_no_gap(sqlite_server):
