@@ -17,13 +17,9 @@ loop is never held by one slow screen. The receiving side, events and payloads a
 """
 from __future__ import annotations
 
-from engineio import socket as eio_socket
+from functools import cache
 
-try:  # eventlet is the server's default; under gevent every frame takes the library's path
-    from eventlet.greenio.base import GreenSocket
-    from eventlet.websocket import RFC6455WebSocket
-except ImportError:  # pragma: no cover
-    GreenSocket = RFC6455WebSocket = None
+from engineio import socket as eio_socket
 
 _library_handler = eio_socket.Socket._websocket_handler
 
@@ -35,6 +31,18 @@ def _keeping_the_websocket(self, ws):
 
 def install() -> None:
     eio_socket.Socket._websocket_handler = _keeping_the_websocket
+
+
+@cache
+def _eventlet_classes() -> tuple[type, type] | tuple[None, None]:
+    """eventlet's websocket and socket classes, imported when a socket first has a websocket (the server's
+    default library; under gevent every frame takes the library's path)."""
+    try:
+        from eventlet.greenio.base import GreenSocket
+        from eventlet.websocket import RFC6455WebSocket
+    except ImportError:  # pragma: no cover
+        return None, None
+    return RFC6455WebSocket, GreenSocket
 
 
 class Frame:
@@ -51,8 +59,11 @@ def write(eio_server, eio_sid: str, frame: Frame, spawn) -> bool:
     """The frame written (or being finished) on the socket directly; False: send it the library's way."""
     socket = eio_server.sockets.get(eio_sid)
     ws = getattr(socket, "websocket", None)
-    if (ws is None or RFC6455WebSocket is None or type(ws) is not RFC6455WebSocket
-            or type(ws.socket) is not GreenSocket or ws.extensions.get("permessage-deflate") or ws.websocket_closed
+    if ws is None:
+        return False
+    websocket_class, socket_class = _eventlet_classes()
+    if (websocket_class is None or type(ws) is not websocket_class or type(ws.socket) is not socket_class
+            or ws.extensions.get("permessage-deflate") or ws.websocket_closed
             or socket.closed or socket.closing or not socket.upgraded or socket.queue.qsize()):
         return False
     if not socket.check_ping_timeout():
