@@ -654,15 +654,15 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
         for _ in procs:  # every screen back (and, with Dispatch, caught up)
             settled.get(timeout=listen)
         time.sleep(3)  # the fan-out of the last change
-        stop.set()
-        gathered = [results.get(timeout=listen) for _ in procs]
         log = []
-        if kind == "dispatch":
+        if kind == "dispatch":  # read while the screens are still open: closing ten thousand keeps the loop busy
             page_after = after
             while page := duty.get(f"{base}/api/events", params={"after": page_after, "limit": 1000},
                                    timeout=30).json()["items"]:
                 log += page
                 page_after = page[-1]["seq"]
+        stop.set()
+        gathered = [results.get(timeout=listen) for _ in procs]
     finally:
         stop.set()
         for proc in procs:

@@ -17,6 +17,7 @@ loop is never held by one slow screen. The receiving side, events and payloads a
 """
 from __future__ import annotations
 
+import sys
 from functools import cache
 
 from engineio import socket as eio_socket
@@ -35,14 +36,12 @@ def install() -> None:
 
 @cache
 def _eventlet_classes() -> tuple[type, type] | tuple[None, None]:
-    """eventlet's websocket and socket classes, imported when a socket first has a websocket (the server's
-    default library; under gevent every frame takes the library's path)."""
-    try:
-        from eventlet.greenio.base import GreenSocket
-        from eventlet.websocket import RFC6455WebSocket
-    except ImportError:  # pragma: no cover
+    """eventlet's websocket and socket classes when the server runs on eventlet (its Engine.IO driver has loaded
+    them); under gevent, None: every frame takes the library's path."""
+    websocket, greenio = sys.modules.get("eventlet.websocket"), sys.modules.get("eventlet.greenio.base")
+    if websocket is None or greenio is None:
         return None, None
-    return RFC6455WebSocket, GreenSocket
+    return websocket.RFC6455WebSocket, greenio.GreenSocket
 
 
 class Frame:
