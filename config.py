@@ -55,7 +55,9 @@ class Config:
     RESUME_MAX_GAP = 10_000
     RESUME_PER_MINUTE = 30  # catch-ups of more than a page one connection may ask a minute (realtime/handlers.py)
     TEST_DROP_PUSHES = 0  # tests only: lose the live push of every frame holding a multiple of k (realtime/follower.py)
-    LIVE_BATCH_MS = 50  # what commits within this window goes to batch clients as one `events` frame
+    # the least time between two frames; what commits meanwhile goes to batch clients as one `events` frame (with
+    # many screens the gap is the last frame's own cost, realtime/follower.py)
+    LIVE_BATCH_MS = 10
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
     LIVE_PAGE_SIZE = 500  # events per read of the log, and per catch-up frame
     LIVE_FAN_OUT_CHUNK = 100  # sockets written between yields to the loop, so requests wait for no whole fan-out

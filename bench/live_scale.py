@@ -36,6 +36,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import select
 import signal
 import statistics
@@ -160,6 +161,8 @@ def clients_process(url: str, count: int, auth: dict, seconds: float, ready, sto
     seen: dict[int, list] = {}  # seq -> [deliveries, last receipt, commit time if sent]
     deadline = time.monotonic() + seconds  # the bound, whatever the main process does
     by_fd = {ws.sock.fileno(): ws for ws in sockets}
+    last_seq = dict.fromkeys(by_fd, 0)  # per socket: the last seq had, so every screen is checked in `seq` order
+    out_of_order = 0
     quiet_until = None  # once told to stop: read on until a second passes with nothing (at most 10 s)
     while time.monotonic() < deadline:
         if stop.is_set() and quiet_until is None:
@@ -179,11 +182,15 @@ def clients_process(url: str, count: int, auth: dict, seconds: float, ready, sto
                 name, body = json.loads(message[2:])[:2]
                 events = body if name == "events" else [body] if name == "event" else []
                 for event in events:
+                    if event["seq"] <= last_seq[fd]:
+                        out_of_order += 1
+                    last_seq[fd] = event["seq"]
                     entry = seen.setdefault(event["seq"], [0, 0.0, event.get("at")])
                     entry[0] += 1
                     entry[1] = max(entry[1], now)
     for ws in sockets:
         ws.close()
+    seen[0] = [out_of_order, 0.0, None]  # seq 0 is never an event's: it carries the count out of order
     results.put(seen)
 
 
@@ -216,6 +223,32 @@ def stop_server(process) -> None:
     except subprocess.TimeoutExpired:  # busy draining a thousand sockets: it need not finish
         process.kill()
         process.wait(10)
+
+
+class RunQueue:
+    """How loaded the server's core was: the share of the window the server's threads were ready to run but
+    waited for the core (/proc/<pid>/task/*/schedstat), beside the share they ran. On a machine of its own the
+    wait is near 0; others' work on the core shows here, not as Dispatch's own cost."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+        self.began, self.start = time.monotonic(), self._read()
+
+    def _read(self) -> tuple[int, int]:
+        ran = waited = 0
+        for pid in self.pids:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                try:
+                    run, wait, _ = (int(x) for x in (task / "schedstat").read_text().split())
+                except (OSError, ValueError):
+                    continue
+                ran, waited = ran + run, waited + wait
+        return ran, waited
+
+    def shares(self) -> dict:
+        ran, waited = self._read()
+        wall = (time.monotonic() - self.began) * 1e9 * len(self.pids)
+        return {"ran": (ran - self.start[0]) / wall, "waited": (waited - self.start[1]) / wall}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -290,6 +323,7 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, da
         def write():
             latencies, began = [], time.monotonic()
             cpu_before = sum(cpu_seconds(server.pid) for server in servers)
+            core = RunQueue([server.pid for server in servers])
             sampler = start_profile(servers[0].pid, seconds + 3, profile) if profile else None
             for n in range(int(seconds * RATE)):
                 time.sleep(max(0.0, began + due(n, burst) - time.monotonic()))
@@ -302,9 +336,10 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, da
             cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
             if sampler:
                 sampler.wait(30)
-            return latencies, cpu
+            return latencies, cpu, core.shares()
 
-        received, (writes, cpu) = run_clients(bases, count, {"token": token, "frames": "batch"}, seconds, write)
+        received, (writes, cpu, core) = run_clients(bases, count, {"token": token, "frames": "batch"}, seconds,
+                                                    write)
         log = []
         after = start_seq
         for _ in range(100):
@@ -316,13 +351,15 @@ def dispatch_run(count: int, seconds: float, work: Path, burst: bool = False, da
     finally:
         for server in servers:
             stop_server(server)
+    out_of_order = received.pop(0, [0])[0]
+    assert not out_of_order, f"{out_of_order} events reached a client after a later one"
     lags = []
     for event in log:
         deliveries, last, _ = received.get(event["seq"], [0, 0.0, None])
         assert deliveries == count, f"seq {event['seq']}: {deliveries} of {count} clients"
         lags.append(last - datetime.fromisoformat(event["at"]).timestamp())
     name = "dispatch" if database == "sqlite" else f"dispatch PG x{processes}"
-    return summary(name, count, lags, cpu, len(log) * count, writes, burst)
+    return {**summary(name, count, lags, cpu, len(log) * count, writes, burst), "server_core": core}
 
 
 def start_profile(pid: int, seconds: float, out: Path):
@@ -340,9 +377,9 @@ def start_profile(pid: int, seconds: float, out: Path):
 def profile_summary(path: Path, top: int = 15) -> None:
     """The samples' share by function, inclusive (anywhere on the stack) and self (the frame running)."""
     inclusive, own, total = {}, {}, 0
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames, n = stack.split(";"), int(count)
+    for stack, count in re.findall(r"^(.*?) (\d+)$", path.read_text(), re.M | re.S):
+        # a frame's name may hold a line break (py-spy prints a source line for some): joined again here
+        frames, n = stack.replace("\n", " ").split(";"), int(count)
         total += n
         for frame in set(frames):
             inclusive[frame] = inclusive.get(frame, 0) + n
@@ -366,15 +403,17 @@ def bare_run(count: int, seconds: float, work: Path, burst: bool = False, floor:
     try:
         def write():
             cpu_before = cpu_seconds(server.pid)
+            core = RunQueue([server.pid])
             requests.post(f"http://127.0.0.1:{port}/start", timeout=10)
             deadline = time.monotonic() + seconds * 4 + 30
             while time.monotonic() < deadline and not requests.get(f"http://127.0.0.1:{port}/done",
                                                                     timeout=30).json()["done"]:
                 time.sleep(0.5)
             time.sleep(3)  # the fan-out of the last change
-            return [], cpu_seconds(server.pid) - cpu_before
+            return [], cpu_seconds(server.pid) - cpu_before, core.shares()
 
-        received, (_, cpu) = run_clients(f"http://127.0.0.1:{port}", count, {}, seconds, write)
+        received, (_, cpu, core) = run_clients(f"http://127.0.0.1:{port}", count, {}, seconds, write)
+        received.pop(0, None)  # the count out of order: the bare broadcast's order is not what it measures
     finally:
         stop_server(server)
     events = int(seconds * RATE)
@@ -388,6 +427,7 @@ def bare_run(count: int, seconds: float, work: Path, burst: bool = False, floor:
     row = summary("bare websockets" if floor else "bare Flask-SocketIO", count, lags, cpu, max(delivered, 1), [],
                   burst)
     row["deliveries_expected"] = events * count
+    row["server_core"] = core
     return row
 
 
@@ -614,15 +654,15 @@ def screens_run(kind: str, count: int, seconds: float, work: Path, profile: Path
         for _ in procs:  # every screen back (and, with Dispatch, caught up)
             settled.get(timeout=listen)
         time.sleep(3)  # the fan-out of the last change
-        stop.set()
-        gathered = [results.get(timeout=listen) for _ in procs]
         log = []
-        if kind == "dispatch":
+        if kind == "dispatch":  # read while the screens are still open: closing ten thousand keeps the loop busy
             page_after = after
             while page := duty.get(f"{base}/api/events", params={"after": page_after, "limit": 1000},
                                    timeout=30).json()["items"]:
                 log += page
                 page_after = page[-1]["seq"]
+        stop.set()
+        gathered = [results.get(timeout=listen) for _ in procs]
     finally:
         stop.set()
         for proc in procs:
@@ -734,7 +774,7 @@ def main() -> None:
     runs = [(count, False) for count in args.clients] + [(count, True) for count in args.burst_clients]
     if runs or args.postgres_clients:
         print(f"{'clients':>7} {'changes':>7} {'server':>20} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-              f"{'CPU us/dlv':>10} {'write p50':>9} {'p99':>6} {'CPU ratio':>9}")
+              f"{'CPU us/dlv':>10} {'write p50':>9} {'p99':>6} {'CPU ratio':>9} {'ran':>4} {'waited':>6}")
     for count, burst in runs:
         profile = args.profile if args.clients and (count, burst) == (max(args.clients), False) else None
         ours = dispatch_run(count, args.seconds, work, burst, profile=profile)
@@ -748,7 +788,8 @@ def main() -> None:
             lost = row.get("deliveries_expected", row["deliveries"]) - row["deliveries"]
             print(f"{count:>7} {row['changes']:>7} {row['server']:>20} {lag['p50']:>8.1f} {lag['p99']:>8.1f} "
                   f"{lag['max']:>8.1f} {row['cpu_us_per_delivery']:>10.1f} {writes['p50']:>9.1f} "
-                  f"{writes['p99']:>6.1f} {row['cpu_ratio_to_bare']:>9.2f}"
+                  f"{writes['p99']:>6.1f} {row['cpu_ratio_to_bare']:>9.2f} {row['server_core']['ran']:>4.0%} "
+                  f"{row['server_core']['waited']:>6.0%}"
                   + (f"  ({lost} deliveries missing)" if lost else ""), flush=True)
         rows += [ours, bare, floor]
         if profile:

@@ -36,6 +36,8 @@ from sqlalchemy.orm import Session
 from dispatch.db import db
 from dispatch.events import NOTIFY_CHANNEL, last_seq, shown_events_after
 
+from . import direct
+
 log = logging.getLogger("dispatch.realtime")
 
 BATCH_ROOM = "frames:batch"  # clients that asked for `events` frames
@@ -50,29 +52,36 @@ def frames_room(batch: bool) -> str:
 
 
 def send_frame(server: SocketIO, events: list[dict], *, to: str | None = None, batch: bool = True,
-               chunk: int = 0) -> None:
-    """One frame of contiguous events to a room (or, with `to`, to one socket)."""
+               chunk: int = 0) -> float:
+    """One frame of contiguous events to a room (or, with `to`, to one socket); the seconds it lent the loop
+    between chunks."""
     if not events:
-        return
-    send = (lambda name, data: server.emit(name, data, to=to, ignore_queue=True)) if to else \
+        return 0.0
+    send = (lambda name, data: server.emit(name, data, to=to, ignore_queue=True) or 0.0) if to else \
         (lambda name, data: fan_out(server, name, data, BATCH_ROOM if batch else EACH_ROOM, chunk))
     if batch:
-        send("events", events)
-        return
-    for event in events:
-        send("event", event)
+        return send("events", events)
+    return sum(send("event", event) for event in events)
 
 
-def fan_out(server: SocketIO, name: str, data, room: str, chunk: int = 0) -> None:
-    """As Socket.IO's room emit (the packet encoded once), but yielding between chunks of sockets: the loop
-    then reads the requests waiting on it, so a write is not held behind a thousand sockets' queues."""
+def fan_out(server: SocketIO, name: str, data, room: str, chunk: int = 0) -> float:
+    """As Socket.IO's room emit (the packet encoded once), written straight to each websocket that can take it
+    now (direct.py) and through the library's queue to any other; yielding between chunks of sockets, so the
+    loop reads the requests waiting on it and a write is not held behind a thousand sockets. Returns the seconds
+    lent to the loop between chunks (what ran then was not this frame's cost)."""
     sio = server.server
     encoded = sio.packet_class(packet.EVENT, namespace="/", data=[name, data]).encode()
     message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+    frame, eio, spawn = direct.Frame(message), sio.eio, server.start_background_task
+    lent = 0.0
     for n, (_sid, eio_sid) in enumerate(sio.manager.get_participants("/", room), 1):
-        sio._send_eio_packet(eio_sid, message)
+        if not direct.write(eio, eio_sid, frame, spawn):
+            sio._send_eio_packet(eio_sid, message)
         if chunk and n % chunk == 0:
+            yielded = time.monotonic()
             server.sleep(0)
+            lent += time.monotonic() - yielded
+    return lent
 
 
 def read_pages(after: int, upto: int, page: int, session: Session | None = None) -> Iterable[list[dict]]:
@@ -98,6 +107,7 @@ class Follower:
         self._woken = None
         self._recent: deque[dict] = deque(maxlen=RECENT_EVENTS)  # contiguous, up to `_recent_upto`
         self._recent_upto: int | None = None
+        self._lent = 0.0  # seconds the frames being pushed lent the loop between their chunks
 
     # -- what wakes it ---------------------------------------------------------
 
@@ -170,10 +180,10 @@ class Follower:
         if every and any(event["seq"] % every == 0 for event in events):
             # tests only: the frame is lost after its commit; clients recover it by heartbeat and resume
             events = [event for event in events if event["seq"] % every]
-            send_frame(self.server, events, batch=False, chunk=chunk)
+            self._lent += send_frame(self.server, events, batch=False, chunk=chunk)
             return
-        send_frame(self.server, events, batch=True, chunk=chunk)
-        send_frame(self.server, events, batch=False, chunk=chunk)
+        self._lent += send_frame(self.server, events, batch=True, chunk=chunk)
+        self._lent += send_frame(self.server, events, batch=False, chunk=chunk)
 
     # -- the running follower ------------------------------------------------
 
@@ -201,14 +211,16 @@ class Follower:
                 self.server.sleep(wait)
             with self.app.app_context():
                 try:
+                    began, self._lent = time.monotonic(), 0.0
                     if self.pump():
-                        # One yield lets every socket's writer send the frame: the time it took is what a
-                        # frame costs to fan out. Frames never come faster than the screens take them, so
-                        # with many screens more changes share a frame instead of the loop falling behind.
-                        began = time.monotonic()
+                        # One yield lets the last sockets' writers send the frame. From the read to here, less
+                        # what the loop ran between the chunks (requests; in a reconnect storm, thousands of
+                        # handshakes), is what the frame cost: the next frame waits at least as long, so frames
+                        # take at most half the loop and with many screens more changes share a frame instead of
+                        # the loop falling behind.
                         self.server.sleep(0)
                         last_frame = time.monotonic()
-                        gap = max(window, last_frame - began)
+                        gap = max(window, last_frame - began - self._lent)
                 except SQLAlchemyError:
                     log.warning("live follower: the database did not answer; retrying")
                     self.server.sleep(poll)

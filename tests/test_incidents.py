@@ -28,6 +28,16 @@ def test_duty_registers_an_incident_with_a_reference_and_reported_status(duty):
     assert incident["representatives"] == [] and incident["tasks"] == [] and incident["instructions"] == []
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_registration_answers_the_incident_as_reading_it_shows_it(duty, lang):
+    """The answer is built from what the registration wrote, not read back: it must be the detail a read gives."""
+    for overrides in ({}, {"level": "IV", "lat": 30.1, "lng": 110.2}):
+        response = duty.post(f"/api/incidents?lang={lang}", json=incident_payload(**overrides))
+        assert response.status_code == 201, response.get_json()
+        registered = response.get_json()
+        assert duty.get(f"/api/incidents/{registered['id']}?lang={lang}").get_json() == registered
+
+
 def test_references_run_without_gaps_within_a_year(duty):
     refs = [register(duty)["ref"] for _ in range(3)]
     numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]

@@ -9,8 +9,10 @@ per event; each must end with exactly the log.
 from __future__ import annotations
 
 import itertools
+import json
 import os
-from contextlib import contextmanager
+import socket as std_socket
+from contextlib import ExitStack, contextmanager
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 import socketio
+from websockets.sync.client import connect
 
 from realtime.client import LiveClient
 
@@ -159,6 +162,56 @@ def test_a_client_ten_thousand_events_behind_catches_up_in_frames(sqlite_server,
         assert 20 <= len(client.frames) <= 40  # in pages (500 a frame), not ten thousand messages
     finally:
         client.close()
+
+
+def raw_screen(stack, base, http, *, compression, slow=False):
+    """A websocket screen speaking Engine.IO by hand (as the benchmark's do): a browser's deflate, or none; a
+    slow one has a small receive buffer and stops reading after a frame, so the server's writes to it stall."""
+    sock = None
+    if slow:
+        sock = std_socket.socket()
+        sock.setsockopt(std_socket.SOL_SOCKET, std_socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(base.rsplit(":", 1)[1])))
+    ws = stack.enter_context(connect(
+        base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket", sock=sock,
+        compression=compression, additional_headers={"Cookie": cookie_of(http)}, proxy=None,
+        max_queue=1 if slow else None, max_size=None, ping_interval=None))
+    assert ws.recv(timeout=10).startswith("0")
+    ws.send("40" + json.dumps({"frames": "batch"}))
+    frames = []
+    while not (message := ws.recv(timeout=10)).startswith("40"):
+        frames.append(message)  # a push may come before the connect's answer
+    return ws, frames
+
+
+def seqs_of(messages) -> list[list[int]]:
+    """The `events` frames among Engine.IO messages, each as its seqs."""
+    packets = [json.loads(message[2:]) for message in messages if message.startswith("42")]
+    return [[event["seq"] for event in body] for name, body, *_ in packets if name == "events"]
+
+
+def test_a_stalled_screen_and_a_compressing_one_get_every_frame_whole_and_in_order(sqlite_server):
+    """Frames go straight to the websockets that can take them (realtime/direct.py): a screen whose buffer is
+    full gets the rest of a frame before anything else, and a browser's compressed socket takes the library's
+    path; both end with the log, each frame whole and contiguous."""
+    base = sqlite_server.url
+    http = http_login(base, "leader")
+    start = current_seq(http, base)
+    with ExitStack() as stack:
+        stalled, stalled_frames = raw_screen(stack, base, http, compression=None, slow=True)
+        deflating, deflating_frames = raw_screen(stack, base, http, compression="deflate")
+        append_events(sqlite_server.database_url, 20_000, sqlite_server.instance_dir)
+        while sum(map(len, seqs_of(deflating_frames))) < 20_000:
+            deflating_frames.append(deflating.recv(timeout=WAIT))
+        make_changes(base, count_per_writer=2, writers=1)  # and live changes behind the stalled frames
+        end = current_seq(http, base)
+        while not any(end in frame for frame in seqs_of(stalled_frames)):
+            stalled_frames.append(stalled.recv(timeout=WAIT))
+        while not any(end in frame for frame in seqs_of(deflating_frames)):
+            deflating_frames.append(deflating.recv(timeout=WAIT))
+        for frames in (seqs_of(stalled_frames), seqs_of(deflating_frames)):
+            assert [seq for frame in frames for seq in frame] == list(range(start + 1, end + 1))
+            assert all(frame == list(range(frame[0], frame[0] + len(frame))) for frame in frames)
 
 
 def test_a_client_disconnected_mid_stream_resumes_with_no_gap(sqlite_server):

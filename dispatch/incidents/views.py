@@ -25,7 +25,7 @@ def _detail(incident):
 @blp.arguments(IncidentCreateSchema)
 @blp.response(201, IncidentDetailSchema)
 def register(data):
-    return _detail(service.register_incident(actor=actor(), data=data))
+    return board.registered_detail(actor=actor(), incident=service.register_incident(actor=actor(), data=data))
 
 
 @blp.route("/incidents", methods=["GET"])
