@@ -190,6 +190,7 @@ def seqs_of(messages) -> list[list[int]]:
     return [[event["seq"] for event in body] for name, body, *_ in packets if name == "events"]
 
 
+@pytest.mark.long
 def test_a_stalled_screen_and_a_compressing_one_get_every_frame_whole_and_in_order(sqlite_server):
     """Frames go straight to the websockets that can take them (realtime/direct.py): a screen whose buffer is
     full gets the rest of a frame before anything else, and a browser's compressed socket takes the library's
