@@ -61,6 +61,10 @@ class Config:
     LIVE_POLL_SECONDS = 1.0  # the log follower's safety net when no commit or NOTIFY woke it
     LIVE_PAGE_SIZE = 500  # events per read of the log, and per catch-up frame
     LIVE_FAN_OUT_CHUNK = 100  # sockets written between yields to the loop, so requests wait for no whole fan-out
+    # permessage-deflate on the live sockets: off, so every screen's frame is packed once per fan-out and written
+    # straight to it (realtime/direct.py); the frames are small JSON on an intranet. On: each browser's frames are
+    # compressed for it alone (less traffic, several times the server's CPU per screen).
+    LIVE_COMPRESSION = False
     # Connections served at once by one process: every open screen holds one for as long as it is open
     # (dispatch/capacity.py; the open-file limit is raised to fit, as far as the hard limit allows).
     MAX_CONNECTIONS = 10_000
@@ -197,6 +201,7 @@ def load_config(profile: str | None = None, **overrides) -> dict:
         LIVE_POLL_SECONDS=float(env.get("DISPATCH_LIVE_POLL_SECONDS", base.LIVE_POLL_SECONDS)),
         LIVE_PAGE_SIZE=int(env.get("DISPATCH_LIVE_PAGE_SIZE", base.LIVE_PAGE_SIZE)),
         LIVE_FAN_OUT_CHUNK=int(env.get("DISPATCH_LIVE_FAN_OUT_CHUNK", base.LIVE_FAN_OUT_CHUNK)),
+        LIVE_COMPRESSION=env.get("DISPATCH_LIVE_COMPRESSION", "").lower() in {"1", "true", "yes", "on"},
         SESSION_COOKIE_SECURE=_bool(env.get("SESSION_COOKIE_SECURE"), base.SESSION_COOKIE_SECURE),
         SESSION_IDLE_MINUTES=float(env.get("DISPATCH_SESSION_IDLE_MINUTES", base.SESSION_IDLE_MINUTES)),
         SESSION_ABSOLUTE_HOURS=float(env.get("DISPATCH_SESSION_ABSOLUTE_HOURS", base.SESSION_ABSOLUTE_HOURS)),

@@ -15,7 +15,7 @@ from dispatch import json_codec, security
 socketio = SocketIO()
 
 from . import broadcast, follower, handlers, intake  # noqa: E402,F401  (attach the handlers and receivers once)
-from .direct import install as keep_websockets  # noqa: E402
+from .direct import install as keep_websockets, uncompressed  # noqa: E402
 from .offload import install_thread_pool  # noqa: E402
 from .rooms import client_manager  # noqa: E402
 
@@ -35,6 +35,8 @@ def init_app(app: Flask) -> SocketIO:
     install_thread_pool(app.config["SOCKETIO_ASYNC_MODE"])  # password hashing off the loop
     intake.guard(socketio.server)  # a frame that cannot be read is dropped, not a traceback in the log
     keep_websockets()  # the follower writes frames straight to the websockets that can take them (direct.py)
+    if not app.config["LIVE_COMPRESSION"]:
+        app.wsgi_app = uncompressed(app.wsgi_app)
     follower.bind(app, socketio)
     # /healthz says how many connections this process holds (Engine.IO sessions: screens, and long-polls)
     app.extensions["live_connections"] = lambda: len(socketio.server.eio.sockets)

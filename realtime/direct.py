@@ -34,6 +34,17 @@ def install() -> None:
     eio_socket.Socket._websocket_handler = _keeping_the_websocket
 
 
+def uncompressed(wsgi_app, prefix: str = "/socket.io"):
+    """WSGI middleware: the live sockets' handshakes offered no compression (LIVE_COMPRESSION off), so a
+    browser's socket takes the frame packed once for all, like every other screen's."""
+    def middleware(environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(prefix):
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
 @cache
 def _eventlet_classes() -> tuple[type, type] | tuple[None, None]:
     """eventlet's websocket and socket classes when the server runs on eventlet (its Engine.IO driver has loaded

@@ -129,7 +129,8 @@ def close_all(clients):
 @pytest.fixture(scope="module")
 def sqlite_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("live_sqlite")
-    env = {"DISPATCH_ALLOWED_ORIGINS": "http://board.county.example"}
+    # compression accepted, so a deflating screen takes the library's path beside the direct one
+    env = {"DISPATCH_ALLOWED_ORIGINS": "http://board.county.example", "DISPATCH_LIVE_COMPRESSION": "1"}
     with running_server(f"sqlite:///{path / 'live.db'}", env=env, instance_dir=path) as server:
         yield server
 
@@ -213,6 +214,14 @@ def test_a_stalled_screen_and_a_compressing_one_get_every_frame_whole_and_in_ord
         for frames in (seqs_of(stalled_frames), seqs_of(deflating_frames)):
             assert [seq for frame in frames for seq in frame] == list(range(start + 1, end + 1))
             assert all(frame == list(range(frame[0], frame[0] + len(frame))) for frame in frames)
+
+
+def test_by_default_a_browsers_compression_offer_is_declined_so_its_screen_takes_the_frame_packed_once(server):
+    """DISPATCH_LIVE_COMPRESSION off (the default): the offer every browser makes is not taken up."""
+    http = http_login(server.url, "leader")
+    with ExitStack() as stack:
+        ws, _ = raw_screen(stack, server.url, http, compression="deflate")
+        assert ws.protocol.extensions == []
 
 
 def test_a_client_disconnected_mid_stream_resumes_with_no_gap(sqlite_server):
