@@ -31,7 +31,7 @@ def test_duty_registers_an_incident_with_a_reference_and_reported_status(duty):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_registration_answers_the_incident_as_reading_it_shows_it(duty, lang):
     """The answer is built from what the registration wrote, not read back: it must be the detail a read gives."""
-    for overrides in ({}, {"level": "IV", "lat": 30.1, "lng": 110.2}):
+    for overrides in ({}, {"level": "IV", "lat": 30.27, "lng": 120.15}):
         response = duty.post(f"/api/incidents?lang={lang}", json=incident_payload(**overrides))
         assert response.status_code == 201, response.get_json()
         registered = response.get_json()
