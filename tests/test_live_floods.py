@@ -21,8 +21,12 @@ EVENTS = 7_000  # the red team's log: ten catch-ups from 0 replayed 69 920 event
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("floods")
-    with running_server(f"sqlite:///{path / 'floods.db'}", instance_dir=path) as server:
-        append_events(server.database_url, EVENTS, instance_dir=path)
+    url = f"sqlite:///{path / 'floods.db'}"
+    with running_server(url, instance_dir=path):
+        pass  # the database migrated and seeded
+    # the log written while no server runs: a server reads only what it wrote or was told of while it runs
+    append_events(url, EVENTS, instance_dir=path)
+    with running_server(url, instance_dir=path) as server:
         yield server
 
 
@@ -40,8 +44,11 @@ def test_two_hundred_unreadable_frames_from_a_stranger_are_dropped_with_one_log_
     lines_before = server.log.read_text().splitlines()
     for _ in range(20):
         ws = open_socket(server.url)  # no cookie
-        for frame in UNREADABLE:
-            ws.send(frame)
+        try:
+            for frame in UNREADABLE:
+                ws.send(frame)
+        except (BrokenPipeError, ConnectionResetError, websocket.WebSocketConnectionClosedException):
+            pass  # the server may hang up on a stranger sending garbage: what it logs is what is checked
         ws.close()
     http = http_login(server.url, "leader")  # the server goes on, and has read every frame by now
     assert http.get(f"{server.url}/api/session", timeout=10).status_code == 200
