@@ -27,8 +27,9 @@ signals = Namespace()
 # Sent after a user's sessions were ended (logout, password change, disabled):
 # realtime/ closes their open sockets.
 sessions_ended = signals.signal("sessions-ended")
-# A fixed hash to verify against when the username is unknown, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# A fixed hash to verify against when the username is unknown, so timing does not tell; made at the first
+# such sign-in, not at start: an argon2 hash costs every process that never needs it a fifth of a second.
+_DUMMY_HASH: str | None = None
 # A flood of sign-ins queues here instead of taking every core and the database pool.
 _hash_slots = threading.BoundedSemaphore(2)
 
@@ -36,8 +37,15 @@ _hash_slots = threading.BoundedSemaphore(2)
 def configure_hasher(time_cost: int, memory_cost: int, concurrency: int = 2) -> None:
     global _hasher, _DUMMY_HASH, _hash_slots
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
-    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    _DUMMY_HASH = None
     _hash_slots = threading.BoundedSemaphore(max(1, concurrency))
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    return _DUMMY_HASH
 
 
 def hash_password(password: str) -> str:
@@ -47,7 +55,7 @@ def hash_password(password: str) -> str:
 
 def _verify(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, InvalidHashError):
         return False
 
