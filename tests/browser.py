@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,6 +65,13 @@ class Session:
 @pytest.fixture
 def open_session(browser, server):
     """open_session("psb") -> a signed-in context and page; checked for foreign requests afterwards."""
+    with sessions(browser, server) as make:
+        yield make
+
+
+@contextmanager
+def sessions(browser, server):
+    """What open_session gives, for any scope: a module may keep its screens open across its tests."""
     opened: list[Session] = []
 
     def make(username: str | None, *, locale: str = "en-GB", path: str | None = None,

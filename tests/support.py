@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -151,7 +148,6 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
     if instance_dir is not None:
         full_env["DISPATCH_INSTANCE_DIR"] = str(instance_dir)
     full_env.update(env or {})
-    _start_from_template(database_url, instance_dir, env or {})
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"dispatch-server-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=full_env,
@@ -180,52 +176,6 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-# A fresh SQLite server spends half its start (two seconds of CPU) migrating and loading the demo, and the
-# suite starts dozens alike. One started with only settings that change how it serves, never what its first
-# start writes, begins from a copy of a folder that was migrated and demo-loaded a few minutes ago instead
-# (database, keys and audit anchor together; the demo's deadlines and shifts are relative to its load).
-SERVING_ONLY = re.compile(r"DISPATCH_(HEARTBEAT_SECONDS|ASYNC_MODE|TEST_DROP_PUSHES|HEAVY_JOBS_PER_USER|"
-                          r"ATTACHMENT_MAX_BYTES|OVERDUE_SCAN_SECONDS|WALL_TURN_SECONDS|PROXY_HOPS|LOGIN_\w+|"
-                          r"MAX_CONNECTIONS|LIVE_COMPRESSION)|RATELIMIT_STORAGE_URI")
-TEMPLATE_MINUTES = 5
-INSTANCE_FILES = ("secret_key", "personal_data_key", "audit-anchor")
-_template: dict = {}
-_LOAD_DEMO = """
-from dispatch import create_app
-from dispatch.db import db
-from dispatch.demo import load_demo_if_empty
-from dispatch.migrate import upgrade
-app = create_app()
-with app.app_context():
-    upgrade()
-    load_demo_if_empty()
-    db.session.remove()
-    db.engine.dispose()
-"""
-
-
-def _start_from_template(database_url: str, instance_dir: Path | None, env: dict) -> None:
-    target = Path(database_url.removeprefix("sqlite:///"))
-    if (not database_url.startswith("sqlite:///") or instance_dir is None or target.exists()
-            or any((Path(instance_dir) / name).exists() for name in INSTANCE_FILES)
-            or not all(SERVING_ONLY.fullmatch(name) for name in env)):
-        return
-    if _template.get("made", 0) < time.monotonic() - TEMPLATE_MINUTES * 60:
-        folder = Path(tempfile.mkdtemp(prefix="dispatch-template-"))
-        subprocess.run([sys.executable, "-c", _LOAD_DEMO], cwd=ROOT, check=True, timeout=120,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env={**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'dispatch.db'}",
-                            "DISPATCH_INSTANCE_DIR": str(folder), "DISPATCH_PROFILE": "test"})
-        shutil.rmtree(_template.get("folder", folder / "none"), ignore_errors=True)
-        _template.update(folder=folder, made=time.monotonic())
-    folder = _template["folder"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(folder / "dispatch.db", target)
-    for name in INSTANCE_FILES:
-        if (folder / name).exists():
-            shutil.copy2(folder / name, Path(instance_dir) / name)
 
 
 def wait_until(condition, timeout: float = 30, every: float = 0.05):

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from .browser import WAIT, expect_live, shoot, unique
+from .browser import WAIT, expect_live, sessions, shoot, unique
 from .support import http_login, incident_payload, wait_until
 
 pytestmark = pytest.mark.browser
@@ -251,21 +251,31 @@ def api(server):
     return Api(server.url)
 
 
+@pytest.fixture(scope="module")
+def viewers(browser, server):
+    """Each viewer's screen, signed in once for the module: every change opens its page there afresh."""
+    with sessions(browser, server) as make:
+        yield {name: make(name) for name in VIEWERS}
+
+
 @pytest.mark.parametrize("expected", list(CHANGES))
-def test_the_pages_store_after_the_pushed_events_matches_a_fresh_load(server, open_session, api, expected):
+def test_the_pages_store_after_the_pushed_events_matches_a_fresh_load(server, viewers, api, expected):
     arrange, change = CHANGES[expected]
     ids: dict = {}
     for step in arrange:
         step(api, ids)
     path = f"/incidents/{ids['incident']}" if ids.get("incident") else "/"
-    screens = {name: open_session(name, path=path) for name in VIEWERS}
-    seen_from = {name: screens[name].page.evaluate("() => Live.lastSeq") for name in VIEWERS}
+    for screen in viewers.values():
+        screen.errors.clear()  # this change's page, judged on its own
+        screen.page.goto(server.url + path)
+        expect_live(screen.page)
+    seen_from = {name: viewers[name].page.evaluate("() => Live.lastSeq") for name in VIEWERS}
     for name in VIEWERS:
-        screens[name].page.evaluate("() => { window.applied = []; Live.on((event) => window.applied.push(event.type)); }")
+        viewers[name].page.evaluate("() => { window.applied = []; Live.on((event) => window.applied.push(event.type)); }")
 
     change(api, ids)
 
-    for name, screen in screens.items():
+    for name, screen in viewers.items():
         page = screen.page
         pushed = wait_until(lambda: expected.split(" ")[0] in page.evaluate("() => window.applied"), WAIT / 1000)
         assert pushed, f"the change pushed nothing to {name}'s page (from seq {seen_from[name]})"
@@ -281,3 +291,4 @@ def test_the_pages_store_after_the_pushed_events_matches_a_fresh_load(server, op
         assert found == [], f"{name}'s page differs from a fresh load: {found}"
         if "commitment" in expected:  # look at it: the handed-in commitment past its time is not red
             shoot(page, f"parity-{expected.split(' ')[0]}-{name}")
+        assert screen.errors == [], f"script errors on {name}'s page: {screen.errors}"
