@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urljoin
@@ -19,7 +18,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from .support import IN_CI, free_port, running_server
+from .support import IN_CI, free_port, running_server, wait_for_answer
 
 PROVIDERS = Path(__file__).resolve().parent / "providers"
 OIDC_FOLDER = PROVIDERS / "oidc"
@@ -42,20 +41,6 @@ def require_oidc_provider() -> str:
     return node
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    """Poll `url` until it answers 200; the process's own words if it died first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-
-
 @contextmanager
 def oidc_provider(log: Path, port: int, redirect_uri: str):
     """The certified provider on 127.0.0.1:`port`, its one client sent back to `redirect_uri`; its issuer URL."""
@@ -67,7 +52,7 @@ def oidc_provider(log: Path, port: int, redirect_uri: str):
             env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET,
                  "REDIRECT_URI": redirect_uri})
     try:
-        wait_for(f"{issuer}/.well-known/openid-configuration", provider, log)
+        wait_for_answer(f"{issuer}/.well-known/openid-configuration", provider, log)
         yield issuer
     finally:
         provider.terminate()
@@ -134,7 +119,7 @@ def cas_server(tmp_path: Path):
             env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CAS_DATABASE": str(tmp_path / "cas.db"),
                  "USERS": json.dumps(CAS_PEOPLE)})
     try:
-        wait_for(f"{url}/login", server, log)
+        wait_for_answer(f"{url}/login", server, log)
         yield url
     finally:
         server.terminate()

@@ -155,16 +155,7 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
                                    preexec_fn=preexec_fn)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_for_answer(f"{base}/healthz", process, log_path, timeout=60)
         server = type("Server", (), {"url": base, "process": process, "port": port, "log": log_path,
                                      "database_url": database_url, "instance_dir": instance_dir})()
         yield server
@@ -186,6 +177,20 @@ def wait_until(condition, timeout: float = 30, every: float = 0.05):
         if value or time.monotonic() > deadline:
             return value or None
         time.sleep(every)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def wait_for_answer(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    """Poll `url` until it answers 200; the process's own words if it ended first or never answered."""
+    if not wait_until(lambda: process.poll() is not None or _answers(url), timeout, every=0.1) \
+            or process.poll() is not None:
+        raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
 
 
 def http_login(base: str, username: str) -> requests.Session:
