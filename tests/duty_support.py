@@ -9,7 +9,6 @@ import mailbox
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from dispatch import personal_data
 from dispatch.auth.models import Unit, User
 from dispatch.db import db
 
-from .support import ROOT, free_port
+from .support import ROOT, free_port, wait_until
 
 
 def set_contacts(username: str, *, phone: str | None = None, email: str | None = None,
@@ -127,11 +126,7 @@ def _listening(port: int) -> bool:
 
 def wait_for(condition, what: str, timeout: float = 30.0, every: float = 0.05):
     """Poll until `condition()` is truthy; its value, or a failure naming what never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:g} s for {what}")
-        time.sleep(every)
+    value = wait_until(condition, timeout, every)
+    if not value:
+        raise AssertionError(f"waited {timeout:g} s for {what}")
+    return value

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from .support import IN_CI, free_port, running_server, wait_for_answer
+from .support import IN_CI, answering_process, free_port, running_server
 
 PROVIDERS = Path(__file__).resolve().parent / "providers"
 OIDC_FOLDER = PROVIDERS / "oidc"
@@ -46,17 +45,10 @@ def oidc_provider(log: Path, port: int, redirect_uri: str):
     """The certified provider on 127.0.0.1:`port`, its one client sent back to `redirect_uri`; its issuer URL."""
     node = require_oidc_provider()
     issuer = f"http://127.0.0.1:{port}"
-    with open(log, "w") as out:
-        provider = subprocess.Popen(
-            [node, "provider.js"], cwd=OIDC_FOLDER, stdout=out, stderr=subprocess.STDOUT,
-            env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET,
-                 "REDIRECT_URI": redirect_uri})
-    try:
-        wait_for_answer(f"{issuer}/.well-known/openid-configuration", provider, log)
+    with answering_process([node, "provider.js"], f"{issuer}/.well-known/openid-configuration", log,
+                           cwd=OIDC_FOLDER, env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CLIENT_ID": CLIENT_ID,
+                                                 "CLIENT_SECRET": CLIENT_SECRET, "REDIRECT_URI": redirect_uri}):
         yield issuer
-    finally:
-        provider.terminate()
-        provider.wait(10)
 
 
 @contextmanager
@@ -113,17 +105,10 @@ def cas_server(tmp_path: Path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "cas-server.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(
-            [sys.executable, str(PROVIDERS / "cas" / "serve.py")], stdout=out, stderr=subprocess.STDOUT,
-            env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CAS_DATABASE": str(tmp_path / "cas.db"),
-                 "USERS": json.dumps(CAS_PEOPLE)})
-    try:
-        wait_for_answer(f"{url}/login", server, log)
+    with answering_process([sys.executable, str(PROVIDERS / "cas" / "serve.py")], f"{url}/login", log,
+                           env={"PATH": "/usr/bin:/bin", "PORT": str(port), "CAS_DATABASE": str(tmp_path / "cas.db"),
+                                "USERS": json.dumps(CAS_PEOPLE)}):
         yield url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def cas_sign_in(http: requests.Session, login_url: str, username: str) -> str:

@@ -193,6 +193,20 @@ def wait_for_answer(url: str, process: subprocess.Popen, log: Path, timeout: flo
         raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
 
 
+@contextmanager
+def answering_process(command: list[str], url: str, log: Path, **popen):
+    """`command` started with its output in `log`, once `url` answers 200 (its last words if it never does);
+    terminated afterwards."""
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
+    try:
+        wait_for_answer(url, process, log)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def http_login(base: str, username: str) -> requests.Session:
     """A real HTTP session signed in as `username`, sending the CSRF header on every request."""
     http = requests.Session()
@@ -246,11 +260,10 @@ class PrivatePostgres:
             [*self._as, "postgres", "-D", str(self.data), "-p", str(self.port), "-k", str(self.root),
              "-h", "127.0.0.1", "-c", "fsync=off", "-c", "max_connections=100"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode != 0:
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("private PostgreSQL did not start")
-            time.sleep(0.2)
+        ready = wait_until(lambda: self.process.poll() is not None or subprocess.run(
+            ["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0, 30, every=0.2)
+        if not ready or self.process.poll() is not None:
+            raise RuntimeError("private PostgreSQL did not start")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -279,15 +292,14 @@ class PrivateRedis:
         self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                                          "--save", "", "--appendonly", "no"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 15
-        while True:
+        def answers() -> bool:
             try:
-                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
-                    return
+                return redis.Redis.from_url(self.url, socket_timeout=1).ping()
             except redis.RedisError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("private Redis did not start") from None
-                time.sleep(0.1)
+                return False
+
+        if not wait_until(answers, 15, every=0.1):
+            raise RuntimeError("private Redis did not start")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -12,7 +12,6 @@ import inspect
 import re
 import subprocess
 import sys
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -22,7 +21,7 @@ import requests
 
 from realtime.client import LiveClient
 
-from .support import PASSWORD, ROOT, incident_payload, running_server
+from .support import PASSWORD, ROOT, incident_payload, running_server, wait_until
 
 pytestmark = pytest.mark.servers
 
@@ -703,21 +702,15 @@ def test_a_task_past_its_deadline_is_flagged_overdue_once(users, units):
     incident = new_incident(duty)
     before = last_seq(duty)
     task = dispatch(duty, incident["id"], units["JUS"]["id"], due_at=iso(-timedelta(minutes=1)), past_due_ok=True)
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        flagged = [e for e in events_since(duty, before) if e["type"] == "task.overdue" and e["task_id"] == task["id"]]
-        if flagged:
-            break
-        time.sleep(0.3)
-    assert len(flagged) == 1 and flagged[0]["incident_id"] == incident["id"]
+    flagged = wait_until(lambda: [e for e in events_since(duty, before)
+                                  if e["type"] == "task.overdue" and e["task_id"] == task["id"]], WAIT, every=0.3)
+    assert flagged and len(flagged) == 1 and flagged[0]["incident_id"] == incident["id"]
     # two more scans (each flags a task dispatched late after the last one) add nothing for this one
     for _ in range(2):
         witness = dispatch(duty, incident["id"], units["JUS"]["id"], due_at=iso(-timedelta(minutes=1)),
                            past_due_ok=True)
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and not any(
-                e["type"] == "task.overdue" and e["task_id"] == witness["id"] for e in events_since(duty, before)):
-            time.sleep(0.2)
+        wait_until(lambda: any(e["type"] == "task.overdue" and e["task_id"] == witness["id"]
+                               for e in events_since(duty, before)), WAIT, every=0.2)
     assert [e["task_id"] for e in events_since(duty, before) if e["type"] == "task.overdue"].count(task["id"]) == 1
     assert duty.get(f"/api/tasks/{task['id']}").json()["overdue"] is True
 

@@ -1,7 +1,6 @@
 """Deadlines run without anyone asking: task.overdue once per task and deadline, in one process or several."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from dispatch.db import utcnow
 from dispatch import coordination
 from dispatch.tasks import deadlines
 
-from .support import fresh_postgres_database, http_login, incident_payload, running_server
+from .support import fresh_postgres_database, http_login, incident_payload, running_server, wait_until
 from .test_task_support import act, dispatch, events_of, iso, new_incident, unit_ids
 
 
@@ -103,16 +102,13 @@ def test_two_server_processes_append_task_overdue_exactly_once(tmp_path):
                 assert response.status_code == 201, response.text
                 task_ids.append(response.json()["id"])
         watcher = http_login(second.url, "leader")
-        deadline = time.monotonic() + 60
-        while min(_overdue_counts(watcher, second.url, task_ids).values()) == 0 and time.monotonic() < deadline:
-            time.sleep(0.3)
+        wait_until(lambda: min(_overdue_counts(watcher, second.url, task_ids).values()) > 0, 60, every=0.3)
         # several more scans, each proven by a task dispatched late after the last one being flagged
         for n in range(4):
             witness = duty.post(f"{first.url}/api/incidents/{incident['id']}/tasks", timeout=10, json={
                 "unit_id": psb, "title": f"Witness {n}", "due_at": (utcnow() - timedelta(minutes=1)).isoformat(),
                 "past_due_ok": True}).json()["id"]
-            while _overdue_counts(watcher, second.url, [witness])[witness] == 0 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_until(lambda: _overdue_counts(watcher, second.url, [witness])[witness] > 0, 30, every=0.1)
         assert first.process.poll() is None and second.process.poll() is None
         assert set(_overdue_counts(watcher, second.url, task_ids).values()) == {1}
         overdue = watcher.get(f"{second.url}/api/tasks", params={"overdue": "true", "limit": 100}, timeout=10).json()

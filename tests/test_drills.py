@@ -19,7 +19,7 @@ import requests
 from realtime.client import LiveClient
 
 from .support import (ROOT, PrivatePostgres, PrivateRedis, free_port, fresh_postgres_database, http_login,
-                      incident_payload, running_server, wait_until)
+                      incident_payload, running_server, wait_for_answer, wait_until)
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.long]
 
@@ -62,12 +62,8 @@ def test_the_database_restarted_under_load_is_503_while_down_and_the_server_reco
         refused_while_down = wait_until(lambda: sum(1 for at, code in outcomes if at > down_at and code != 201) >= 5)
         private_postgres.start()
         up_at = time.monotonic()
-        recovered_after = None
-        while time.monotonic() - up_at < 30:
-            if requests.get(f"{server.url}/healthz", timeout=10).status_code == 200:
-                recovered_after = time.monotonic() - up_at
-                break
-            time.sleep(0.1)
+        recovered_after = wait_until(lambda: requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+                                     and time.monotonic() - up_at, 30, every=0.1)
         # writes go on after the recovery: ten of them answered
         wait_until(lambda: len([1 for at, _ in outcomes if at > up_at + (recovered_after or 0) + 0.5]) >= 10)
         stop.set()
@@ -144,22 +140,15 @@ class Restartable:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port),
                     "DISPATCH_PROFILE": "test", "DISPATCH_INSTANCE_DIR": str(instance_dir), **env}
-        self.log = open(instance_dir / f"server-{self.port}.log", "a")
+        self.log_path = instance_dir / f"server-{self.port}.log"
+        self.log = open(self.log_path, "a")
         self.process = None
 
     def start(self, wait: bool = True) -> None:
         self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while wait:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("server did not start")
-            time.sleep(0.1)
+        if wait:
+            wait_for_answer(f"{self.url}/healthz", self.process, self.log_path, timeout=60)
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)

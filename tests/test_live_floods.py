@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from collections import Counter
 
 import pytest
 import websocket
 
-from .support import append_events, http_login, running_server
+from .support import append_events, http_login, running_server, wait_until
 from .test_heavy_work import health_probe
 from .test_live_servers import cookie_of
 
@@ -52,9 +51,7 @@ def test_two_hundred_unreadable_frames_from_a_stranger_are_dropped_with_one_log_
         ws.close()
     http = http_login(server.url, "leader")  # the server goes on, and has read every frame by now
     assert http.get(f"{server.url}/api/session", timeout=10).status_code == 200
-    deadline = time.monotonic() + 10
-    while "could not be read" not in server.log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: "could not be read" in server.log.read_text(), 10)
     written = server.log.read_text().splitlines()[len(lines_before):]
     dropped = [line for line in written if "could not be read" in line]
     print(f"\n200 unreadable frames: {len(written)} log lines, {sum('Traceback' in line for line in written)} "

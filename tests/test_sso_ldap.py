@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from ldap3 import Connection, Server
 
-from .support import IN_CI, PASSWORD, free_port
+from .support import IN_CI, PASSWORD, free_port, wait_until
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SUFFIX = "dc=county,dc=gov"
@@ -50,15 +49,15 @@ def directory(tmp_path_factory):
     process = subprocess.Popen([SLAPD, "-f", str(folder / "slapd.conf"), "-h", f"{url}/", "-d", "0"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # poll until it answers a bind as its root
+        def bound():  # it answers a bind as its root
             try:
-                admin = Connection(Server(url, connect_timeout=1), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
-                break
+                return Connection(Server(url, connect_timeout=1), ROOT_DN, ROOT_PASSWORD, auto_bind=True)
             except Exception:  # not listening yet
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"slapd did not start: {process.stderr.read().decode()[-2000:]}")
-                time.sleep(0.1)
+                return process.poll() is not None
+
+        admin = wait_until(bound, 30, every=0.1)
+        if not isinstance(admin, Connection):
+            raise RuntimeError(f"slapd did not start: {process.stderr.read().decode()[-2000:]}")
         admin.add(SUFFIX, ["top", "dcObject", "organization"], {"dc": "county", "o": "County"})
         admin.add(f"ou=people,{SUFFIX}", ["top", "organizationalUnit"], {"ou": "people"})
         for uid, password in PEOPLE.items():
