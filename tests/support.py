@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -149,10 +152,8 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
         full_env["DISPATCH_INSTANCE_DIR"] = str(instance_dir)
     full_env.update(env or {})
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"dispatch-server-{port}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=full_env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                   preexec_fn=preexec_fn)
+    log_path.write_text("")
+    process = start_server(full_env, log_path, preexec_fn=preexec_fn)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_answer(f"{base}/healthz", process, log_path, timeout=60)
@@ -167,6 +168,70 @@ def running_server(database_url: str, *, env: dict | None = None, instance_dir: 
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def start_server(env: dict, log: Path, preexec_fn=None):
+    """`python wsgi.py` in its own session with `env`, its output appended to `log`; a Popen or what the
+    tests use of one. With the default green threads it is forked from this worker's preloaded process
+    (tests/preloaded.py: the imports paid once); another library, or a limit set before it starts, gets
+    a process started from nothing."""
+    if preexec_fn is None and env.get("DISPATCH_ASYNC_MODE", "eventlet") == "eventlet":
+        return ForkedServer(_preloaded.ask({"start": {"env": env, "log": str(log)}})["pid"])
+    with open(log, "a") as out:
+        return subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec_fn)
+
+
+class _Preloaded:
+    """This worker's tests/preloaded.py, started with its first server."""
+
+    def __init__(self):
+        self.process = None
+        self.lock = threading.Lock()
+
+    def ask(self, question: dict) -> dict:
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self.process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "preloaded.py")], cwd=ROOT,
+                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                                start_new_session=True)
+            self.process.stdin.write(json.dumps(question) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+            if not answer:
+                raise RuntimeError("the preloaded server process ended; its words are above")
+            return json.loads(answer)
+
+
+_preloaded = _Preloaded()
+
+
+class ForkedServer:
+    """A server forked by the preloaded process: what the tests use of a Popen (its parent reaps it)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = _preloaded.ask({"poll": self.pid})["returncode"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not wait_until(lambda: self.poll() is not None, 24 * 3600 if timeout is None else timeout, every=0.02):
+            raise subprocess.TimeoutExpired("wsgi.py", timeout)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:  # until it is polled, its pid is its own (not reaped, not reused)
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def wait_until(condition, timeout: float = 30, every: float = 0.05):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,8 +16,8 @@ import requests
 
 from realtime.client import LiveClient
 
-from .support import (ROOT, PrivatePostgres, PrivateRedis, free_port, fresh_postgres_database, http_login,
-                      incident_payload, running_server, wait_for_answer, wait_until)
+from .support import (PrivatePostgres, PrivateRedis, free_port, fresh_postgres_database, http_login,
+                      incident_payload, running_server, start_server, wait_for_answer, wait_until)
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.long]
 
@@ -141,12 +139,10 @@ class Restartable:
         self.env = {**os.environ, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port),
                     "DISPATCH_PROFILE": "test", "DISPATCH_INSTANCE_DIR": str(instance_dir), **env}
         self.log_path = instance_dir / f"server-{self.port}.log"
-        self.log = open(self.log_path, "a")
         self.process = None
 
     def start(self, wait: bool = True) -> None:
-        self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = start_server(self.env, self.log_path)
         if wait:
             wait_for_answer(f"{self.url}/healthz", self.process, self.log_path, timeout=60)
 
@@ -157,7 +153,6 @@ class Restartable:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.kill()
-        self.log.close()
 
 
 WRITES = int(os.environ.get("DISPATCH_DRILL_WRITES", "2000"))
