@@ -60,6 +60,7 @@ def fresh_postgres_database(name: str) -> str:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{unique}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{unique}"'))
+        conn.execute(text(f'ALTER DATABASE "{unique}" SET synchronous_commit = off'))
     engine.dispose()
     CREATED_DATABASES.append(unique)
     return f"{PG_BASE}/{unique}"

@@ -178,9 +178,12 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
     """The user behind a session id, if the session is still alive (idle and absolute limits)."""
     if not session_id:
         return None
-    user_session = db.session.get(UserSession, _token_hash(session_id))
-    if user_session is None:
+    # one round trip a request: the session with its user
+    row = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                             .where(UserSession.id == _token_hash(session_id))).first()
+    if row is None:
         return None
+    user_session, user = row
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
@@ -188,8 +191,7 @@ def session_user(session_id: str | None) -> tuple[User, UserSession] | None:
         with unit_of_work() as uow:
             uow.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
         return None
-    user = db.session.get(User, user_session.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     # Touch at most once a minute: a write per request would serialise every read.
     if now - user_session.last_seen_at > timedelta(minutes=1):
