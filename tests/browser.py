@@ -50,16 +50,30 @@ def browser():
 
 @dataclass
 class Session:
-    """One browser context signed in as one user, with every request it made and every script error."""
+    """One browser context signed in as one user, with every request it made and every script error.
 
-    context: object
+    Its context goes back to the run's pool afterwards (a new context costs Chromium a second of CPU), unless
+    the test reached for `.context` itself: what it did there (offline, permissions, scripts) stays with it."""
+
+    _context: object
     page: object = None
     urls: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    reusable: bool = True
+
+    @property
+    def context(self):
+        self.reusable = False
+        return self._context
 
     def foreign(self) -> list[str]:
         return [url for url in self.urls
                 if urlsplit(url).scheme in NETWORK_SCHEMES and urlsplit(url).hostname != "127.0.0.1"]
+
+
+# Signed-in contexts no test holds, by (server, user, locale, zone, viewport, device): each is taken again
+# with its cookies and storage cleared, signed in afresh and given a new page.
+_idle: dict[tuple, list] = {}
 
 
 @pytest.fixture
@@ -72,17 +86,22 @@ def open_session(browser, server):
 @contextmanager
 def sessions(browser, server):
     """What open_session gives, for any scope: a module may keep its screens open across its tests."""
-    opened: list[Session] = []
+    opened: list[tuple[tuple, Session]] = []
 
     def make(username: str | None, *, locale: str = "en-GB", path: str | None = None,
              timezone: str = "Asia/Shanghai", viewport: tuple[int, int] = (1440, 900), **device) -> Session:
-        language = "zh-CN,zh;q=0.9" if locale.startswith("zh") else "en-GB,en;q=0.9"
-        context = browser.new_context(locale=locale, timezone_id=timezone,
-                                      viewport={"width": viewport[0], "height": viewport[1]},
-                                      extra_http_headers={"Accept-Language": language}, **device)
-        session = Session(context)
-        context.on("request", lambda request: session.urls.append(request.url))
-        context.on("websocket", lambda socket: session.urls.append(socket.url))
+        key = (server.url, username, locale, timezone, viewport, tuple(sorted(device.items())))
+        if _idle.get(key):
+            context = _idle[key].pop()
+            context.clear_cookies()
+        else:
+            language = "zh-CN,zh;q=0.9" if locale.startswith("zh") else "en-GB,en;q=0.9"
+            context = browser.new_context(locale=locale, timezone_id=timezone,
+                                          viewport={"width": viewport[0], "height": viewport[1]},
+                                          extra_http_headers={"Accept-Language": language}, **device)
+            context.on("request", lambda request: context.recorder.urls.append(request.url))
+            context.on("websocket", lambda socket: context.recorder.urls.append(socket.url))
+        session = context.recorder = Session(context)
         if username:
             answer = context.request.post(f"{server.url}/api/session",
                                           data={"username": username, "password": PASSWORD})
@@ -95,16 +114,33 @@ def sessions(browser, server):
         if path:
             session.page.goto(server.url + path)
             expect_live(session.page)
-        opened.append(session)
+        opened.append((key, session))
         return session
 
     yield make
-    for session in opened:
-        session.context.close()
-    for session in opened:
+    for key, session in opened:
+        release(key, session, server)
+    for _, session in opened:
         assert session.urls, "the page made no request at all"
         assert session.foreign() == [], f"requests outside 127.0.0.1: {session.foreign()}"
         assert session.errors == [], f"script errors: {session.errors}"
+
+
+def release(key: tuple, session: Session, server) -> None:
+    """The session's context back to the pool, its pages closed and what the page stored forgotten."""
+    context = session._context
+    if session.reusable:
+        for page in context.pages:
+            if page.url.startswith(server.url):
+                try:
+                    page.evaluate("localStorage.clear(); sessionStorage.clear()")
+                except playwright_api.Error:  # a page that never loaded, or is going away
+                    session.reusable = False
+            page.close()
+    if session.reusable:
+        _idle.setdefault(key, []).append(context)
+    else:
+        context.close()
 
 
 def expect_live(page) -> None:
