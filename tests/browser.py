@@ -19,15 +19,17 @@ from urllib.parse import urlsplit
 import pytest
 from playwright import sync_api as playwright_api
 
-from .support import PASSWORD, http_login, incident_payload, running_server
+from .support import IN_CI, PASSWORD, http_login, incident_payload, running_server
 
 expect = playwright_api.expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-# Outside the source tree; DISPATCH_SCREENSHOTS chooses where to look at them.
+# Outside the source tree; DISPATCH_SCREENSHOTS chooses where to look at them. Under CI, where nobody looks,
+# only when it is set (a full-page capture costs Chromium a fifth of a second).
 SCREENSHOTS = Path(os.environ.get("DISPATCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "dispatch-screenshots")
+TAKE_SCREENSHOTS = bool(os.environ.get("DISPATCH_SCREENSHOTS")) or not IN_CI
 NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
 WAIT = 10_000  # ms: generous for a loaded machine; a passing step takes well under a second
 
@@ -148,6 +150,8 @@ def expect_live(page) -> None:
 
 
 def shoot(page, name: str) -> None:
+    if not TAKE_SCREENSHOTS:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
