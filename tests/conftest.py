@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,8 +31,11 @@ from .support import (IN_CI, ROOT, ApiClient, drop_created_databases, fresh_post
 BACKENDS = ["sqlite"] + (["postgresql"] if IN_CI or postgres_available() else [])
 # an extra pass may name its backends (CI's ten-years-ahead pass: SQLite alone, both ran in the passes before)
 BACKENDS = [name for name in BACKENDS if name in (os.environ.get("DISPATCH_TEST_BACKENDS") or name).split(",")]
-# DISPATCH_TEST_CLOCK_SHIFT_DAYS=365 runs the in-process suite as if it were a year from now.
+# DISPATCH_TEST_CLOCK_SHIFT_DAYS=3650 runs the in-process suite as if it were ten years from now.
 CLOCK_SHIFT_DAYS = float(os.environ.get("DISPATCH_TEST_CLOCK_SHIFT_DAYS") or 0)
+# Otherwise the in-process tests on PostgreSQL run a year ahead, those on SQLite today: each backend
+# meets a date other than today's in the run itself, with no pass of its own for it.
+POSTGRES_AHEAD_DAYS = 365
 _run = {}
 
 
@@ -103,7 +107,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_report_header(config):
     if CLOCK_SHIFT_DAYS:
         return f"clock moved {CLOCK_SHIFT_DAYS:g} days ahead: now {datetime.now(timezone.utc).isoformat()}"
-    return None
+    return f"in-process tests on PostgreSQL run {POSTGRES_AHEAD_DAYS} days ahead"
 
 
 def pytest_unconfigure(config):
@@ -162,22 +166,30 @@ def reset_database() -> None:
 
 
 @pytest.fixture
-def app(backend_app):
+def app(backend_app, request):
     """The app of one backend, its database emptied and reseeded for this test.
 
     Tests that start real server processes and use none of these fixtures run
-    once, not once per backend.
+    once, not once per backend. On PostgreSQL the test's clock is a year ahead (POSTGRES_AHEAD_DAYS), unless
+    it talks to real processes (`servers`), which keep the real clock.
     """
-    with backend_app.app_context():
-        reset_database()
-        seed_units_and_users(backend_app.config["TEST_PASSWORD_HASH"])
-        db.session.remove()
-    Path(backend_app.config["AUDIT_ANCHOR"]).unlink(missing_ok=True)  # the heads of the log just emptied
-    follower_of(backend_app).forget()  # the log starts again at seq 1
-    limiter.reset()
-    yield backend_app
-    with backend_app.app_context():
-        db.session.remove()
+    with ExitStack() as stack:
+        if backend_app.config["BACKEND"] == "postgresql" and not CLOCK_SHIFT_DAYS \
+                and not request.node.get_closest_marker("servers"):
+            import time_machine
+
+            stack.enter_context(time_machine.travel(
+                datetime.now(timezone.utc) + timedelta(days=POSTGRES_AHEAD_DAYS), tick=True))
+        with backend_app.app_context():
+            reset_database()
+            seed_units_and_users(backend_app.config["TEST_PASSWORD_HASH"])
+            db.session.remove()
+        Path(backend_app.config["AUDIT_ANCHOR"]).unlink(missing_ok=True)  # the heads of the log just emptied
+        follower_of(backend_app).forget()  # the log starts again at seq 1
+        limiter.reset()
+        yield backend_app
+        with backend_app.app_context():
+            db.session.remove()
 
 
 @pytest.fixture(params=["zh", "en"])

@@ -23,7 +23,7 @@ EXTRA = {
     "submit": {"note": "Road open again."},
     "reject": {"note": "Attach the signed roster."},
     "return": {"reason": "This is the township's job."},
-    "request_extension": {"due_at": iso(timedelta(days=30))},
+    "request_extension": {"due_at": None},  # a month from the test's own now
     "reroute": {"unit_id": None},  # filled with HRSS's id
 }
 NEEDS_PENDING_EXTENSION = {"approve_extension", "reject_extension"}
@@ -58,6 +58,8 @@ def _extra(action: str, units: dict) -> dict:
     extra = dict(EXTRA.get(action, {}))
     if action == "reroute":
         extra["unit_id"] = units["HRSS"]
+    if action == "request_extension":
+        extra["due_at"] = iso(timedelta(days=30))
     return extra
 
 
