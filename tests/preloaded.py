@@ -84,7 +84,10 @@ def main() -> None:
         else:
             pid = asked["poll"]
             if pid not in exited:
-                done, status = os.waitpid(pid, os.WNOHANG)
+                try:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:  # not one of this process's servers: nothing to wait for
+                    done, status = pid, 0
                 if done:
                     exited[pid] = os.waitstatus_to_exitcode(status)
             answers.write(json.dumps({"returncode": exited.get(pid)}) + "\n")
