@@ -29,7 +29,7 @@ from .support import (IN_CI, ROOT, ApiClient, drop_created_databases, fresh_post
                       postgres_available)
 
 BACKENDS = ["sqlite"] + (["postgresql"] if IN_CI or postgres_available() else [])
-# an extra pass may name its backends (CI's ten-years-ahead pass: SQLite alone, both ran in the passes before)
+# an extra pass may name its backends (CI's ten-years-ahead pass: SQLite alone, both ran in the run before)
 BACKENDS = [name for name in BACKENDS if name in (os.environ.get("DISPATCH_TEST_BACKENDS") or name).split(",")]
 # DISPATCH_TEST_CLOCK_SHIFT_DAYS=3650 runs the in-process suite as if it were ten years from now.
 CLOCK_SHIFT_DAYS = float(os.environ.get("DISPATCH_TEST_CLOCK_SHIFT_DAYS") or 0)
